@@ -1,0 +1,3 @@
+"""newsarchive: Chinese district-newspaper bulletins → a static, searchable news archive."""
+
+__version__ = "0.1.0"
