@@ -1,0 +1,416 @@
+"""Assemble classified lines into articles.
+
+Three passes, each small enough to test alone:
+
+1. `join_breaks`: glue paragraphs cut by a column or page break back together
+   (`…“四包”机` ⏎ `制。…`), never gluing a headline or a byline on.
+2. `assemble`: walk the units once; headline runs open articles (or become
+   subheadings inside one), bylines, credits and notice signatures close them,
+   captions and markers become captions.
+3. `finish`: decide kind (article/photo/notice) and fill derived fields.
+
+Every character of a unit lands in exactly one field; markup (heading marks,
+list bullets, table tabs, the `(上接1版)` wrapper) is consumed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..model import Article, Block, Diagnostic
+from .lexicon import Lexicon
+from .lines import (
+    Line,
+    continued_to,
+    ends_open_clause,
+    ends_sentence,
+    headline_like,
+    is_ordinal_section,
+    visible_len,
+)
+from .names import SURNAMES, authors_from_byline, looks_like_name
+
+NOTICE_TITLE = re.compile(r"(公告|公示|通告|启事|公报|声明|通知|决定|公开信|倡议书)(\s*[（(]第?[0-9一二三四五六七八九十]+[号期][）)])?$")
+GLUED_BYLINE = re.compile(r"^(?P<body>.*[。！？!?][”’」』]?)(?P<name>[\u4e00-\u9fff]{2,3})$")
+ORG_SUFFIX = re.compile(r"(委员会|常务委员会|人民政府|政府|办公室|办事处|委|局|部|厅|处|中心|公司|集团|协会|学会|联合会|院|所|站|街道|社区|居委会|村委会|管委会|工会|党委|党工委|总支|支部|小组|指挥部|镇)$")
+
+
+@dataclass
+class Unit:
+    """One or more source lines that form a single piece (a rejoined paragraph spans several)."""
+
+    kind: str
+    text: str
+    first: int
+    last: int
+    level: int | None = None
+    cells: list[str] | None = None
+    gap_before: int = 0
+    extra: dict = field(default_factory=dict)
+    joined_by_word: bool = False
+
+    @classmethod
+    def from_line(cls, line: Line) -> "Unit":
+        return cls(line.kind, line.text, line.no, line.no, line.level, line.cells, line.gap_before, dict(line.extra))
+
+    @property
+    def headline_like(self) -> bool:
+        return headline_like(Line(self.first, self.text, self.kind, self.text, self.level, extra=self.extra))
+
+
+# ------------------------------------------------------------------ pass 1
+
+
+def join_breaks(lines: list[Line], lexicon: Lexicon) -> list[Unit]:
+    """Rejoin paragraphs cut by a page/column break."""
+    units: list[Unit] = []
+    for line in lines:
+        unit = Unit.from_line(line)
+        prev = units[-1] if units else None
+        if prev is not None and _is_cut(prev, unit, units[-2] if len(units) > 1 else None, lexicon):
+            prev.joined_by_word = prev.joined_by_word or not _certainly_unfinished(prev)
+            prev.text += unit.text
+            prev.last = unit.last
+            continue
+        units.append(unit)
+    return units
+
+
+def _certainly_unfinished(unit: Unit) -> bool:
+    return ends_open_clause(unit.text) or (not ends_sentence(unit.text) and not unit.headline_like)
+
+
+def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
+    if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra:
+        return False
+    if b.headline_like or ends_sentence(a.text):
+        return False
+    if _certainly_unfinished(a):
+        return True
+    # a short unpunctuated line: a subheading, unless it sits inside running
+    # text and a dictionary word runs across the break (`…工作的一` ⏎ `个缩影`)
+    inside_text = before_a is not None and before_a.kind == "text" and not before_a.headline_like
+    inside_text = inside_text or bool(re.search(r"[，,、]", a.text))
+    if not inside_text or b.gap_before > 1 and a.gap_before > 1:
+        return False
+    return lexicon.spans_boundary(a.text, b.text)
+
+
+# ------------------------------------------------------------------ pass 2
+
+
+@dataclass
+class Draft:
+    """An article while it is being assembled."""
+
+    first: int
+    headline: list[Unit] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    captions: list[tuple[str, int, int]] = field(default_factory=list)
+    byline: str | None = None
+    byline_title: str | None = None
+    continued_from: str | None = None
+    continued_to: str | None = None
+    last: int = 0
+    closed: bool = False
+    signed: bool = False
+    credited: bool = False  # closed by a photographer's credit
+
+    def touch(self, unit_or_last) -> None:
+        last = unit_or_last if isinstance(unit_or_last, int) else unit_or_last.last
+        self.last = max(self.last, last)
+
+    @property
+    def has_body(self) -> bool:
+        return bool(self.blocks)
+
+    @property
+    def only_captions(self) -> bool:
+        return not self.blocks and not self.headline and self.byline is None and bool(self.captions)
+
+
+class Assembler:
+    def __init__(self, units: list[Unit], lexicon: Lexicon, diagnostics: list[Diagnostic]):
+        self.units = units
+        self.lexicon = lexicon
+        self.diagnostics = diagnostics
+        self.drafts: list[Draft] = []
+        self.cur: Draft | None = None
+
+    # -- helpers
+    def open_article(self, unit: Unit) -> Draft:
+        self.close()
+        self.cur = Draft(first=unit.first, last=unit.last)
+        self.drafts.append(self.cur)
+        return self.cur
+
+    def close(self) -> None:
+        if self.cur is not None:
+            self.cur.closed = True
+        self.cur = None
+
+    def current(self, unit: Unit) -> Draft:
+        if self.cur is None or self.cur.closed:
+            return self.open_article(unit)
+        return self.cur
+
+    def warn(self, line: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(line, message))
+
+    # -- the walk
+    def run(self) -> list[Draft]:
+        units = self.units
+        i = 0
+        while i < len(units):
+            u = units[i]
+            if u.headline_like:
+                j = i
+                while j < len(units) and units[j].headline_like:
+                    j += 1
+                if j < len(units) and units[j].kind == "date_line" and j - i >= 1:
+                    # `南通市…常务委员会` ⏎ `2020年5月13日`: the org line signs a notice
+                    if i < j - 1:
+                        self.headline_run(units[i : j - 1], units[j - 1 :])
+                    self.signature([units[j - 1], units[j]])
+                    i = j + 1
+                    continue
+                self.headline_run(units[i:j], units[j:])
+                i = j
+                continue
+            handler = getattr(self, "on_" + u.kind)
+            handler(u, units[i + 1] if i + 1 < len(units) else None)
+            i += 1
+        self.close()
+        return self.drafts
+
+    def headline_run(self, run: list[Unit], rest: list[Unit]) -> None:
+        nxt = rest[0] if rest else None
+        cur = self.cur if self.cur is not None and not self.cur.closed else None
+        starts_article = (
+            cur is None
+            or cur.only_captions
+            or any(u.level is not None and u.level <= 3 for u in run)
+            or (len(run) >= 2 and not all(u.level is not None and u.level >= 4 for u in run))
+            or (nxt is not None and "continued_from" in nxt.extra)
+            or (cur.signed)
+            or (self._is_notice(cur) and not is_ordinal_section(run[0].text))
+            or not cur.has_body and not cur.headline
+        )
+        if not starts_article:
+            for u in run:
+                cur.blocks.append(Block("subheading", u.text, (u.first, u.last), level=u.level))
+                cur.touch(u)
+            return
+        if cur is not None and cur.only_captions:
+            draft = cur
+        else:
+            draft = self.open_article(run[0])
+        draft.headline = list(run)
+        draft.touch(run[-1])
+
+    def _is_notice(self, draft: Draft) -> bool:
+        title = " ".join(u.text for u in draft.headline)
+        return bool(title and NOTICE_TITLE.search(title))
+
+    def signature(self, units: list[Unit]) -> None:
+        cur = self.current(units[0])
+        cur.blocks.append(Block("signature", "\n".join(u.text for u in units), (units[0].first, units[-1].last)))
+        cur.touch(units[-1])
+        cur.signed = True
+        self.close()
+
+    def on_date_line(self, u: Unit, nxt: Unit | None) -> None:
+        self.signature([u])
+
+    def on_text(self, u: Unit, nxt: Unit | None) -> None:
+        text = u.text
+        first = u.first
+        marker = u.extra.get("continued_from")
+        if marker:
+            cur = self.current(u)
+            if cur.has_body or cur.continued_from:
+                cur = self.open_article(u)
+            cur.continued_from = marker
+            text = text[u.extra["marker_end"]:].strip()
+            cur.touch(u)
+            if not text:
+                return
+        ends_article = nxt is None or nxt.headline_like or nxt.kind in ("caption", "marker", "credit", "date_line")
+        m = GLUED_BYLINE.match(text)
+        if m and ends_article and m.group("name")[0] in SURNAMES and looks_like_name(m.group("name")):
+            cur = self.current(u)
+            cur.blocks.append(Block("paragraph", m.group("body"), (first, u.last)))
+            cur.byline = m.group("name")
+            cur.touch(u)
+            self.close()
+            return
+        cur = self.current(u)
+        split = continued_to(text)
+        if split:
+            text, cur.continued_to = split
+        cur.blocks.append(Block("paragraph", text, (first, u.last)))
+        cur.touch(u)
+        if u.joined_by_word:
+            self.warn(u.first, f"lines {u.first}–{u.last} were joined as one paragraph cut by a page break; check the join")
+
+    def on_byline(self, u: Unit, nxt: Unit | None) -> None:
+        cur = self.current(u)
+        cur.byline = u.text if cur.byline is None else f"{cur.byline} {u.text}"
+        cur.touch(u)
+        self.close()
+
+    def on_names(self, u: Unit, nxt: Unit | None) -> None:
+        cur = self.cur if self.cur is not None and not self.cur.closed else None
+        if cur is not None and cur.blocks and cur.blocks[-1].type == "paragraph" and not ends_sentence(cur.blocks[-1].text):
+            self.warn(u.first, f"'{u.text}' read as a byline although the paragraph before it is unfinished")
+        self.on_byline(u, nxt)
+
+    def on_credit(self, u: Unit, nxt: Unit | None) -> None:
+        """`沈凯 丁艺摄` closes a photo item; `春风又绿 陈峰摄` also names the photo."""
+        cur = self.current(u)
+        title = u.extra.get("title")
+        credit = u.text
+        if title:
+            credit = u.text[u.text.index(title) + len(title):].strip()
+            if cur.headline:
+                cur.captions.append((title, u.first, u.first))
+            else:
+                cur.headline = [Unit("text", title, u.first, u.first)]
+        cur.byline = credit if cur.byline is None else f"{cur.byline} {credit}"
+        cur.credited = True
+        cur.touch(u)
+        self.close()
+
+    def on_caption(self, u: Unit, nxt: Unit | None) -> None:
+        cur = self.current(u)
+        cur.captions.append((u.text, u.first, u.last))
+        cur.touch(u)
+
+    on_marker = on_caption
+
+    def on_list_item(self, u: Unit, nxt: Unit | None) -> None:
+        cur = self.current(u)
+        if re.match(r"^(?:图\s*)?[①-⑳]", u.text):
+            cur.captions.append((u.text, u.first, u.last))
+        elif cur.blocks and cur.blocks[-1].type == "list" and cur.blocks[-1].lines[1] >= u.first - 2:
+            block = cur.blocks[-1]
+            block.items.append(u.text)
+            block.text = "\n".join(block.items)
+            block.lines = (block.lines[0], u.last)
+        else:
+            cur.blocks.append(Block("list", u.text, (u.first, u.last), items=[u.text]))
+        cur.touch(u)
+
+    def on_table_row(self, u: Unit, nxt: Unit | None) -> None:
+        cur = self.current(u)
+        if cur.blocks and cur.blocks[-1].type == "table" and cur.blocks[-1].lines[1] >= u.first - 2:
+            block = cur.blocks[-1]
+            block.rows.append(u.cells)
+            block.text += "\n" + "\t".join(u.cells)
+            block.lines = (block.lines[0], u.last)
+        else:
+            cur.blocks.append(Block("table", "\t".join(u.cells), (u.first, u.last), rows=[u.cells]))
+        cur.touch(u)
+
+    def on_md_heading(self, u: Unit, nxt: Unit | None) -> None:  # pragma: no cover - routed via headline_run
+        self.headline_run([u], [nxt] if nxt else [])
+
+
+# ------------------------------------------------------------------ pass 3
+
+
+def split_headline(run: list[Unit], lexicon: Lexicon) -> tuple[str | None, str | None, str | None, list[str]]:
+    """Headline lines → (kicker, title, subtitle, notes)."""
+    notes: list[str] = []
+    elements: list[tuple[int | None, str]] = []
+    for u in run:
+        if elements:
+            level, text = elements[-1]
+            if level is not None and level == u.level and level <= 2:
+                elements[-1] = (level, f"{text} {u.text}")  # `## 下功夫出实招` ⏎ `## 全面提升执法水平`
+                continue
+            if level is None and u.level is None and _broken_title(text, u.text, lexicon):
+                elements[-1] = (None, text + u.text)
+                continue
+        elements.append((u.level, u.text))
+    if not elements:
+        return None, None, None, notes
+    marked = [lvl for lvl, _ in elements if lvl is not None and lvl <= 3]
+    if marked:
+        top = min(marked)
+        t = next(i for i, (lvl, _) in enumerate(elements) if lvl == top)
+    elif len(elements) == 1:
+        t = 0
+    elif elements[0][1].endswith(("——", "—", "：", ":")):
+        t = 1
+    elif elements[1][1].startswith(("——", "—")):
+        t = 0
+    else:
+        t = 1 if len(elements) >= 2 else 0
+    before = [text for _, text in elements[:t]]
+    after = [text for _, text in elements[t + 1 :]]
+    if len(before) > 1 or len(after) > 1:
+        notes.append(f"headline has {len(elements)} parts; extra lines were added to the kicker/subtitle")
+    kicker = " ".join(before) or None
+    subtitle = " ".join(after) or None
+    return kicker, elements[t][1], subtitle, notes
+
+
+def _broken_title(first: str, second: str, lexicon: Lexicon) -> bool:
+    """`崇川文旅` ⏎ `启动抢险加固`: one title set on two lines."""
+    if first.endswith(("——", "—")) or second.startswith(("——", "—")):
+        return False
+    if visible_len(first) <= 5:
+        return True
+    if visible_len(first) > 12 or re.search(r"[“”\"'‘’《》,，、]", first):
+        return False  # a quoted slogan (`紧盯“两端一中间”`) stands alone
+    return not lexicon.has_verb(first) and lexicon.ends_with_noun(first) and lexicon.has_verb(second)
+
+
+def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic], id_prefix: str) -> list[Article]:
+    articles: list[Article] = []
+    for draft in drafts:
+        kicker, title, subtitle, notes = split_headline(draft.headline, lexicon)
+        for note in notes:
+            diagnostics.append(Diagnostic(draft.headline[0].first, note))
+        blocks = draft.blocks
+        captions = [c for c, _, _ in draft.captions]
+        caption_lines = [(a, b) for _, a, b in draft.captions]
+        paragraphs = [b for b in blocks if b.type == "paragraph"]
+        kind = "article"
+        if title is None and len(blocks) == 1 and len(paragraphs) == 1 and not captions:
+            # an untitled single paragraph between items is a photo caption
+            only = paragraphs[0]
+            captions, caption_lines, blocks = [only.text], [only.lines], []
+            kind = "photo"
+        elif captions and (not paragraphs or sum(len(c) for c in captions) >= 0.5 * sum(len(p.text) for p in paragraphs)):
+            kind = "photo"
+        elif draft.credited and len(paragraphs) <= 1:
+            kind = "photo"  # `春风又绿 陈峰摄`: a photo with its own title
+        headline_text = " ".join(x for x in (kicker, title, subtitle) if x)
+        if draft.signed or (headline_text and NOTICE_TITLE.search(title or "")):
+            kind = "notice"
+        if title is None and kind == "article":
+            diagnostics.append(Diagnostic(draft.first, "article without a detected title (is its headline missing or glued to a paragraph?)"))
+        if kind == "photo" and title is None and draft.byline is None and not draft.headline:
+            diagnostics.append(Diagnostic(draft.first, "photo caption without a photographer credit"))
+        number = len(articles) + 1
+        articles.append(
+            Article(
+                id=f"{id_prefix}-{number:03d}",
+                number=number,
+                kind=kind,
+                kicker=kicker,
+                title=title,
+                subtitle=subtitle,
+                byline=draft.byline,
+                authors=authors_from_byline(draft.byline) if draft.byline else [],
+                continued_from=draft.continued_from,
+                continued_to=draft.continued_to,
+                lines=(draft.first, draft.last),
+                blocks=blocks,
+                captions=captions,
+                caption_lines=caption_lines,
+            )
+        )
+    return articles
