@@ -56,6 +56,31 @@ def parse(files: tuple[Path, ...], as_json: bool, no_tags: bool) -> None:
         sys.exit(2)
 
 
+@main.command()
+@click.option("--src", default="articles", show_default=True, type=click.Path(path_type=Path), help="Folder of issue files.")
+@click.option("--out", default="_site", show_default=True, type=click.Path(path_type=Path), help="Output folder (replaced only when the build succeeds).")
+@click.option("--base-url", default=None, help="Absolute site URL for feeds, sitemap and canonical links (e.g. https://user.github.io/repo/).")
+def build(src: Path, out: Path, base_url: str | None) -> None:
+    """Build the static archive from SRC into OUT.
+
+    A file that cannot be read is reported (file:line: error: …) and skipped;
+    the rest of the archive is still built, and the exit status is 1.
+    """
+    from .pipeline import build as run_build
+
+    if not src.exists():
+        raise click.UsageError(f"source folder '{src}' does not exist")
+    report = run_build(src, out, base_url=base_url)
+    for error in report.errors:
+        click.echo(str(error), err=True)
+    click.echo(
+        f"built {report.issues} issues, {report.articles} articles into {out}/"
+        f" ({report.warnings} warnings; run `newsarchive check` to see them)"
+    )
+    if report.errors:
+        sys.exit(1)
+
+
 def _print_issue(issue) -> None:
     click.secho(f"{issue.source}  {issue.date or '????-??-??'} ({issue.date_source})  {len(issue.articles)} articles", bold=True)
     for w in issue.warnings:

@@ -104,3 +104,63 @@ def swap_in(tmp_out: Path, out: Path) -> None:
 def make_temp_out(out: Path) -> Path:
     out.resolve().parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.resolve().parent))
+
+
+#: the project's own templates/ and static/, used when the archive has none
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class BuildReport:
+    issues: int = 0
+    articles: int = 0
+    errors: list[FileError] = field(default_factory=list)
+    warnings: int = 0
+    search: dict = field(default_factory=dict)
+    out: Path | None = None
+
+
+def _first_existing(*candidates: Path) -> list[Path]:
+    return [p for p in candidates if p.is_dir()][:1]
+
+
+def build(
+    src: Path,
+    out: Path,
+    root: Path | None = None,
+    base_url: str | None = None,
+) -> BuildReport:
+    """Build the whole site into a temporary folder, then swap it in."""
+    from .search import write_search_index
+    from .site import load_settings, render_site
+    from .site.urls import article_url
+    from .tagging import Tagger
+
+    root = (root or Path.cwd()).resolve()
+    lexicon = Lexicon()
+    result = parse_files(discover_sources(src), root, lexicon)
+    tagger = Tagger.load(root / "data" if (root / "data").is_dir() else None)
+    tagger.tag_issues(result.issues)
+    settings = load_settings(root, base_url)
+    tmp = make_temp_out(out)
+    try:
+        render_site(
+            result.issues,
+            tmp,
+            settings,
+            template_dirs=_first_existing(root / "templates", PROJECT_DIR / "templates"),
+            static_dirs=_first_existing(root / "static", PROJECT_DIR / "static"),
+        )
+        stats = write_search_index(result.issues, tmp, article_url)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    swap_in(tmp, out)
+    return BuildReport(
+        issues=len(result.issues),
+        articles=sum(len(i.articles) for i in result.issues),
+        errors=result.errors,
+        warnings=sum(len(i.warnings) for i in result.issues),
+        search=stats or {},
+        out=out,
+    )
