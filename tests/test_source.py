@@ -37,7 +37,6 @@ def test_crlf_normalised():
         (b"  \n\n", "empty"),
         (bytes(range(256)) * 3, "binary"),
         (b"\xff\xfe\x00\xd8", "utf-16"),
-        (b"---\ntitle: x\n---\n\n", "no text"),
     ],
 )
 def test_unreadable_files_raise_with_file_name(data, message):
@@ -68,3 +67,8 @@ def test_path_facts():
     assert date_from_filename("articles/000_dd062e28a5bc7877.txt") is None
     assert slug_for("articles/000_dd062e28a5bc7877.txt") == "000-dd062e28a5bc7877"
     assert slug_for("articles/港闸报.txt").isascii()
+
+
+def test_front_matter_without_text_is_a_warning_not_an_error():
+    source = source_from_bytes("---\ndate: 2020-05-19\n---\n\n".encode(), "x.txt")
+    assert "no text" in source.diagnostics[0].message

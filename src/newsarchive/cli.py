@@ -60,7 +60,10 @@ def parse(files: tuple[Path, ...], as_json: bool, no_tags: bool) -> None:
 @click.option("--src", default="articles", show_default=True, type=click.Path(path_type=Path), help="Folder of issue files.")
 @click.option("--out", default="_site", show_default=True, type=click.Path(path_type=Path), help="Output folder (replaced only when the build succeeds).")
 @click.option("--base-url", default=None, help="Absolute site URL for feeds, sitemap and canonical links (e.g. https://user.github.io/repo/).")
-def build(src: Path, out: Path, base_url: str | None) -> None:
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Parse on N processes.")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write .newsarchive-cache/.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool, quiet: bool) -> None:
     """Build the static archive from SRC into OUT.
 
     A file that cannot be read is reported (file:line: error: …) and skipped;
@@ -70,7 +73,17 @@ def build(src: Path, out: Path, base_url: str | None) -> None:
 
     if not src.exists():
         raise click.UsageError(f"source folder '{src}' does not exist")
-    report = run_build(src, out, base_url=base_url)
+    import os
+
+    show_progress = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
+    report = run_build(
+        src,
+        out,
+        base_url=base_url,
+        jobs=jobs,
+        use_cache=not no_cache,
+        progress=(lambda **kw: click.progressbar(file=sys.stderr, **kw)) if show_progress else None,
+    )
     for error in report.errors:
         click.echo(str(error), err=True)
     click.echo(
@@ -79,6 +92,64 @@ def build(src: Path, out: Path, base_url: str | None) -> None:
     )
     if report.errors:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check(paths: tuple[Path, ...], fmt: str) -> None:
+    """Lint issue files (default: articles/): one line per finding with file:line,
+    severity and a fix hint. Exit status 1 when there are errors, 0 on warnings only."""
+    from .check import check_archive, exit_status
+
+    files: list[Path] = []
+    for p in paths or (Path("articles"),):
+        files.extend(discover_sources(p) if p.is_dir() else [p])
+    result = parse_files(files)
+    known = None
+    try:
+        from .tagging import Tagger
+
+        tagger = Tagger.load(Path("data") if Path("data").is_dir() else None)
+        tagger.tag_issues(result.issues)
+        known = tagger.place_names()
+    except (ImportError, AttributeError):
+        known = None
+    findings = check_archive(result, known)
+    if fmt == "json":
+        click.echo(json.dumps({"findings": [f.to_dict() for f in findings],
+                               "errors": sum(f.severity == "error" for f in findings),
+                               "warnings": sum(f.severity == "warning" for f in findings)}, ensure_ascii=False, indent=2))
+    else:
+        for f in findings:
+            click.echo(f.format())
+        errors = sum(f.severity == "error" for f in findings)
+        click.echo(f"{len(files)} files, {sum(len(i.articles) for i in result.issues)} articles: "
+                   f"{errors} errors, {len(findings) - errors} warnings", err=True)
+    sys.exit(exit_status(findings))
+
+
+@main.command()
+@click.option("--date", "date_", required=True, help="Issue date, YYYY-MM-DD.")
+@click.option("--publication", default=None, help="Newspaper name, e.g. 港闸报.")
+@click.option("--page", default=None, help="Page (版次).")
+@click.option("--district", default=None, help="The district 我区/区委 refer to.")
+@click.option("--slug", default=None, help="ASCII name part for the file and its URLs.")
+@click.option("--dir", "folder", default="articles", show_default=True, type=click.Path(path_type=Path))
+def new(date_: str, publication: str | None, page: str | None, district: str | None, slug: str | None, folder: Path) -> None:
+    """Write a ready issue file with front matter into articles/ and print its path."""
+    from .check import new_issue_path, new_issue_text
+    from .dates import normalise_date
+
+    date = normalise_date(date_)
+    if date is None:
+        raise click.BadParameter(f"'{date_}' is not a date like 2020-05-19", param_hint="--date")
+    if slug is not None and not slug.isascii():
+        raise click.BadParameter("use ASCII letters, digits and '-'", param_hint="--slug")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = new_issue_path(folder, date, page, slug)
+    path.write_text(new_issue_text(date, publication, page, district), encoding="utf-8")
+    click.echo(path.as_posix())
 
 
 def _print_issue(issue) -> None:

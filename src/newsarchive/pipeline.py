@@ -15,7 +15,8 @@ from pathlib import Path
 from .dates import date_issue
 from .model import Issue, SourceError
 from .parse import Lexicon, parse_source
-from .source import read_source
+from .cache import ParseCache
+from .source import read_source, source_from_bytes
 
 SOURCE_SUFFIXES = (".txt", ".md", ".text")
 
@@ -59,21 +60,98 @@ def display_path(path: Path, root: Path | None) -> str:
 def parse_file(path: Path, root: Path | None = None, lexicon: Lexicon | None = None) -> Issue:
     """Read, parse and date one file; raises SourceError for unreadable input."""
     source = read_source(path, display_path(path, root))
+    return parse_and_date(source, lexicon)
+
+
+def parse_and_date(source, lexicon: Lexicon | None = None) -> Issue:
     issue = parse_source(source, lexicon)
     date_issue(issue, source)
     return issue
 
 
-def parse_files(paths: list[Path], root: Path | None = None, lexicon: Lexicon | None = None) -> ParseResult:
+_WORKER_LEXICON: Lexicon | None = None
+
+
+def _worker_init() -> None:
+    """Each worker process loads the dictionary once."""
+    global _WORKER_LEXICON
+    _WORKER_LEXICON = Lexicon()
+
+
+def _worker_parse(job: tuple[bytes, str]) -> Issue | FileError:
+    data, shown = job
+    try:
+        return parse_and_date(source_from_bytes(data, shown), _WORKER_LEXICON)
+    except SourceError as exc:
+        return FileError(exc.path, exc.message, exc.line)
+
+
+def parse_files(
+    paths: list[Path],
+    root: Path | None = None,
+    lexicon: Lexicon | None = None,
+    cache: ParseCache | None = None,
+    jobs: int = 1,
+    progress=None,
+) -> ParseResult:
+    """Parse many files; cached entries are reused, the rest run on `jobs` processes."""
+    cache = cache or ParseCache(None)
     result = ParseResult()
-    lexicon = lexicon or Lexicon()
-    for path in paths:
+    todo: list[tuple[int, bytes, str, str]] = []
+    slots: list[Issue | FileError | None] = []
+    keys: set[str] = set()
+    for index, path in enumerate(paths):
+        shown = display_path(path, root)
+        slots.append(None)
         try:
-            result.issues.append(parse_file(path, root, lexicon))
-        except SourceError as exc:
-            result.errors.append(FileError(exc.path, exc.message, exc.line))
+            data = path.read_bytes()
+        except OSError as exc:
+            slots[index] = FileError(shown, f"cannot read: {exc.strerror}")
+            continue
+        key = cache.key(shown, data)
+        keys.add(key)
+        cached = cache.get(key)
+        if cached is not None:
+            slots[index] = cached
+        else:
+            todo.append((index, data, shown, key))
+    if todo:
+        if jobs > 1 and len(todo) > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+                outcomes = pool.map(_worker_parse, [(data, shown) for _, data, shown, _ in todo], chunksize=8)
+                outcomes = _with_progress(outcomes, len(todo), progress)
+                for (index, _, _, key), outcome in zip(todo, outcomes):
+                    slots[index] = outcome
+        else:
+            lexicon = lexicon or Lexicon()
+            for index, data, shown, key in _with_progress(todo, len(todo), progress):
+                try:
+                    slots[index] = parse_and_date(source_from_bytes(data, shown), lexicon)
+                except SourceError as exc:
+                    slots[index] = FileError(exc.path, exc.message, exc.line)
+        for index, _, _, key in todo:
+            if isinstance(slots[index], Issue):
+                cache.put(key, slots[index])
+    cache.prune(keys)
+    for slot in slots:
+        if isinstance(slot, Issue):
+            result.issues.append(slot)
+        elif isinstance(slot, FileError):
+            result.errors.append(slot)
     _dedupe_slugs(result.issues)
     return result
+
+
+def _with_progress(items, total: int, progress):
+    if progress is None:
+        yield from items
+        return
+    with progress(length=total, label="parsing") as bar:
+        for item in items:
+            yield item
+            bar.update(1)
 
 
 def _dedupe_slugs(issues: list[Issue]) -> None:
@@ -129,6 +207,10 @@ def build(
     out: Path,
     root: Path | None = None,
     base_url: str | None = None,
+    jobs: int = 1,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    progress=None,
 ) -> BuildReport:
     """Build the whole site into a temporary folder, then swap it in."""
     from .search import write_search_index
@@ -137,8 +219,9 @@ def build(
     from .tagging import Tagger
 
     root = (root or Path.cwd()).resolve()
-    lexicon = Lexicon()
-    result = parse_files(discover_sources(src), root, lexicon)
+    cache = ParseCache((cache_dir or root / ".newsarchive-cache") if use_cache else None)
+    result = parse_files(discover_sources(src), root, cache=cache, jobs=jobs, progress=progress)
+    result.issues = [issue for issue in result.issues if issue.articles]
     tagger = Tagger.load(root / "data" if (root / "data").is_dir() else None)
     tagger.tag_issues(result.issues)
     settings = load_settings(root, base_url)

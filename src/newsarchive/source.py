@@ -172,7 +172,10 @@ def source_from_bytes(data: bytes, path: str) -> Source:
         text = text[1:]
     front_matter, body_start, diagnostics = split_front_matter(text, path)
     if not any(line.strip() for line in text.split("\n")[body_start - 1 :]):
-        raise SourceError(path, "file has no text after its front matter" if front_matter else "file is empty")
+        if not front_matter:
+            raise SourceError(path, "file is empty")
+        # a fresh `newsarchive new` file: not an error, just nothing to publish yet
+        diagnostics.append(Diagnostic(body_start, "no text after the front matter yet; the issue is left out of the site"))
     return Source(
         path=path,
         text=text,

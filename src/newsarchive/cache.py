@@ -1,0 +1,74 @@
+"""Per-source cache of parse results.
+
+A key is the hash of the file's bytes, its path (ids and URLs derive from it)
+and the code of every stage that produced the entry (so an upgraded parser
+never serves stale results). Entries are JSON files named by key; an unchanged
+archive rebuilds without re-reading a single issue through the parser.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from .model import Issue
+
+_PACKAGE = Path(__file__).resolve().parent
+_STAGE_FILES = ("model.py", "source.py", "dates.py", "parse")
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of the reading/parsing/dating code: it changes whenever their output may."""
+    digest = hashlib.sha256()
+    for name in _STAGE_FILES:
+        path = _PACKAGE / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            digest.update(f.relative_to(_PACKAGE).as_posix().encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class ParseCache:
+    def __init__(self, directory: Path | None):
+        self.directory = directory / "parse" if directory else None
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, display_path: str, data: bytes) -> str:
+        digest = hashlib.sha256()
+        digest.update(code_version().encode())
+        digest.update(display_path.encode("utf-8"))
+        digest.update(hashlib.sha256(data).digest())
+        return digest.hexdigest()[:32]
+
+    def get(self, key: str) -> Issue | None:
+        if self.directory is None:
+            return None
+        try:
+            with open(self.directory / f"{key}.json", encoding="utf-8") as fh:
+                issue = Issue.from_dict(json.load(fh))
+        except (OSError, ValueError, KeyError, TypeError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return issue
+
+    def put(self, key: str, issue: Issue) -> None:
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = self.directory / f".{key}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(issue.to_dict(with_source_lines=True), ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.directory / f"{key}.json")
+
+    def prune(self, keep: set[str]) -> None:
+        """Drop entries of files that are gone or changed, so the cache does not grow forever."""
+        if self.directory is None or not self.directory.is_dir():
+            return
+        for entry in self.directory.glob("*.json"):
+            if entry.stem not in keep:
+                entry.unlink(missing_ok=True)
