@@ -152,6 +152,27 @@ def new(date_: str, publication: str | None, page: str | None, district: str | N
     click.echo(path.as_posix())
 
 
+@main.command()
+@click.option("--src", default="articles", show_default=True, type=click.Path(path_type=Path))
+@click.option("--out", default="_site", show_default=True, type=click.Path(path_type=Path))
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(src: Path, out: Path, port: int) -> None:
+    """Build, serve OUT on 127.0.0.1, rebuild when issue files, templates,
+    static assets or data change, and reload the open page."""
+    from .pipeline import build as run_build
+    from .serve import serve as run_server
+
+    def rebuild() -> None:
+        report = run_build(src, out)
+        for error in report.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"built {report.issues} issues, {report.articles} articles")
+
+    rebuild()
+    watched = [src, Path("templates"), Path("static"), Path("data"), Path("site.yaml"), Path("content")]
+    run_server(rebuild, out.resolve(), watched, port=port, echo=click.echo)
+
+
 def _print_issue(issue) -> None:
     click.secho(f"{issue.source}  {issue.date or '????-??-??'} ({issue.date_source})  {len(issue.articles)} articles", bold=True)
     for w in issue.warnings:

@@ -1,0 +1,83 @@
+"""`newsarchive serve`: build, serve _site/ on 127.0.0.1, rebuild on change, reload the page.
+
+The live-reload script is injected into HTML responses by the server only, so
+the built files stay exactly what `build` publishes. The page polls a tiny
+endpoint with the build number; a finished rebuild bumps it.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+RELOAD_PATH = "/__newsarchive_build"
+RELOAD_SCRIPT = (
+    "<script>(function(){var n=null;setInterval(function(){fetch('%s').then(function(r){return r.text()})"
+    ".then(function(t){if(n!==null&&t!==n)location.reload();n=t}).catch(function(){})},1000)})();</script>"
+) % RELOAD_PATH
+
+
+class BuildCounter:
+    def __init__(self) -> None:
+        self.number = 0
+        self.lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self.lock:
+            self.number += 1
+
+
+def make_handler(site: Path, counter: BuildCounter):
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, fmt, *args):  # quiet: the console is for build messages
+            pass
+
+        def do_GET(self):
+            if self.path.split("?")[0] == RELOAD_PATH:
+                body = str(counter.number).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            if path.suffix == ".html" and path.is_file():
+                html = path.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(html)))
+                self.end_headers()
+                self.wfile.write(html)
+                return
+            super().do_GET()
+
+    return functools.partial(Handler, directory=str(site))
+
+
+def serve(rebuild, site: Path, watch: list[Path], host: str = "127.0.0.1", port: int = 8000, echo=print) -> None:
+    """Serve until interrupted; `rebuild()` runs whenever a watched path changes."""
+    from watchfiles import watch as watch_changes
+
+    counter = BuildCounter()
+    server = http.server.ThreadingHTTPServer((host, port), make_handler(site, counter))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    echo(f"serving {site}/ at http://{host}:{server.server_address[1]}/  (Ctrl+C to stop)")
+    try:
+        for changes in watch_changes(*[p for p in watch if p.exists()], debounce=300):
+            names = sorted({Path(p).name for _, p in changes})
+            echo(f"changed: {', '.join(names[:5])}{' …' if len(names) > 5 else ''} → rebuilding")
+            try:
+                rebuild()
+                counter.bump()
+            except Exception as exc:  # keep serving the last good site
+                echo(f"build failed, still serving the previous site: {exc}")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()

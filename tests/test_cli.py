@@ -1,0 +1,93 @@
+"""Editors' commands: check, new, the parse cache, serve's live reload."""
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from newsarchive.cache import ParseCache
+from newsarchive.cli import main
+from newsarchive.pipeline import parse_files
+
+from conftest import SAMPLES
+
+GBK_ISSUE = "陈桥街道开展“春风行动”\n\n志愿者为困难学生辅导作业\n\n4日上午,港闸区陈桥街道青年志愿者如约来到雨欣家陪同上课。\n\n·郭玉红 任溢斌·\n"
+
+
+def test_check_reports_file_line_severity_and_hint(tmp_path):
+    (tmp_path / "2020-03-05-gbk.txt").write_bytes(GBK_ISSUE.encode("gbk"))
+    (tmp_path / "broken.txt").write_text("---\ndate: [2020\n---\n标题\n", encoding="utf-8")
+    (tmp_path / "nodate.txt").write_text("标题一\n\n正文没有日期。\n\n张军\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert any(line.startswith(f"{tmp_path}/broken.txt:2: error: broken front matter") for line in lines)
+    assert any("nodate.txt:1: warning: no issue date" in line and "[" in line for line in lines)
+    assert not any("gbk.txt" in line and "error" in line for line in lines)
+
+    as_json = runner.invoke(main, ["check", "--format", "json", str(tmp_path / "2020-03-05-gbk.txt")])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout)["errors"] == 0
+
+
+def test_check_finds_duplicates_across_files(tmp_path):
+    for name in ("2020-03-05-a.txt", "2020-03-06-b.txt"):
+        (tmp_path / name).write_text(GBK_ISSUE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(tmp_path)])
+    assert "also appears in" in result.output
+
+
+def test_new_writes_a_file_that_check_accepts(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["new", "--date", "2020-05-19", "--publication", "港闸报", "--page", "2", "--dir", str(tmp_path)])
+    assert result.exit_code == 0
+    path = Path(result.output.strip())
+    assert path.name == "2020-05-19-p2.txt"
+    text = path.read_text(encoding="utf-8")
+    assert "publication: 港闸报" in text and "date: 2020-05-19" in text
+    second = runner.invoke(main, ["new", "--date", "2020-05-19", "--page", "2", "--dir", str(tmp_path)])
+    assert Path(second.output.strip()).name == "2020-05-19-p2-2.txt"
+    assert runner.invoke(main, ["check", str(path)]).exit_code == 0
+    assert runner.invoke(main, ["new", "--date", "19 May", "--dir", str(tmp_path)]).exit_code != 0
+
+
+def test_parse_cache_reuses_unchanged_files(tmp_path):
+    cache = ParseCache(tmp_path / "cache")
+    first = parse_files(SAMPLES, cache=cache)
+    assert cache.misses == len(SAMPLES) and cache.hits == 0
+    again = ParseCache(tmp_path / "cache")
+    second = parse_files(SAMPLES, cache=again)
+    assert again.hits == len(SAMPLES)
+    assert [i.to_dict() for i in first.issues] == [i.to_dict() for i in second.issues]
+    assert second.issues[0].source_lines == first.issues[0].source_lines
+
+
+def test_parallel_parse_matches_serial():
+    serial = parse_files(SAMPLES)
+    parallel = parse_files(SAMPLES, jobs=2)
+    assert [i.to_dict() for i in serial.issues] == [i.to_dict() for i in parallel.issues]
+
+
+def test_serve_injects_live_reload(tmp_path):
+    import http.server
+
+    from newsarchive.serve import RELOAD_PATH, BuildCounter, make_handler
+
+    (tmp_path / "index.html").write_text("<html><body><p>hi</p></body></html>", encoding="utf-8")
+    counter = BuildCounter()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(tmp_path, counter))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        page = urllib.request.urlopen(base + "/index.html", timeout=5).read().decode()
+        assert RELOAD_PATH in page and page.index(RELOAD_PATH) < page.index("</body>")
+        assert urllib.request.urlopen(base + RELOAD_PATH, timeout=5).read() == b"0"
+        counter.bump()
+        assert urllib.request.urlopen(base + RELOAD_PATH, timeout=5).read() == b"1"
+        assert (tmp_path / "index.html").read_text(encoding="utf-8").count("script") == 0
+    finally:
+        server.shutdown()
