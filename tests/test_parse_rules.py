@@ -218,3 +218,34 @@ def test_headline_broken_over_two_lines_vs_kicker(lexicon):
         ("紧盯“两端一中间”", "崇川市场监管局打造进口冷链监管新模式", None),
     ]
     assert issue.articles[1].event_date == "2022-03-21"
+
+
+def test_reporter_byline_under_headline_keeps_article_open(lexicon):
+    issue = parse_text(
+        "崇川召开基层综合执法推进会\n\n记者 张三\n\n5月7日上午,崇川区召开推进会。\n\n会议指出,要持续整合基层执法资源。\n",
+        lexicon=lexicon,
+    )
+    [article] = issue.articles
+    assert article.authors == ["张三"] and len(article.blocks) == 2
+
+
+def test_lead_byline_and_parenthesised_forms(lexicon):
+    issue = parse_text(
+        "崇川召开推进会\n\n本报讯（记者 张三 通讯员 李四）5月7日上午,崇川区召开推进会。\n\n"
+        "会议要求各街道落实。\n\n（王五 赵六）\n\n"
+        "虹桥街道开展义诊\n\n本报讯 近日,虹桥街道开展义诊活动。\n\n"
+        "▲图为义诊现场。（记者 孙七 摄）\n",
+        name="2022-05-08.txt",
+        lexicon=lexicon,
+    )
+    first, second = issue.articles
+    assert first.authors == ["张三", "李四", "王五", "赵六"]
+    assert first.blocks[0].text.startswith("5月7日上午") and first.event_date == "2022-05-07"
+    assert second.title == "虹桥街道开展义诊" and second.blocks[0].text.startswith("近日")
+    assert second.captions == ["▲图为义诊现场。"] and "孙七" in second.authors
+
+
+def test_role_word_is_not_a_photo_title():
+    line = classify(1, "记者 张三 摄")
+    assert line.kind == "credit" and line.extra["title"] is None
+    assert authors_from_byline(line.text) == ["张三"]

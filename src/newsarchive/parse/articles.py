@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from ..model import Article, Block, Diagnostic
 from .lexicon import Lexicon
 from .lines import (
+    CAPTION_CREDIT,
+    LEAD_BYLINE,
     Line,
     continued_to,
     ends_open_clause,
@@ -192,6 +194,7 @@ class Assembler:
             or any(u.level is not None and u.level <= 3 for u in run)
             or (len(run) >= 2 and not all(u.level is not None and u.level >= 4 for u in run))
             or (nxt is not None and "continued_from" in nxt.extra)
+            or (nxt is not None and nxt.kind == "text" and LEAD_BYLINE.match(nxt.text) is not None)
             or (cur.signed)
             or (self._is_notice(cur) and not is_ordinal_section(run[0].text))
             or not cur.has_body and not cur.headline
@@ -245,6 +248,12 @@ class Assembler:
             self.close()
             return
         cur = self.current(u)
+        lead = LEAD_BYLINE.match(text) if not cur.blocks else None
+        if lead and lead.end() < len(text):
+            # `本报讯（记者 张三）5月15日，…`: the byline opens the lead
+            credit = text[: lead.end()].strip()
+            cur.byline = credit if cur.byline is None else f"{credit} {cur.byline}"
+            text = text[lead.end():].lstrip()
         split = continued_to(text)
         if split:
             text, cur.continued_to = split
@@ -257,6 +266,8 @@ class Assembler:
         cur = self.current(u)
         cur.byline = u.text if cur.byline is None else f"{cur.byline} {u.text}"
         cur.touch(u)
+        if cur.headline and not cur.blocks and not cur.captions and nxt is not None and not nxt.headline_like:
+            return  # `记者 张三` under the headline: the body follows
         self.close()
 
     def on_names(self, u: Unit, nxt: Unit | None) -> None:
@@ -283,7 +294,15 @@ class Assembler:
 
     def on_caption(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.current(u)
-        cur.captions.append((u.text, u.first, u.last))
+        text = u.text
+        credit = CAPTION_CREDIT.search(text)
+        if credit and credit.start() > 0:
+            # `▲…村民播种。（张三 摄）`: the photographer's credit ends the caption
+            text = text[: credit.start()]
+            taken = credit.group(0).strip()
+            cur.byline = taken if cur.byline is None else f"{cur.byline} {taken}"
+            cur.credited = True
+        cur.captions.append((text, u.first, u.last))
         cur.touch(u)
 
     on_marker = on_caption

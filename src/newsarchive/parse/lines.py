@@ -63,9 +63,13 @@ _MD_HEADING = re.compile(r"^(#{1,6})[ \t\u3000]+(.*?)[ \t#]*$")
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])[ \t\u3000]+(\S.*)$")
 _DOT_BYLINE = re.compile(rf"^[{DOTS}]\s*([{HAN}A-Za-z][{HAN}A-Za-z\s·]*?)\s*[{DOTS}]$")
 _REPORTER = re.compile(
-    rf"^(?:本报|本刊)?(?:记者|通讯员|实习生|见习记者|特约记者|撰稿|文|图|摄影|编辑)\s*[/／:：]?\s*[{HAN}]"
+    rf"^(?:本报|本刊)?(?:(?:记者|通讯员|实习生|见习记者|特约记者|撰稿|摄影|编辑)\s*[/／:：]?|(?:文|图|文图|图文)\s*[/／:：])\s*[{HAN}]"
 )
 _CREDIT = re.compile(rf"^(?:(?P<title>.+?)[\s\u3000]+)?(?P<names>[{HAN}]{{2,4}}(?:[\s\u3000、]+[{HAN}]{{2,4}})*)\s*(?:/|／)?\s*(?P<verb>摄影?|供图|图)$")
+_PAREN_BYLINE = re.compile(rf"^[（(]\s*(?:(?:本报|特约|见习|实习)?(?:记者|通讯员|摄影)[\s/／:：]*)?[{HAN}]{{2,4}}(?:[\s\u3000、,，]+(?:(?:记者|通讯员)\s*)?[{HAN}]{{2,4}})*\s*[）)]$")
+ROLE_PREFIX = re.compile(r"^(?:本报|特约|见习|实习)?(?:记者|通讯员|摄影记者|摄影)$")
+LEAD_BYLINE = re.compile(r"^(?:本报|本刊)[\u4e00-\u9fff]{0,6}?讯\s*(?:[（(][^（()）]{2,40}[）)])?|^[（(]\s*(?:本报)?(?:记者|通讯员)[^（()）]{2,40}[）)]")
+CAPTION_CREDIT = re.compile(rf"\s*[（(]\s*((?:(?:本报)?(?:记者|通讯员)\s*)?[{HAN}]{{2,4}}(?:[\s\u3000、]+[{HAN}]{{2,4}})*)\s*(?:/|／)?\s*摄影?\s*[）)]$")
 _TRIANGLE = re.compile(r"^[▲△▼▽◆]")
 _NUMBERED = re.compile(rf"^(?:图\s*)?[{CIRCLED}]")
 _LONE_MARKER = re.compile(rf"^(?:图\s*)?[{CIRCLED}]$")
@@ -97,11 +101,15 @@ def classify(no: int, raw: str) -> Line:
     m = _CREDIT.match(text)
     if m and visible_len(text) <= 30 and all(looks_like_name(n, strict=False) for n in split_names(m.group("names"))):
         title = m.group("title")
+        if title and ROLE_PREFIX.match(title.strip()):
+            title = None  # `记者 张三 摄`: a role, not a photo title
         if title and all(looks_like_name(n) for n in split_names(title)) and visible_len(title) <= 12:
             title = None  # "沈凯 丁艺摄": every word is a name
         return Line(no, raw, "credit", text, extra={"title": title.strip() if title else None})
     if _NUMBERED.match(text) and visible_len(text) <= 80:
         return Line(no, raw, "caption", text)
+    if _PAREN_BYLINE.match(text) and all(looks_like_name(n, strict=False) for n in split_names(re.sub(r"[（()）]|记者|通讯员|本报|摄影", " ", text))):
+        return Line(no, raw, "byline", text)
     if _REPORTER.match(text) and visible_len(text) <= 30 and not ends_sentence(text) and "，" not in text and "," not in text:
         return Line(no, raw, "byline", text)
     if _DATE_LINE.match(text):
@@ -145,6 +153,8 @@ def headline_like(line: Line) -> bool:
         return False
     if t[0] in "（(" and t[-1] in "）)":
         return False  # `(2020年5月13日…会议通过)`: a note, not a title
+    if re.search(r"[:：]\s*[0-9A-Za-z（(+\-]{5,}", t) or re.match(r"^(联系|咨询|举报|监督)?(电话|地址|邮箱|网址|邮编|传真|联系人)", t):
+        return False  # `联系电话：0513-…`: contact details of a notice
     return True
 
 

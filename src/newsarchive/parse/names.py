@@ -42,10 +42,12 @@ def split_names(text: str) -> list[str]:
 def authors_from_byline(byline: str) -> list[str]:
     """`·王峰艳 赵勇进 王子璇·` → names; role words, dots and 摄 removed."""
     text = byline.strip().strip("·•・‧∙● ")
+    text = re.sub(r"^(本报|本刊)[\u4e00-\u9fff]{0,6}?讯", " ", text)
+    text = re.sub(r"[（()）\[\]【】]", " ", text)
     text = re.sub(r"(摄影?|供图|报道)$", "", text)
     text = _ROLE_WORDS.sub(" ", text)
     names = []
-    for word in split_names(text):
+    for word in split_names(text.strip()):
         word = re.sub(r"(摄影?|供图)$", "", word)
         if 2 <= len(word) <= 4 and _HAN_RUN.fullmatch(word) and word not in NOT_NAMES:
             names.append(word)
