@@ -86,6 +86,29 @@ def _worker_parse(job: tuple[bytes, str]) -> Issue | FileError:
         return FileError(exc.path, exc.message, exc.line)
 
 
+@dataclass
+class SourceEntry:
+    """A file's bytes and cache key, read once per build."""
+
+    shown: str
+    data: bytes | None
+    key: str
+    error: FileError | None = None
+
+
+def scan_sources(paths: list[Path], root: Path | None, cache: ParseCache) -> list[SourceEntry]:
+    entries = []
+    for path in paths:
+        shown = display_path(path, root)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            entries.append(SourceEntry(shown, None, "", FileError(shown, f"cannot read: {exc.strerror}")))
+            continue
+        entries.append(SourceEntry(shown, data, cache.key(shown, data)))
+    return entries
+
+
 def parse_files(
     paths: list[Path],
     root: Path | None = None,
@@ -93,48 +116,42 @@ def parse_files(
     cache: ParseCache | None = None,
     jobs: int = 1,
     progress=None,
+    entries: list[SourceEntry] | None = None,
 ) -> ParseResult:
     """Parse many files; cached entries are reused, the rest run on `jobs` processes."""
     cache = cache or ParseCache(None)
+    if entries is None:
+        entries = scan_sources(paths, root, cache)
     result = ParseResult()
-    todo: list[tuple[int, bytes, str, str]] = []
-    slots: list[Issue | FileError | None] = []
-    keys: set[str] = set()
-    for index, path in enumerate(paths):
-        shown = display_path(path, root)
-        slots.append(None)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            slots[index] = FileError(shown, f"cannot read: {exc.strerror}")
-            continue
-        key = cache.key(shown, data)
-        keys.add(key)
-        cached = cache.get(key)
-        if cached is not None:
-            slots[index] = cached
-        else:
-            todo.append((index, data, shown, key))
+    slots: list[Issue | FileError | None] = [entry.error for entry in entries]
+    todo: list[int] = []
+    for index, entry in enumerate(entries):
+        if entry.error is None:
+            cached = cache.get(entry.key)
+            if cached is not None:
+                slots[index] = cached
+            else:
+                todo.append(index)
     if todo:
+        jobs_input = [(entries[i].data, entries[i].shown) for i in todo]
         if jobs > 1 and len(todo) > 1:
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
-                outcomes = pool.map(_worker_parse, [(data, shown) for _, data, shown, _ in todo], chunksize=8)
-                outcomes = _with_progress(outcomes, len(todo), progress)
-                for (index, _, _, key), outcome in zip(todo, outcomes):
+                outcomes = pool.map(_worker_parse, jobs_input, chunksize=8)
+                for index, outcome in zip(todo, _with_progress(outcomes, len(todo), progress)):
                     slots[index] = outcome
         else:
             lexicon = lexicon or Lexicon()
-            for index, data, shown, key in _with_progress(todo, len(todo), progress):
+            for index, (data, shown) in zip(todo, _with_progress(jobs_input, len(todo), progress)):
                 try:
                     slots[index] = parse_and_date(source_from_bytes(data, shown), lexicon)
                 except SourceError as exc:
                     slots[index] = FileError(exc.path, exc.message, exc.line)
-        for index, _, _, key in todo:
+        for index in todo:
             if isinstance(slots[index], Issue):
-                cache.put(key, slots[index])
-    cache.prune(keys)
+                cache.put(entries[index].key, slots[index])
+    cache.prune({entry.key for entry in entries if entry.key})
     for slot in slots:
         if isinstance(slot, Issue):
             result.issues.append(slot)
@@ -196,6 +213,7 @@ class BuildReport:
     warnings: int = 0
     search: dict = field(default_factory=dict)
     out: Path | None = None
+    skipped: bool = False  # nothing changed since the last build
 
 
 def _first_existing(*candidates: Path) -> list[Path]:
@@ -220,7 +238,23 @@ def build(
 
     root = (root or Path.cwd()).resolve()
     cache = ParseCache((cache_dir or root / ".newsarchive-cache") if use_cache else None)
-    result = parse_files(discover_sources(src), root, cache=cache, jobs=jobs, progress=progress)
+    entries = scan_sources(discover_sources(src), root, cache)
+    template_dirs = _first_existing(root / "templates", PROJECT_DIR / "templates")
+    static_dirs = _first_existing(root / "static", PROJECT_DIR / "static")
+    fingerprint = build_fingerprint(entries, root, template_dirs + static_dirs, base_url)
+    previous = read_build_record(out)
+    if use_cache and previous.get("fingerprint") == fingerprint:
+        # nothing that feeds the site changed: the site on disk is this build
+        return BuildReport(
+            issues=previous.get("issues", 0),
+            articles=previous.get("articles", 0),
+            errors=[FileError(**e) for e in previous.get("errors", [])],
+            warnings=previous.get("warnings", 0),
+            search=previous.get("search", {}),
+            out=out,
+            skipped=True,
+        )
+    result = parse_files([], root, cache=cache, jobs=jobs, progress=progress, entries=entries)
     result.issues = [issue for issue in result.issues if issue.articles]
     tagger = Tagger.load(root / "data" if (root / "data").is_dir() else None)
     tagger.tag_issues(result.issues)
@@ -231,19 +265,68 @@ def build(
             result.issues,
             tmp,
             settings,
-            template_dirs=_first_existing(root / "templates", PROJECT_DIR / "templates"),
-            static_dirs=_first_existing(root / "static", PROJECT_DIR / "static"),
+            template_dirs=template_dirs,
+            static_dirs=static_dirs,
         )
         stats = write_search_index(result.issues, tmp, article_url)
+        report = BuildReport(
+            issues=len(result.issues),
+            articles=sum(len(i.articles) for i in result.issues),
+            errors=result.errors,
+            warnings=sum(len(i.warnings) for i in result.issues),
+            search=stats or {},
+            out=out,
+        )
+        write_build_record(tmp, fingerprint, report)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     swap_in(tmp, out)
-    return BuildReport(
-        issues=len(result.issues),
-        articles=sum(len(i.articles) for i in result.issues),
-        errors=result.errors,
-        warnings=sum(len(i.warnings) for i in result.issues),
-        search=stats or {},
-        out=out,
-    )
+    return report
+
+
+BUILD_RECORD = ".newsarchive-build.json"
+
+
+def build_fingerprint(entries: list[SourceEntry], root: Path, asset_dirs: list[Path], base_url: str | None) -> str:
+    """Everything a build's output depends on, hashed: sources, code, templates, data, settings."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    extra_files = [root / "site.yaml", *sorted((root / "content").rglob("*") if (root / "content").is_dir() else [])]
+    for folder in [package, *asset_dirs, root / "data"]:
+        if folder.is_dir():
+            extra_files += sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in extra_files:
+        if path.is_file():
+            digest.update(path.as_posix().encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for entry in entries:
+        digest.update(f"{entry.shown}|{entry.key}|{entry.error}".encode())
+    digest.update(f"base_url={base_url}".encode())
+    return digest.hexdigest()
+
+
+def read_build_record(out: Path) -> dict:
+    import json
+
+    try:
+        return json.loads((out / BUILD_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_build_record(site: Path, fingerprint: str, report: "BuildReport") -> None:
+    import json
+    from dataclasses import asdict
+
+    record = {
+        "fingerprint": fingerprint,
+        "issues": report.issues,
+        "articles": report.articles,
+        "warnings": report.warnings,
+        "errors": [asdict(e) for e in report.errors],
+        "search": report.search,
+    }
+    (site / BUILD_RECORD).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
