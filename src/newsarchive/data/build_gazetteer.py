@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCE = HERE.parents[3] / ".." / "shared" / "data" / "nantong-divisions.yaml"
+DEFAULT_SOURCE = HERE.parents[2].parent / "shared" / "data" / "nantong-divisions.yaml"  # repo/../shared
 TARGET = HERE / "gazetteer.yaml"
 
 DEFAULT_SELF_REFERENCES = ["我区", "区委", "全区", "本区", "区政府", "区人大", "区政协", "区领导"]
@@ -39,7 +39,7 @@ def _header(source_text: str) -> str:
     return "\n".join(lines)
 
 
-def _township(t: dict, district: str | None, source: str | None = None) -> dict:
+def _township(t: dict, district: str | None, change_date: str, source: str | None = None) -> dict:
     name = t["name"]
     entry: dict = {"name": name, "kind": t["kind"], "district": district}
     if t.get("code"):
@@ -49,7 +49,7 @@ def _township(t: dict, district: str | None, source: str | None = None) -> dict:
         entry["name"] = m.group(1)
         entry["aliases"] = [m.group(2)]
     if t.get("district_before"):
-        entry["before"] = [{"until": "2020-06-05", "district": t["district_before"]}]
+        entry["before"] = [{"until": change_date, "district": t["district_before"]}]
     if source:
         entry["source"] = source
     return entry
@@ -82,11 +82,11 @@ def build(data: dict, keep: dict | None = None) -> dict:
             continue  # its townships are listed (with history) under the successor
         owner = d["name"] if county else None
         for t in d.get("townships", []):
-            townships.append(_township(t, owner))
+            townships.append(_township(t, owner, change_date))
             seen.add(t["name"])
         for t in d.get("townships_other_sources", []):
             if t["name"] not in seen:
-                townships.append(_township(t, owner, source=t.get("source")))
+                townships.append(_township(t, owner, change_date, source=t.get("source")))
                 seen.add(t["name"])
     return {
         "schema": 1,

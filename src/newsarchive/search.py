@@ -1,0 +1,527 @@
+"""Full-text search index for Chinese text that works from ``file://``.
+
+The browser side (``static/search.js``) cannot ``fetch()`` local files, so every
+piece of the index is a small JavaScript file that calls a global registration
+function when loaded with a ``<script>`` tag::
+
+    window.__naSearch.add("p/12", {...})
+
+Layout of ``out_dir/search/`` (all paths deterministic; identical input gives
+byte-identical files, so a pipeline may skip rewriting unchanged ones):
+
+``manifest.js``
+    counts, bucket counts, facet values (districts, streets, topics, years).
+``p/<b>.js``
+    body posting lists, hashed into ``buckets`` files by key.  A key is a
+    character bigram (both characters letters or digits, after a 1:1
+    normalisation: NFKC where it maps one char to one char, lower case) or a
+    facet key (``#d港闸区``, ``#s…``, ``#t…``, ``#y2020``).  A value is either
+    the whole list as a string, or — for a *big* list — ``[df, r1, r2, …]``:
+    the list is cut by doc range (``range`` docs each) into
+``c/<r>/<k>.js``
+    the chunks of big lists for doc range ``r`` (hashed into ``cbuckets[r]``
+    files).  A query reads the newest range first and stops once it has enough
+    results, so common words cost a bounded number of bytes.
+``t/<b>.js``
+    title index: the same lists over kicker + title + subtitle (the prefix of
+    ``Article.body_text``), for the whole archive; title matches rank first.
+``m/<doc>.js``
+    url, title, kicker, date and district of one article (~200 bytes): loaded
+    for each result listed.
+``d/<doc>-<part>.js``
+    the article text in parts of ``PART`` characters (plus an overlap): loaded
+    only for results shown with a snippet, only the part holding the first
+    match.  Text is stored in a compact code
+    (``chars.js``: the frequent characters get one or two ASCII bytes).
+
+A posting list is a string of numbers in a base-46 variable-length code
+(46 "more digits follow" symbols, 46 "last digit" symbols, all printable ASCII
+minus ``"`` and ``\\``): per document the doc-id gap, the number of
+occurrences, and the position gaps.  Positions count characters of the
+normalised ``body_text``, so the client checks that the bigrams of a query sit
+next to each other (区委 … 书记 apart does not match 区委书记).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import math
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable
+
+from .model import Article, Issue
+
+VERSION = 1
+RANGE = 2048  # documents per range (big lists are cut at range boundaries)
+PART = 1000  # characters per stored text part
+OVERLAP = 80  # extra characters at the end of each part, for snippets
+BIG = 3072  # a list longer than this (in bytes) is cut into range chunks
+BUCKET_TARGET = 8192  # aimed-for bytes per posting file
+TITLE_TARGET = 4096
+
+ALPHABET = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"\\')  # 92 symbols
+assert len(ALPHABET) == 92
+LAST = ALPHABET[:46]
+MORE = ALPHABET[46:]
+ONE = 40  # single-symbol char codes: ALPHABET[:40]; prefixes ALPHABET[40:] × ALPHABET
+
+# --- numbers ---------------------------------------------------------------
+
+_SMALL = [LAST[n] for n in range(46)] + [MORE[n // 46] + LAST[n % 46] for n in range(46, 46 * 46)]
+
+
+def enc_num(n: int) -> str:
+    if n < 2116:
+        return _SMALL[n]
+    digits = [LAST[n % 46]]
+    n //= 46
+    while n:
+        digits.append(MORE[n % 46])
+        n //= 46
+    return "".join(reversed(digits))
+
+
+def dec_nums(s: str) -> list[int]:
+    out, v = [], 0
+    for ch in s:
+        i = ALPHABET.index(ch)
+        if i >= 46:
+            v = v * 46 + (i - 46)
+        else:
+            out.append(v * 46 + i)
+            v = 0
+    return out
+
+
+# --- text ------------------------------------------------------------------
+
+_norm_cache: dict[str, str] = {}
+
+
+def norm_char(c: str) -> str:
+    r = _norm_cache.get(c)
+    if r is None:
+        n = unicodedata.normalize("NFKC", c)
+        r = n.lower() if len(n) == 1 else c.lower()
+        if len(r) != 1:
+            r = c
+        _norm_cache[c] = r
+    return r
+
+
+_word_cache: dict[str, bool] = {}
+
+
+def is_word(c: str) -> bool:
+    r = _word_cache.get(c)
+    if r is None:
+        r = unicodedata.category(c)[0] in "LN"
+        _word_cache[c] = r
+    return r
+
+
+_NORM: dict[int, str] = {}  # str.translate table: char -> normalised char
+_MASK: dict[int, str] = {}  # normalised char -> itself, or "\x00" for separators
+
+
+def _learn(text: str) -> None:
+    for c in set(text):
+        o = ord(c)
+        if o not in _NORM:
+            n = norm_char(c)
+            _NORM[o] = n
+            _MASK.setdefault(ord(n), n if is_word(n) else "\x00")
+            _MASK.setdefault(o, c if is_word(c) else "\x00")
+
+
+def normalize(text: str) -> str:
+    _learn(text)
+    return text.translate(_NORM)
+
+
+def word_mask(norm: str) -> str:
+    """`norm` with every non-letter, non-digit replaced by NUL (same length)."""
+    return norm.translate(_MASK)
+
+
+# Frequent characters first: they get one-byte codes.
+HOT = "，。的、一是在了和不有中人国为“”区上大发年作工会以们到地时生对出要进行于\n"
+
+
+def char_table() -> list[str]:
+    """Fixed, corpus-independent table: stable codes keep unchanged docs byte-identical."""
+    seen: dict[str, None] = {}
+    for c in HOT:
+        seen.setdefault(c, None)
+    for c in "：；？！（）《》—…·●▲①②③④⑤⑥⑦⑧⑨⑩　\t" + "".join(chr(c) for c in range(0x20, 0x7F)):
+        seen.setdefault(c, None)
+    for hi in range(0xB0, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                seen.setdefault(bytes([hi, lo]).decode("gb2312"), None)
+            except UnicodeDecodeError:
+                pass
+    table = list(seen)
+    return table[: ONE + (92 - ONE) * 92]
+
+
+_TABLE = char_table()
+_CODE = {c: (ALPHABET[i] if i < ONE else ALPHABET[ONE + (i - ONE) // 92] + ALPHABET[(i - ONE) % 92]) for i, c in enumerate(_TABLE)}
+
+
+def encode_text(text: str) -> str:
+    code = _CODE
+    # ASCII outside the table (control chars) would collide with codes: make them spaces.
+    return "".join([code.get(c) or (c if ord(c) > 0x7F else " ") for c in text])
+
+
+def decode_text(s: str) -> str:
+    out, i = [], 0
+    while i < len(s):
+        ch = s[i]
+        k = ALPHABET.find(ch)
+        if k < 0:
+            out.append(ch)
+        elif k < ONE:
+            out.append(_TABLE[k])
+        else:
+            i += 1
+            out.append(_TABLE[ONE + (k - ONE) * 92 + ALPHABET.index(s[i])])
+        i += 1
+    return "".join(out)
+
+
+def fnv(key: str) -> int:
+    h = 0x811C9DC5
+    data = key.encode("utf-16-le")
+    for i in range(0, len(data), 2):
+        h ^= data[i] | (data[i + 1] << 8)
+        h = (h * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+# --- building --------------------------------------------------------------
+
+
+def title_prefix(article: Article) -> str:
+    parts = [p for p in (article.kicker, article.title, article.subtitle) if p]
+    return "\n".join(parts)
+
+
+def _postings(masked: str) -> dict[str, list[int]]:
+    """bigram -> positions, for a text from `word_mask` (bigrams with a NUL are dropped)."""
+    pos: dict[str, list[int]] = {}
+    get = pos.get
+    for i, g in enumerate(map(str.__add__, masked, masked[1:])):
+        lst = get(g)
+        if lst is None:
+            pos[g] = [i]
+        else:
+            lst.append(i)
+    for k in [k for k in pos if "\x00" in k]:
+        del pos[k]
+    return pos
+
+
+_CODES: list[str] = list(_SMALL)
+
+
+def _codes(n: int) -> list[str]:
+    """Encoded numbers 0..n-1 as a list (grown on demand)."""
+    if len(_CODES) < n:
+        _CODES.extend(enc_num(i) for i in range(len(_CODES), n))
+    return _CODES
+
+
+class _ListBuilder:
+    """Appends doc entries to per-key encoded lists (doc gap, tf, position gaps)."""
+
+    __slots__ = ("base", "parts", "last", "df")
+
+    def __init__(self, base: int = -1):
+        self.base = base
+        self.parts: dict[str, list[str]] = {}
+        self.last: dict[str, int] = {}
+        self.df: dict[str, int] = {}
+
+    def add_doc(self, doc: int, postings: dict[str, list[int]], length: int):
+        parts, last, df, base = self.parts, self.last, self.df, self.base
+        S = _codes(length + 2)
+        for key, ps in postings.items():
+            gap = doc - last.get(key, base) - 1
+            last[key] = doc
+            if len(ps) == 1:
+                entry = (S[gap] if gap < len(S) else enc_num(gap)) + "#" + S[ps[0]]
+            else:
+                deltas = [ps[0]] + [b - a for a, b in zip(ps, ps[1:])]
+                entry = (S[gap] if gap < len(S) else enc_num(gap)) + S[len(ps)] + "".join([S[d] for d in deltas])
+            lst = parts.get(key)
+            if lst is None:
+                parts[key] = [entry]
+                df[key] = 1
+            else:
+                lst.append(entry)
+                df[key] += 1
+
+    def add_facet(self, doc: int, key: str):
+        gap = doc - self.last.get(key, self.base) - 1
+        self.last[key] = doc
+        self.df[key] = self.df.get(key, 0) + 1
+        self.parts.setdefault(key, []).append(enc_num(gap))
+
+
+def _js(call: str, name: str, data) -> str:
+    return f"window.__naSearch.{call}({json.dumps(name)},{json.dumps(data, ensure_ascii=False, separators=(',', ':'), sort_keys=True)});\n"
+
+
+def _pow2_buckets(total: int, target: int) -> int:
+    n = 1
+    while n * target < total:
+        n *= 2
+    return n
+
+
+def _doc_payload(issue: Issue, article: Article, article_url) -> tuple:
+    """Everything the index needs from one article: plain, picklable, hashable."""
+    year = (issue.date or "")[:4]
+    districts = list(dict.fromkeys(article.districts or ([issue.district] if issue.district else [])))
+    facets = [("#d" + v) for v in districts]
+    facets += ["#s" + v for v in dict.fromkeys(article.streets)]
+    facets += ["#t" + v for v in dict.fromkeys(article.topics)]
+    if year:
+        facets.append("#y" + year)
+    meta = {"u": article_url(issue, article), "t": article.display_title, "d": issue.date or "", "a": " ".join(districts)}
+    if article.kicker:
+        meta["k"] = article.kicker
+    return (article.body_text, len(title_prefix(article)), facets, meta)
+
+
+def _build_range(job: tuple[int, list[tuple]]) -> dict:
+    """Posting lists, title lists and text/meta files for the docs of one range."""
+    r, payloads = job
+    body = _ListBuilder(r * RANGE - 1)
+    title = _ListBuilder(r * RANGE - 1)
+    files: dict[str, str] = {}
+    text_bytes = 0
+    for i, (raw, tlen, facets, meta) in enumerate(payloads):
+        doc = r * RANGE + i
+        text_bytes += len(raw.encode("utf-8"))
+        masked = word_mask(normalize(raw))
+        body.add_doc(doc, _postings(masked), len(masked))
+        if tlen:
+            title.add_doc(doc, _postings(masked[:tlen]), tlen)
+        for key in facets:
+            body.add_facet(doc, key)
+        files[f"m/{doc}"] = _js("add", f"m/{doc}", meta)
+        for part in range(max(1, math.ceil(len(raw) / PART))):
+            files[f"d/{doc}-{part}"] = _js("add", f"d/{doc}-{part}", encode_text(raw[part * PART : (part + 1) * PART + OVERLAP]))
+    return {
+        "body": ({k: "".join(v) for k, v in body.parts.items()}, body.df, body.last),
+        "title": ({k: "".join(v) for k, v in title.parts.items()}, title.last),
+        "files": files,
+        "text_bytes": text_bytes,
+    }
+
+
+def _range_key(r: int, payloads: list[tuple]) -> str:
+    h = hashlib.sha1(f"{VERSION}:{RANGE}:{PART}:{r}".encode())
+    h.update(json.dumps(payloads, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+    return h.hexdigest()
+
+
+def _build_ranges(jobs: list[tuple[int, list[tuple]]], cache_dir: Path | None, workers: int) -> tuple[list[dict], int]:
+    """Build every range, reusing cached ones; returns (results, how many were rebuilt)."""
+    results: list[dict | None] = [None] * len(jobs)
+    keys = [_range_key(r, p) for r, p in jobs] if cache_dir else [""] * len(jobs)
+    todo = []
+    for i, key in enumerate(keys):
+        if cache_dir:
+            try:
+                with open(cache_dir / f"{key}.pickle", "rb") as f:
+                    results[i] = pickle.load(f)
+                continue
+            except (OSError, pickle.UnpicklingError, EOFError):
+                pass
+        todo.append(i)
+    if workers > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(workers, len(todo))) as pool:
+            built = list(pool.map(_build_range, [jobs[i] for i in todo]))
+    else:
+        built = [_build_range(jobs[i]) for i in todo]
+    for i, res in zip(todo, built):
+        results[i] = res
+        if cache_dir:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = cache_dir / f"{keys[i]}.tmp{os.getpid()}"
+            with open(tmp, "wb") as f:
+                pickle.dump(res, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache_dir / f"{keys[i]}.pickle")
+    return results, len(todo)  # type: ignore[return-value]
+
+
+def write_search_index(
+    issues: list[Issue],
+    out_dir: Path,
+    article_url: Callable[[Issue, Article], str],
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+) -> dict:
+    """Write ``out_dir/search/…js``; return stats {docs, text_bytes, index_bytes, shards, …}.
+
+    Documents are numbered by (issue date, source, article number) and cut into
+    ranges of ``RANGE`` docs; each range is built on its own (in parallel when
+    ``workers`` > 1, default: CPU count for big archives) and, with
+    ``cache_dir``, reused when none of its articles changed — adding the newest
+    issue rebuilds one range.  Output is deterministic, and files whose bytes
+    are already in place are not rewritten.
+    """
+    out = Path(out_dir) / "search"
+    files: dict[str, str] = {}
+
+    docs: list[tuple[Issue, Article]] = []
+    for issue in sorted(issues, key=lambda i: (i.date or "", i.source)):
+        for article in sorted(issue.articles, key=lambda a: a.number):
+            docs.append((issue, article))
+    payloads = [_doc_payload(i, a, article_url) for i, a in docs]
+    jobs = [(r, payloads[r * RANGE : (r + 1) * RANGE]) for r in range((len(docs) + RANGE - 1) // RANGE)]
+    if workers is None:
+        workers = min(os.cpu_count() or 1, len(jobs)) if len(docs) > RANGE else 1
+    built, rebuilt = _build_ranges(jobs, Path(cache_dir) if cache_dir else None, workers)
+
+    facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
+    names = {"d": "district", "s": "street", "t": "topic", "y": "year"}
+    for _, _, fs, _ in payloads:
+        for f in fs:
+            kind = names[f[1]]
+            facets[kind][f[2:]] = facets[kind].get(f[2:], 0) + 1
+    text_bytes = 0
+    for res in built:
+        files.update(res["files"])
+        text_bytes += res["text_bytes"]
+
+    # body lists: merge ranges per key; lists longer than BIG are cut by range
+    keys: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
+    for r, res in enumerate(built):
+        lists, df, _ = res["body"]
+        for key, lst in lists.items():
+            keys[key].append((r, lst, df[key]))
+    small: dict[str, object] = {}
+    chunks: list[dict[str, str]] = [dict() for _ in built]
+    for key, per_range in keys.items():
+        if sum(len(lst) for _, lst, _ in per_range) <= BIG:
+            small[key] = _join_ranges([(r, lst, built[r]["body"][2][key]) for r, lst, _ in per_range])
+        else:
+            small[key] = [sum(df for _, _, df in per_range)] + [r for r, _, _ in per_range]
+            for r, lst, _ in per_range:
+                chunks[r][key] = lst
+    nb = _pow2_buckets(sum(len(k) * 3 + 6 + (len(v) if isinstance(v, str) else 20) for k, v in small.items()), BUCKET_TARGET)
+    buckets: list[dict] = [dict() for _ in range(nb)]
+    for key, v in small.items():
+        buckets[fnv(key) % nb][key] = v
+    for b, d in enumerate(buckets):
+        files[f"p/{b}"] = _js("add", f"p/{b}", d)
+    cbuckets = []
+    for r, ch in enumerate(chunks):
+        n = _pow2_buckets(sum(len(v) + len(k) * 3 + 6 for k, v in ch.items()), BUCKET_TARGET * 2) if ch else 0
+        cbuckets.append(n)
+        cb: list[dict] = [dict() for _ in range(n)]
+        for key, v in ch.items():
+            cb[fnv(key) % n][key] = v
+        for k, d in enumerate(cb):
+            files[f"c/{r}/{k}"] = _js("add", f"c/{r}/{k}", d)
+
+    tparts: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
+    for r, res in enumerate(built):
+        lists, last = res["title"]
+        for key, lst in lists.items():
+            tparts[key].append((r, lst, last[key]))
+    tlists = {k: _join_ranges(v) for k, v in tparts.items()}
+    ntb = _pow2_buckets(sum(len(k) * 3 + 6 + len(v) for k, v in tlists.items()), TITLE_TARGET)
+    tb: list[dict] = [dict() for _ in range(ntb)]
+    for key, v in tlists.items():
+        tb[fnv(key) % ntb][key] = v
+    for b, d in enumerate(tb):
+        files[f"t/{b}"] = _js("add", f"t/{b}", d)
+
+    files["chars"] = _js("add", "chars", "".join(_TABLE))
+    manifest = {
+        "v": VERSION,
+        "docs": len(docs),
+        "range": RANGE,
+        "part": PART,
+        "buckets": nb,
+        "cbuckets": cbuckets,
+        "tbuckets": ntb,
+        "one": ONE,
+        "facets": {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0])) for k, v in facets.items()},
+    }
+    manifest["facets"]["year"] = sorted(facets["year"].items(), reverse=True)
+    files["manifest"] = _js("add", "manifest", manifest)
+
+    index_bytes = 0
+    written = 0
+    for name, content in files.items():
+        data = content.encode("utf-8")
+        index_bytes += len(data)
+        path = out / (name + ".js")
+        if _write_if_changed(path, data):
+            written += 1
+    return {
+        "docs": len(docs),
+        "text_bytes": text_bytes,
+        "index_bytes": index_bytes,
+        "shards": len(files),
+        "written": written,
+        "ratio": round(index_bytes / text_bytes, 3) if text_bytes else 0.0,
+        "ranges": len(jobs),
+        "ranges_rebuilt": rebuilt,
+    }
+
+
+def _join_ranges(per_range: list[tuple[int, str, int]]) -> str:
+    """One list over all docs from per-range lists (whose first doc gap counts from the range start)."""
+    pieces, last = [], -1
+    for r, lst, range_last in per_range:
+        first_doc = r * RANGE + _first_num(lst)
+        pieces.append(_reset_gap(lst, first_doc - last - 1))
+        last = range_last
+    return "".join(pieces)
+
+
+def _first_num(s: str) -> int:
+    v = 0
+    for ch in s:
+        i = ALPHABET.index(ch)
+        if i >= 46:
+            v = v * 46 + (i - 46)
+        else:
+            return v * 46 + i
+    raise ValueError("empty list")
+
+
+def _reset_gap(part: str, gap: int) -> str:
+    """Replace the first number of an encoded doc entry by `gap`."""
+    i = 0
+    while ALPHABET.index(part[i]) >= 46:
+        i += 1
+    return enc_num(gap) + part[i + 1 :]
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+__all__ = ["write_search_index", "normalize", "encode_text", "decode_text", "enc_num", "dec_nums", "fnv"]

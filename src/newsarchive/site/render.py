@@ -1,0 +1,280 @@
+"""Render the archive to static files with jinja2.
+
+`render_site` plans every page (path, template, context), renders each with
+helpers bound to that page's own path, so every internal link is relative and
+names a file: the site works from `file://` and under any sub-path. All text
+from issue files goes through jinja2 autoescaping; Markdown is rendered with
+raw HTML off.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from ..model import Article, Issue
+from . import urls
+from .archive import KIND_LABELS, TAXONOMIES, Archive, Entry, build_archive, month_calendar, related
+from .settings import Settings
+
+WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+
+
+@dataclass
+class Page:
+    """One file to write: its root-relative path, template and page-specific context."""
+
+    path: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def make_env(template_dirs: list[Path]) -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs]),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cn_date"] = cn_date
+    env.filters["cn_month"] = cn_month
+    env.globals.update(
+        article_url=urls.article_url,
+        issue_url=urls.issue_url,
+        term_url=urls.term_url,
+        year_url=urls.year_url,
+        month_url=urls.month_url,
+        day_url=urls.day_url,
+        taxonomy_url=urls.taxonomy_url,
+        kind_labels=KIND_LABELS,
+        taxonomies=TAXONOMIES,
+        weekdays=WEEKDAYS,
+    )
+    return env
+
+
+def cn_date(iso: str | None) -> str:
+    """`2020-05-15` → `2020年5月15日`; unknown dates say so instead of guessing."""
+    parts = urls.date_parts(iso)
+    if not parts:
+        return "日期不详"
+    y, m, d = parts
+    return f"{y}年{int(m)}月{int(d)}日"
+
+
+def cn_month(ym: tuple[str, str]) -> str:
+    return f"{ym[0]}年{int(ym[1])}月"
+
+
+def citation(issue: Issue, article: Article, settings: Settings) -> str:
+    """GB/T 7714-2015 newspaper reference: 作者. 题名[N]. 报纸名, 日期(版次)."""
+    authors = [a for a in article.authors if a]
+    who = ", ".join(authors[:3]) + (", 等" if len(authors) > 3 else "")
+    title = " ".join(p for p in (article.title or article.display_title, article.subtitle) if p)
+    paper = issue.publication or settings.publication
+    when = issue.date or "出版日期不详"
+    page = ""
+    if issue.page:
+        m = re.search(r"[A-Za-z]?\d+", issue.page)
+        page = f"({m.group(0) if m else issue.page})"
+    head = f"{who}. " if who else ""
+    return f"{head}{title}[N]. {paper}, {when}{page}."
+
+
+def source_view(issue: Issue, article: Article) -> list[tuple[int, str]]:
+    """The numbered source lines an article came from (empty when unknown)."""
+    start, end = article.lines
+    if start < 1 or end < start:
+        return []
+    return [(n, issue.source_lines[n - 1]) for n in range(start, min(end, len(issue.source_lines)) + 1)]
+
+
+def render_markdown(text: str) -> Markup:
+    """CommonMark with raw HTML off: an editor's `<script>` stays text."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    return Markup(md.render(text))
+
+
+def paginate(items: list, per_page: int) -> list[list]:
+    return [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
+
+
+def numbered(path: str, n: int) -> str:
+    """Page n of a list: `x/index.html` → `x/index-2.html`, `k/ab.html` → `k/ab-2.html`."""
+    if n == 1:
+        return path
+    stem, ext = path.rsplit(".", 1)
+    return f"{stem}-{n}.{ext}"
+
+
+def plan_pages(archive: Archive, settings: Settings, env: Environment, extra_pages: dict | None) -> Iterator[Page]:
+    """Every HTML/XML page of the site with its own data; shared data comes from `site_context`."""
+    yield Page("index.html", "index.html", {"latest": archive.issues[: settings.latest_issues]})
+    pages = paginate(archive.issues, settings.items_per_page)
+    for n, chunk in enumerate(pages, 1):
+        yield Page(numbered("issues/index.html", n), "issues.html",
+                   {"issues": chunk, "pager": pager("issues/index.html", n, len(pages))})
+
+    for issue in archive.issues:
+        entries = archive.by_issue[urls.issue_url(issue)]
+        yield Page(urls.issue_url(issue), "issue.html", {"issue": issue, "entries": entries})
+        for i, entry in enumerate(entries):
+            yield Page(entry.url, "article.html", {
+                "issue": issue,
+                "article": entry.article,
+                "entry": entry,
+                "prev": entries[i - 1] if i > 0 else None,
+                "next": entries[i + 1] if i + 1 < len(entries) else None,
+                "related": related(archive, entry),
+                "citation": citation(issue, entry.article, settings),
+                "source": source_view(issue, entry.article),
+            })
+
+    yield Page("archive.html", "archive.html", {})
+    for year, months in archive.years.items():
+        yield Page(urls.year_url(year), "year.html", {"year": year, "months": months, "calendars": {
+            m: month_calendar(year, m, days) for m, days in months.items()}})
+        for month, days in months.items():
+            yield Page(urls.month_url(year, month), "month.html", {
+                "year": year, "month": month, "days": days, "weeks": month_calendar(year, month, days)})
+            for day, issues in days.items():
+                yield Page(urls.day_url(year, month, day), "day.html",
+                           {"year": year, "month": month, "day": day, "issues": issues})
+
+    for kind, _attr, label in TAXONOMIES:
+        yield Page(urls.taxonomy_url(kind), "taxonomy.html",
+                   {"kind": kind, "label": label, "terms": archive.terms[kind]})
+        for term in archive.terms[kind]:
+            chunks = paginate(term.entries, settings.items_per_page)
+            for n, chunk in enumerate(chunks, 1):
+                yield Page(numbered(term.url, n), "term.html", {
+                    "kind": kind, "label": label, "term": term, "entries": chunk,
+                    "pager": pager(term.url, n, len(chunks))})
+
+    about = settings.about_path
+    about_html = render_markdown(about.read_text(encoding="utf-8")) if about.is_file() else Markup("")
+    yield Page("about.html", "about.html", {"about_html": about_html})
+    yield Page("404.html", "404.html", {})
+    search_template = "search.html" if _has_template(env, "search.html") else "search_unavailable.html"
+    yield Page("search.html", search_template, {})
+    yield Page("feed.xml", "feed.xml", {
+        "entries": archive.entries[: settings.feed_entries],
+        "updated": _feed_updated(archive),
+        "entry_id": entry_id,
+    })
+    yield Page("sitemap.xml", "sitemap.xml", {})
+    for path, spec in (extra_pages or {}).items():
+        template, context = (spec, {}) if isinstance(spec, str) else spec
+        yield Page(path, template, dict(context))
+
+
+def pager(first: str, n: int, total: int) -> dict:
+    return {
+        "number": n,
+        "total": total,
+        "prev": numbered(first, n - 1) if n > 1 else None,
+        "next": numbered(first, n + 1) if n < total else None,
+    }
+
+
+def entry_id(url: str) -> str:
+    """A stable Atom id that does not change when the site moves to a new host."""
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "newsarchive:" + url))
+
+
+def _feed_updated(archive: Archive) -> str:
+    """Newest issue date, not the clock: rebuilding unchanged input gives the same feed."""
+    for issue in archive.issues:
+        if urls.date_parts(issue.date):
+            return f"{issue.date}T00:00:00Z"
+    return datetime(1970, 1, 1, tzinfo=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _has_template(env: Environment, name: str) -> bool:
+    try:
+        env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def site_context(archive: Archive, settings: Settings, page_path: str) -> dict[str, Any]:
+    """Helpers bound to one page: `rel` is the way back to the root, `url()` links from here."""
+    base_href = None
+    rel = urls.root_prefix(page_path)
+    if page_path == "404.html" and settings.base_url:
+        # GitHub Pages serves 404.html at any depth: anchor its links to the site root.
+        base_href, rel = settings.base_url + "/", ""
+
+    def url(target: str) -> str:
+        return rel + target if base_href is not None else urls.relative(page_path, target)
+
+    def absolute(target: str) -> str:
+        return f"{settings.base_url}/{target}" if settings.base_url else url(target)
+
+    return {
+        "site": settings,
+        "archive": archive,
+        "page_path": page_path,
+        "rel": rel,
+        "url": url,
+        "absolute": absolute,
+        "base_href": base_href,
+        "canonical": f"{settings.base_url}/{page_path}" if settings.base_url and page_path != "404.html" else None,
+    }
+
+
+def copy_static(static_dirs: list[Path], out_dir: Path) -> list[Path]:
+    """Copy assets into `static/`; later folders override earlier ones file by file."""
+    written: dict[Path, None] = {}
+    for src in static_dirs:
+        if not src.is_dir():
+            continue
+        for path in sorted(src.rglob("*")):
+            if path.is_file() and not any(p.startswith(".") for p in path.relative_to(src).parts):
+                dest = out_dir / "static" / path.relative_to(src)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest)
+                written[dest] = None
+    return list(written)
+
+
+def render_site(
+    issues: list[Issue],
+    out_dir: Path,
+    settings: Settings,
+    template_dirs: list[Path] | None = None,
+    static_dirs: list[Path] | None = None,
+    extra_pages: dict | None = None,
+) -> list[Path]:
+    """Write the whole site into `out_dir` and return the files written.
+
+    `extra_pages` maps a root-relative output path to a template name or a
+    (template name, context) pair, rendered with the same helpers as every page.
+    """
+    out_dir = Path(out_dir)
+    template_dirs = template_dirs if template_dirs is not None else [settings.root / "templates"]
+    static_dirs = static_dirs if static_dirs is not None else [settings.root / "static"]
+    env = make_env(template_dirs)
+    archive = build_archive(issues)
+    written: list[Path] = []
+    for page in plan_pages(archive, settings, env, extra_pages):
+        context = site_context(archive, settings, page.path)
+        context.update(page.context)
+        html = env.get_template(page.template).render(context)
+        dest = out_dir / page.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(html, encoding="utf-8", newline="\n")
+        written.append(dest)
+    written.extend(copy_static(static_dirs, out_dir))
+    return written

@@ -1,0 +1,73 @@
+"""Site settings from `site.yaml`, with defaults so a bare archive still builds.
+
+Settings are plain data handed to the renderer; nothing reads the YAML file
+again after `load_settings`, so a build is a function of its inputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the renderer needs to know about the site as a whole."""
+
+    title: str = "区报新闻档案"
+    description: str = "区级报纸新闻的可检索档案"
+    publication: str = "区报"  # used in citations when an issue names none
+    base_url: str = ""  # e.g. https://user.github.io/repo ; empty = relative only
+    language: str = "zh-CN"
+    items_per_page: int = 20
+    latest_issues: int = 10
+    feed_entries: int = 50
+    author: str = ""
+    about: str = "content/about.md"  # Markdown source of the about page, relative to root
+    root: Path = field(default=Path("."), compare=False)
+
+    @property
+    def about_path(self) -> Path:
+        return self.root / self.about
+
+
+class SettingsError(ValueError):
+    """site.yaml exists but cannot be used; raised so the build fails loudly."""
+
+
+def load_settings(root: Path, base_url: str | None = None) -> Settings:
+    """Read `root/site.yaml` if present; a `base_url` argument overrides the file."""
+    root = Path(root)
+    data: dict = {}
+    path = root / "site.yaml"
+    if path.is_file():
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"{path}: invalid YAML: {exc}") from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise SettingsError(f"{path}: expected a mapping of settings")
+        data = loaded
+    known = {f.name: f for f in fields(Settings) if f.name != "root"}
+    kwargs: dict = {}
+    for key, value in data.items():
+        key = str(key).replace("-", "_")
+        if key not in known or value is None:
+            continue  # unknown keys are ignored so newer site.yaml files still load
+        if key in ("items_per_page", "latest_issues", "feed_entries"):
+            try:
+                value = int(value)
+            except (TypeError, ValueError) as exc:
+                raise SettingsError(f"{path}: {key} must be a whole number") from exc
+            if value < 1:
+                raise SettingsError(f"{path}: {key} must be at least 1")
+        else:
+            value = str(value)
+        kwargs[key] = value
+    if base_url is not None:
+        kwargs["base_url"] = base_url
+    kwargs["base_url"] = kwargs.get("base_url", "").strip().rstrip("/")
+    return Settings(root=root, **kwargs)

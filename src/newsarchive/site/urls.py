@@ -1,0 +1,85 @@
+"""Stable, ASCII, date-based URLs and the relative links between them.
+
+Every URL here is a root-relative POSIX path naming a file (never a folder),
+computed only from an issue's date and slug and an article's number, so URLs
+survive rebuilds, reordering and new files. Pages link to each other with
+`relative()` so the site works from `file://` and under any sub-path.
+"""
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from pathlib import PurePosixPath
+
+from ..model import Article, Issue
+
+UNDATED = "undated"
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+
+def issue_slug(issue: Issue) -> str:
+    """The issue's ASCII slug; derived from the source file name when empty."""
+    slug = issue.slug or PurePosixPath(issue.source.replace("\\", "/")).stem
+    slug = _UNSAFE.sub("-", slug.lower()).strip("-.")
+    if not slug:  # a file name made only of Chinese characters
+        slug = "issue-" + hashlib.blake2s(issue.source.encode("utf-8"), digest_size=4).hexdigest()
+    return slug
+
+
+def date_parts(date: str | None) -> tuple[str, str, str] | None:
+    m = _ISO.match(date or "")
+    return (m.group(1), m.group(2), m.group(3)) if m else None
+
+
+def issue_dir(issue: Issue) -> str:
+    parts = date_parts(issue.date)
+    prefix = "/".join(parts) if parts else UNDATED
+    return f"{prefix}/{issue_slug(issue)}"
+
+
+def issue_url(issue: Issue) -> str:
+    return f"{issue_dir(issue)}/index.html"
+
+
+def article_url(issue: Issue, article: Article) -> str:
+    """Root-relative path of an article page, e.g. `2020/05/15/gangzha-001/3.html`."""
+    return f"{issue_dir(issue)}/{article.number}.html"
+
+
+def year_url(year: str) -> str:
+    return f"{year}/index.html"
+
+
+def month_url(year: str, month: str) -> str:
+    return f"{year}/{month}/index.html"
+
+
+def day_url(year: str, month: str, day: str) -> str:
+    return f"{year}/{month}/{day}/index.html"
+
+
+def term_key(name: str) -> str:
+    """An ASCII file name for a Chinese term: a short hash, stable across builds."""
+    return hashlib.blake2s(name.encode("utf-8"), digest_size=5).hexdigest()
+
+
+def term_url(kind: str, name: str) -> str:
+    return f"{kind}/{term_key(name)}.html"
+
+
+def taxonomy_url(kind: str) -> str:
+    return f"{kind}/index.html"
+
+
+def relative(from_page: str, to_path: str) -> str:
+    """Link from one root-relative page to a root-relative file, e.g. `../../2020/index.html`."""
+    start = posixpath.dirname(from_page) or "."
+    return posixpath.relpath(to_path, start)
+
+
+def root_prefix(from_page: str) -> str:
+    """The `../` chain from a page back to the site root ('' at the root)."""
+    depth = from_page.count("/")
+    return "../" * depth

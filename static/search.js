@@ -1,0 +1,500 @@
+/* newsarchive full-text search: works from file:// (index files are <script>s
+ * that call window.__naSearch.add(name, data)); see src/newsarchive/search.py
+ * for the index format. No fetch, no wasm, no dependencies. */
+(function () {
+  'use strict';
+  var A = '';
+  for (var c = 0x21; c < 0x7f; c++) if (c !== 0x22 && c !== 0x5c) A += String.fromCharCode(c);
+  var AI = {};
+  for (var i = 0; i < A.length; i++) AI[A[i]] = i;
+  var WORD = /[\p{L}\p{N}]/u;
+  var PAGE = 10;      // results shown with a snippet, per step
+  var LINKS = 50;     // results listed (title, date, district) beyond those
+  var ENOUGH = 50;    // stop reading older ranges once this many results are found
+
+  var reg = window.__naSearch = window.__naSearch || {};
+  var store = reg.store = reg.store || {};
+  var pending = {};
+  var loadedBytes = 0;
+
+  var me = document.currentScript;
+  var root = (me && me.getAttribute('data-search-root')) ;
+  if (root == null) {
+    var holder = document.querySelector('[data-search-root]');
+    root = holder ? holder.getAttribute('data-search-root') : '';
+    if (!holder && me && me.src) root = me.src.replace(/static\/search\.js(\?.*)?$/, '');
+  }
+
+  reg.add = function (name, data) {
+    store[name] = data;
+    var p = pending[name];
+    if (p) { delete pending[name]; p.forEach(function (f) { f[0](data); }); }
+  };
+
+  function load(name) {
+    if (Object.prototype.hasOwnProperty.call(store, name)) return Promise.resolve(store[name]);
+    return new Promise(function (ok, fail) {
+      if (pending[name]) { pending[name].push([ok, fail]); return; }
+      pending[name] = [[ok, fail]];
+      var s = document.createElement('script');
+      s.src = root + 'search/' + name + '.js';
+      s.async = true;
+      var failAll = function (why) {
+        var p = pending[name];
+        delete pending[name];
+        if (p) p.forEach(function (f) { f[1](new Error(why + ': search/' + name + '.js')); });
+      };
+      s.onerror = function () { failAll('无法加载索引文件'); };
+      s.onload = function () { if (pending[name]) failAll('索引文件内容不对'); };
+      document.head.appendChild(s);
+    });
+  }
+
+  // ---- decoding -----------------------------------------------------------
+  function nums(s) {
+    var out = [], v = 0;
+    for (var i = 0; i < s.length; i++) {
+      var k = AI[s[i]];
+      if (k >= 46) v = v * 46 + (k - 46);
+      else { out.push(v * 46 + k); v = 0; }
+    }
+    return out;
+  }
+  // positional list -> Map(doc -> [positions])
+  function plist(s, base) {
+    var n = nums(s), m = new Map(), d = base, i = 0;
+    while (i < n.length) {
+      d += n[i] + 1;
+      var tf = n[i + 1], p = 0, ps = new Array(tf);
+      for (var j = 0; j < tf; j++) { p += n[i + 2 + j]; ps[j] = p; }
+      m.set(d, ps);
+      i += 2 + tf;
+    }
+    return m;
+  }
+  function flist(s, base) {
+    var n = nums(s), m = new Map(), d = base;
+    for (var i = 0; i < n.length; i++) { d += n[i] + 1; m.set(d, true); }
+    return m;
+  }
+  var table = null;
+  function decodeText(s) {
+    var out = '', one = manifest.one;
+    for (var i = 0; i < s.length; i++) {
+      var k = AI[s[i]];
+      if (k === undefined) out += s[i];
+      else if (k < one) out += table[k];
+      else { out += table[one + (k - one) * 92 + AI[s[i + 1]]]; i++; }
+    }
+    return out;
+  }
+  function fnv(key) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < key.length; i++) { h ^= key.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+    return h >>> 0;
+  }
+  var normCache = {};
+  function norm(ch) {
+    var r = normCache[ch];
+    if (r === undefined) {
+      var n = ch.normalize('NFKC');
+      r = Array.from(n).length === 1 ? n.toLowerCase() : ch.toLowerCase();
+      if (Array.from(r).length !== 1) r = ch;
+      normCache[ch] = r;
+    }
+    return r;
+  }
+
+  // ---- queries --------------------------------------------------------------
+  // A term is a phrase: bigrams of adjacent letters/digits with their offsets.
+  function parseQuery(q) {
+    var terms = [], ignored = [], re = /"([^"]*)"?|“([^”]*)”?|「([^」]*)」?|(\S+)/g, m;
+    while ((m = re.exec(q))) {
+      var raw = m[1] != null ? m[1] : m[2] != null ? m[2] : m[3] != null ? m[3] : m[4];
+      var chars = Array.from(raw).map(norm), grams = [], runs = [], run = '';
+      for (var i = 0; i < chars.length; i++) {
+        var w = WORD.test(chars[i]);
+        if (w && i + 1 < chars.length && WORD.test(chars[i + 1])) grams.push({k: chars[i] + chars[i + 1], o: i});
+        if (w) run += chars[i]; else { if (run) runs.push(run); run = ''; }
+      }
+      if (run) runs.push(run);
+      if (grams.length) terms.push({raw: raw, grams: grams, runs: runs});
+      else if (raw.trim()) ignored.push(raw);
+    }
+    return {terms: terms, ignored: ignored};
+  }
+
+  // match one term against lists: Map(gram -> Map(doc -> positions)); returns Map(doc -> {tf, first})
+  function matchTerm(term, lists, lo, hi) {
+    var ls = term.grams.map(function (g) { return lists[g.k]; });
+    if (ls.some(function (l) { return !l; })) return new Map();
+    var drive = 0;
+    for (var i = 1; i < ls.length; i++) if (ls[i].size < ls[drive].size) drive = i;
+    var out = new Map(), od = term.grams[drive].o;
+    ls[drive].forEach(function (pd, doc) {
+      if (doc < lo || doc >= hi) return;
+      var others = [];
+      for (var j = 0; j < ls.length; j++) {
+        if (j === drive) continue;
+        var pj = ls[j].get(doc);
+        if (!pj) return;
+        others.push([pj, term.grams[j].o]);
+      }
+      var tf = 0, first = -1;
+      for (var a = 0; a < pd.length; a++) {
+        var start = pd[a] - od, ok = true;
+        for (var b = 0; b < others.length && ok; b++) ok = others[b][0].indexOf(start + others[b][1]) >= 0;
+        if (ok) { tf++; if (first < 0) first = start; }
+      }
+      if (tf) out.set(doc, {tf: tf, first: first});
+    });
+    return out;
+  }
+
+  var manifest = null;
+  function bucketName(prefix, key, n) { return prefix + (fnv(key) % n); }
+
+  function Search(text, filters) {
+    this.q = parseQuery(text);
+    this.filters = filters;
+    this.found = new Map();
+    this.small = {};   // key -> Map (whole list) or null
+    this.big = {};     // key -> [df, ranges...]
+    this.ranges = [];  // ranges still to read, newest first
+    this.done = false;
+    this.df = {};
+  }
+  Search.prototype.keys = function () {
+    var ks = [];
+    this.q.terms.forEach(function (t) { t.grams.forEach(function (g) { if (ks.indexOf(g.k) < 0) ks.push(g.k); }); });
+    return ks;
+  };
+  Search.prototype.facetKeys = function () {
+    var f = this.filters, ks = [];
+    Object.keys(f).forEach(function (k) { if (f[k]) ks.push('#' + k[0] + f[k]); });
+    return ks;
+  };
+  Search.prototype.start = function () {
+    var self = this, keys = this.keys(), fkeys = this.facetKeys(), all = keys.concat(fkeys);
+    var R = manifest.range;
+    var names = {};
+    all.forEach(function (k) { names[bucketName('p/', k, manifest.buckets)] = 1; });
+    keys.forEach(function (k) { names[bucketName('t/', k, manifest.tbuckets)] = 1; });
+    return Promise.all(Object.keys(names).map(load)).then(function () {
+      var rangeSets = [];
+      all.forEach(function (k) {
+        var v = store[bucketName('p/', k, manifest.buckets)][k];
+        var rs = new Set();
+        if (v == null) { self.small[k] = new Map(); }
+        else if (typeof v === 'string') {
+          var m = k[0] === '#' ? flist(v, -1) : plist(v, -1);
+          self.small[k] = m; self.df[k] = m.size;
+          m.forEach(function (_, d) { rs.add(Math.floor(d / R)); });
+        } else {
+          self.big[k] = v; self.df[k] = v[0];
+          for (var i = 1; i < v.length; i++) rs.add(v[i]);
+        }
+        rangeSets.push(rs);
+      });
+      var rs = rangeSets.length ? Array.from(rangeSets[0]).filter(function (r) {
+        return rangeSets.every(function (s) { return s.has(r); });
+      }) : [];
+      self.ranges = rs.sort(function (a, b) { return b - a; });
+      // title matches for the whole archive: a doc with every term in its title is a hit
+      var tl = {};
+      keys.forEach(function (k) {
+        var v = store[bucketName('t/', k, manifest.tbuckets)][k];
+        if (v) tl[k] = plist(v, -1);
+      });
+      self.title = new Map();
+      self.q.terms.forEach(function (t, ti) {
+        matchTerm(t, tl, 0, Infinity).forEach(function (m, doc) {
+          var e = self.title.get(doc) || {};
+          e[ti] = m; self.title.set(doc, e);
+        });
+      });
+      if (!fkeys.length) {
+        self.title.forEach(function (e, doc) {
+          if (self.q.terms.every(function (_, ti) { return e[ti]; })) self.addHit(doc, self.q.terms.map(function (_, ti) { return e[ti]; }), true);
+        });
+      }
+      return self.more();
+    });
+  };
+  Search.prototype.idf = function (term) {
+    var N = manifest.docs, df = N, self = this;
+    term.grams.forEach(function (g) { if (self.df[g.k] != null) df = Math.min(df, self.df[g.k]); });
+    return Math.log(1 + (N - df + 0.5) / (df + 0.5));
+  };
+  Search.prototype.addHit = function (doc, ms, fromTitle) {
+    var self = this, t = this.title.get(doc) || {}, score = 0, allTitle = true, first = -1;
+    this.q.terms.forEach(function (term, ti) {
+      var idf = self.idf(term), m = ms[ti], tf = m.tf;
+      score += idf * tf * 2.2 / (tf + 1.2);
+      if (t[ti]) score += 2 * idf; else allTitle = false;
+      if (first < 0 || m.first < first) first = m.first;
+    });
+    if (allTitle) score += 1000;
+    var old = this.found.get(doc);
+    if (old && fromTitle) return;
+    this.found.set(doc, {doc: doc, score: score, first: first});
+  };
+  // read the next range (newest first) until enough results are found
+  Search.prototype.more = function () {
+    var self = this;
+    if (!this.ranges.length) { this.done = true; return Promise.resolve(this); }
+    var r = this.ranges.shift(), R = manifest.range;
+    var keys = this.keys().concat(this.facetKeys());
+    var names = {};
+    keys.forEach(function (k) { if (self.big[k]) names['c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])] = 1; });
+    return Promise.all(Object.keys(names).map(load)).then(function () {
+      var lists = {};
+      keys.forEach(function (k) {
+        if (self.small[k]) lists[k] = self.small[k];
+        else {
+          var v = store['c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])][k];
+          lists[k] = v == null ? new Map() : (k[0] === '#' ? flist(v, r * R - 1) : plist(v, r * R - 1));
+        }
+      });
+      var lo = r * R, hi = lo + R;
+      var per = self.q.terms.map(function (t) { return matchTerm(t, lists, lo, hi); });
+      var fk = self.facetKeys();
+      per[0].forEach(function (_, doc) {
+        if (!per.every(function (m) { return m.has(doc); })) return;
+        if (!fk.every(function (k) { return lists[k].has(doc); })) return;
+        self.addHit(doc, per.map(function (m) { return m.get(doc); }), false);
+      });
+      if (self.found.size < ENOUGH && self.ranges.length) return self.more();
+      if (!self.ranges.length) self.done = true;
+      return self;
+    });
+  };
+  Search.prototype.sorted = function () {
+    return Array.from(this.found.values()).sort(function (a, b) { return b.score - a.score || b.doc - a.doc; });
+  };
+
+  // ---- rendering ------------------------------------------------------------
+  function esc(s) {
+    return s.replace(/[&<>"]/g, function (c) { return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]; });
+  }
+  function snippet(text, first, terms) {
+    var chars = Array.from(text), n = chars.map(norm), marks = new Array(chars.length);
+    var start = Math.max(0, first - 30), end = Math.min(chars.length, Math.max(first, 0) + 90);
+    var ns = n.join('');
+    terms.forEach(function (t) {
+      t.runs.forEach(function (run) {
+        if (Array.from(run).length < 2) return;
+        var from = 0, idx, cps = Array.from(run).length;
+        // search in code points
+        while ((idx = indexOfCp(n, run, from)) >= 0) {
+          for (var k = idx; k < idx + cps; k++) marks[k] = true;
+          from = idx + 1;
+        }
+      });
+    });
+    void ns;
+    var html = start > 0 ? '…' : '', open = false;
+    for (var i = start; i < end; i++) {
+      if (marks[i] && !open) { html += '<mark>'; open = true; }
+      if (!marks[i] && open) { html += '</mark>'; open = false; }
+      html += chars[i] === '\n' ? ' ' : esc(chars[i]);
+    }
+    if (open) html += '</mark>';
+    return html + (end < chars.length ? '…' : '');
+  }
+  function indexOfCp(arr, run, from) {
+    var r = Array.from(run);
+    outer: for (var i = from; i <= arr.length - r.length; i++) {
+      for (var j = 0; j < r.length; j++) if (arr[i + j] !== r[j]) continue outer;
+      return i;
+    }
+    return -1;
+  }
+
+  function UI(box) {
+    this.inputs = Array.prototype.slice.call(document.querySelectorAll('form[role=search] input[name=q]'));
+    this.results = box;
+    this.status = document.querySelector('[data-search-status]');
+    this.moreBtn = document.querySelector('[data-search-more]');
+    this.form = document.querySelector('[data-search-form]');
+    this.selects = Array.prototype.slice.call(document.querySelectorAll('[data-search-filter]'));
+    this.seq = 0;
+    this.snips = PAGE;
+    this.links = LINKS;
+    this.current = null;
+  }
+  UI.prototype.say = function (msg, kind) {
+    if (!this.status) return;
+    this.status.textContent = msg;
+    this.status.setAttribute('data-state', kind || '');
+  };
+  UI.prototype.fail = function (err) {
+    this.say('搜索暂时无法使用：' + err.message + '。请检查网站文件是否完整，或改用“往期”和分类浏览。', 'error');
+    if (this.results) this.results.setAttribute('aria-busy', 'false');
+  };
+  UI.prototype.filters = function () {
+    var f = {};
+    this.selects.forEach(function (s) { f[s.getAttribute('data-search-filter')] = s.value; });
+    return f;
+  };
+  UI.prototype.query = function () {
+    var self = this, text = this.text, seq = ++this.seq;
+    this.syncUrl(text);
+    var s = new Search(text, this.filters());
+    if (!text.trim()) { this.current = null; this.results.innerHTML = ''; this.say(''); this.moreState(); return; }
+    if (!s.q.terms.length) {
+      this.current = null; this.results.innerHTML = '';
+      this.say('请输入至少两个字（单个汉字无法检索）。'); this.moreState(); return;
+    }
+    this.say('正在搜索…', 'busy');
+    this.results.setAttribute('aria-busy', 'true');
+    s.start().then(function () {
+      if (seq !== self.seq) return;
+      self.current = s; self.snips = PAGE; self.links = LINKS;
+      return self.render();
+    }).catch(function (e) { if (seq === self.seq) self.fail(e); });
+  };
+  UI.prototype.render = function () {
+    var self = this, s = this.current, seq = this.seq;
+    var list = s.sorted(), links = list.slice(0, this.links), snips = this.snips;
+    var names = {};
+    links.forEach(function (h, i) {
+      names['m/' + h.doc] = 1;
+      if (i < snips) names['d/' + h.doc + '-' + Math.floor(Math.max(h.first, 0) / manifest.part)] = 1;
+    });
+    names = Object.keys(names);
+    if (snips && links.length && !table) names.push('chars');
+    return Promise.all(names.map(load)).then(function () {
+      if (seq !== self.seq) return;
+      if (!table && store.chars) table = Array.from(store.chars);
+      var html = links.map(function (h, i) {
+        var d = store['m/' + h.doc], snip = '';
+        if (i < snips) {
+          var part = Math.floor(Math.max(h.first, 0) / manifest.part);
+          snip = '<p class="search-snippet">' + snippet(decodeText(store['d/' + h.doc + '-' + part]),
+            Math.max(h.first, 0) - part * manifest.part, s.q.terms) + '</p>';
+        }
+        var meta = [d.d, d.a].filter(Boolean).map(esc).join(' · ');
+        return '<li class="search-result"><a href="' + esc(root + d.u) + '">' + esc(d.t) + '</a>' +
+          (meta ? ' <span class="search-meta">' + meta + '</span>' : '') + snip + '</li>';
+      }).join('');
+      self.results.innerHTML = html;
+      self.results.setAttribute('aria-busy', 'false');
+      var n = list.length;
+      var msg = n ? (s.done ? '找到 ' + n + ' 篇' : '已找到 ' + n + ' 篇较新的文章，按“更多结果”检索更早的')
+        : (s.done ? '没有找到包含“' + s.q.terms.map(function (t) { return t.raw; }).join(' ') + '”的文章' : '');
+      if (n > links.length) msg += '（列出前 ' + links.length + ' 篇）';
+      if (s.q.ignored.length) msg += '；单字“' + s.q.ignored.join('、') + '”未参与检索';
+      self.say(msg);
+      self.moreState();
+    });
+  };
+  UI.prototype.moreState = function () {
+    if (!this.moreBtn) return;
+    var s = this.current;
+    this.moreBtn.hidden = !(s && (this.links < s.found.size || this.snips < Math.min(this.links, s.found.size) || !s.done));
+  };
+  UI.prototype.more = function () {
+    var self = this, s = this.current, seq = this.seq;
+    if (!s) return;
+    this.snips += PAGE;
+    this.links = Math.max(this.links, this.snips + LINKS);
+    if (this.links <= s.found.size || s.done) { this.render(); return; }
+    if (!s.done) {
+      this.say('正在检索更早的文章…', 'busy');
+      s.more().then(function () { if (seq === self.seq) self.render(); }).catch(function (e) { self.fail(e); });
+    }
+  };
+  UI.prototype.syncUrl = function (text) {
+    try {
+      var u = new URL(location.href);
+      if (!this.results || this.results.hasAttribute('data-search-dropdown')) return;
+      if (text) u.searchParams.set('q', text); else u.searchParams.delete('q');
+      var f = this.filters();
+      Object.keys(f).forEach(function (k) { if (f[k]) u.searchParams.set(k, f[k]); else u.searchParams.delete(k); });
+      history.replaceState(null, '', u.href);
+    } catch (e) { /* file:// in some browsers: the URL just stays */ }
+  };
+  UI.prototype.fillFilters = function () {
+    var params = new URLSearchParams(location.search);
+    this.selects.forEach(function (sel) {
+      var kind = sel.getAttribute('data-search-filter'), vals = (manifest.facets[kind] || []);
+      vals.forEach(function (v) {
+        var o = document.createElement('option');
+        o.value = v[0]; o.textContent = v[0] + '（' + v[1] + '）';
+        sel.appendChild(o);
+      });
+      if (params.get(kind)) sel.value = params.get(kind);
+      var wrap = sel.closest('[data-search-filter-wrap]');
+      if (wrap && !vals.length) wrap.hidden = true;
+    });
+  };
+  UI.prototype.bind = function () {
+    var self = this, timer = null;
+    var run = function (src) {
+      self.text = src.value;
+      self.inputs.forEach(function (i) { if (i !== src) i.value = src.value; });
+      clearTimeout(timer);
+      timer = setTimeout(function () { self.query(); }, 60);
+    };
+    this.inputs.forEach(function (inp) {
+      inp.addEventListener('input', function () { run(inp); });
+      inp.addEventListener('keydown', function (e) {
+        if (e.key === 'ArrowDown') {
+          var a = self.results.querySelector('a');
+          if (a) { e.preventDefault(); a.focus(); }
+        }
+      });
+      if (inp.form) inp.form.addEventListener('submit', function (e) {
+        if (!manifest) return; // let the browser go to search.html
+        e.preventDefault(); self.text = inp.value; clearTimeout(timer); self.query();
+      });
+    });
+    this.selects.forEach(function (s) { s.addEventListener('change', function () { self.query(); }); });
+    if (this.moreBtn) this.moreBtn.addEventListener('click', function () { self.more(); });
+    this.results.addEventListener('keydown', function (e) {
+      var links = Array.prototype.slice.call(self.results.querySelectorAll('a')), i = links.indexOf(document.activeElement);
+      if (i < 0) return;
+      if (e.key === 'ArrowDown' && i + 1 < links.length) { e.preventDefault(); links[i + 1].focus(); }
+      else if (e.key === 'ArrowUp') { e.preventDefault(); (i ? links[i - 1] : self.inputs[self.inputs.length - 1]).focus(); }
+      else if (e.key === 'Escape') { e.preventDefault(); self.inputs[self.inputs.length - 1].focus(); }
+    });
+    document.addEventListener('keydown', function (e) {
+      var t = e.target, typing = t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+      if (e.key === '/' && !typing) { e.preventDefault(); var inp = self.inputs[self.inputs.length - 1]; inp.focus(); inp.select(); }
+    });
+  };
+
+  function init() {
+    var box = document.querySelector('[data-search-results]');
+    var forms = document.querySelectorAll('form[role=search] input[name=q]');
+    if (!forms.length) return;
+    if (!box) { // a page without a search page body: show results under the header box
+      box = document.createElement('ol');
+      box.setAttribute('data-search-results', '');
+      box.setAttribute('data-search-dropdown', '');
+      box.className = 'search-dropdown';
+      var f = forms[0].form;
+      f.parentNode.insertBefore(box, f.nextSibling);
+    }
+    var ui = new UI(box);
+    ui.bind();
+    var params = new URLSearchParams(location.search);
+    var q = params.get('q') || '';
+    if (q) ui.inputs.forEach(function (i) { i.value = q; });
+    ui.text = q;
+    if (ui.status) ui.say('正在加载搜索索引…', 'busy');
+    load('manifest').then(function (m) {
+      manifest = m;
+      ui.fillFilters();
+      ui.say('');
+      if (ui.inputs.some(function (i) { return i.value; })) {
+        ui.text = ui.inputs.filter(function (i) { return i.value; })[0].value;
+        ui.query();
+      }
+    }).catch(function (e) { ui.fail(e); });
+  }
+  reg.parseQuery = parseQuery;
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();

@@ -1,0 +1,192 @@
+"""The search page in headless Chromium over file://: exact results, ranking, typing, failures.
+
+Runs the real static/search.js and templates/search.html (on a minimal stand-in
+base.html, so the test does not depend on the site templates) against the
+index of the five samples, and compares the links shown with a substring scan.
+"""
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+import pytest
+
+from newsarchive import search as S
+
+from test_search import doc_order, scan, stand_in_url
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+BASE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>t</title></head><body>
+<form role="search" action="{{ rel }}search.html"><input type="search" id="hq" name="q"></form>
+<main>{% block content %}{% endblock %}</main>{% block scripts %}{% endblock %}</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def site(sample_issues, tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader([jinja2.DictLoader({"base.html": BASE}), jinja2.FileSystemLoader(ROOT / "templates")]), autoescape=True)
+    (out / "search.html").write_text(env.get_template("search.html").render(rel=""), encoding="utf-8")
+    (out / "static").mkdir()
+    shutil.copy(ROOT / "static" / "search.js", out / "static" / "search.js")
+    issues = copy.deepcopy(list(sample_issues.values()))
+    from newsarchive.tagging import Tagger
+
+    Tagger.load(None).tag_issues(issues)  # districts, streets, topics for the filters
+    S.write_search_index(issues, out, stand_in_url)
+    for issue, art in doc_order(issues):  # pages the result links point at
+        page = out / stand_in_url(issue, art)
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(f"<title>{art.display_title}</title>", encoding="utf-8")
+    return out, issues
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no /usr/bin/chromium")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context()
+    pg = ctx.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors
+    yield pg
+    ctx.close()
+
+
+def wait_done(page):
+    page.wait_for_function(
+        "() => { const s = document.querySelector('[data-search-status]');"
+        " return s && s.dataset.state !== 'busy' && s.textContent.trim() !== ''; }",
+        timeout=5000,
+    )
+
+
+def results(page) -> list[dict]:
+    return page.eval_on_selector_all("[data-search-results] a", "as => as.map(a => ({href: a.getAttribute('href'), text: a.textContent}))")
+
+
+def expected_links(issues, query):
+    order = doc_order(issues)
+    return {stand_in_url(*order[d]) for d in scan(issues, query)}
+
+
+@pytest.mark.parametrize("query", ["核酸采样", "疫情防控", "胡拥军", "区委书记", "复工复产", "志愿者", "港闸", "2020"])
+def test_url_query_finds_exactly_the_articles_containing_it(site, page, query):
+    out, issues = site
+    page.goto((out / "search.html").as_uri() + "?q=" + quote(query))
+    wait_done(page)
+    got = results(page)
+    assert {r["href"] for r in got} == expected_links(issues, query)
+    assert not page.errors
+    titled = [a for _, a in doc_order(issues) if S.normalize(query) in S.normalize(S.title_prefix(a))]
+    if titled:  # an article with the query in its headline ranks first
+        assert S.normalize(query) in S.normalize(got[0]["text"]) or any(
+            got[0]["href"] == stand_in_url(i, a) for i, a in doc_order(issues) if a in titled)
+
+
+def test_snippet_highlights_the_match(site, page):
+    out, _ = site
+    page.goto((out / "search.html").as_uri() + "?q=" + quote("核酸采样"))
+    wait_done(page)
+    marks = page.eval_on_selector_all("[data-search-results] mark", "ms => ms.map(m => m.textContent)")
+    assert marks and all(m == "核酸采样" for m in marks)
+    meta = page.text_content("[data-search-results] .search-meta")
+    assert "2022-05-08" in meta
+
+
+def test_typing_answers_and_updates_url(site, page):
+    out, issues = site
+    page.goto((out / "search.html").as_uri())
+    page.wait_for_function("() => document.querySelector('[data-search-status]').dataset.state !== 'busy'")
+    page.click("#search-q")
+    page.keyboard.type("核酸 采样点", delay=30)
+    page.wait_for_function("() => document.querySelectorAll('[data-search-results] a').length > 0")
+    wait_done(page)
+    page.wait_for_timeout(300)
+    assert {r["href"] for r in results(page)} == expected_links(issues, "核酸 采样点")
+    assert "q=" in page.url
+    assert page.input_value("#hq") == "核酸 采样点"  # the header box follows
+    # keyboard: ArrowDown moves into the results
+    page.focus("#search-q")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.closest('[data-search-results]') !== null")
+
+
+def test_quoted_phrase_and_adjacency(site, page):
+    out, issues = site
+    page.goto((out / "search.html").as_uri() + "?q=" + quote('"区委书记"'))
+    wait_done(page)
+    assert {r["href"] for r in results(page)} == expected_links(issues, "区委书记")
+    page.goto((out / "search.html").as_uri() + "?q=" + quote("区委 书记"))
+    wait_done(page)
+    assert {r["href"] for r in results(page)} == expected_links(issues, "区委 书记")
+    assert expected_links(issues, "区委 书记") > expected_links(issues, "区委书记")
+
+
+def test_no_hits_and_single_char_say_so(site, page):
+    out, _ = site
+    page.goto((out / "search.html").as_uri() + "?q=" + quote("不存在的词语组合"))
+    wait_done(page)
+    assert results(page) == [] and "没有找到" in page.text_content("[data-search-status]")
+    page.goto((out / "search.html").as_uri() + "?q=" + quote("区"))
+    page.wait_for_function("() => document.querySelector('[data-search-status]').textContent.includes('两个字')")
+
+
+def test_district_filter(site, page):
+    out, issues = site
+    page.goto((out / "search.html").as_uri() + "?q=" + quote("疫情防控") + "&district=" + quote("港闸区"))
+    wait_done(page)
+    order = doc_order(issues)
+    want = {stand_in_url(*order[d]) for d in scan(issues, "疫情防控") if "港闸区" in (order[d][1].districts or [order[d][0].district])}
+    assert want and page.input_value("#search-district") == "港闸区"
+    assert {r["href"] for r in results(page)} == want
+    assert want < expected_links(issues, "疫情防控")
+
+
+def test_missing_shard_is_reported_not_spinning(site, page, tmp_path):
+    out, _ = site
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    man = (broken / "search" / "manifest.js").read_text("utf-8")
+    import json, re
+    nb = json.loads(re.search(r',(\{.*\})\);', man).group(1))["buckets"]
+    (broken / "search" / "p" / f"{S.fnv('核酸') % nb}.js").unlink()
+    page.goto((broken / "search.html").as_uri() + "?q=" + quote("核酸采样"))
+    page.wait_for_function("() => document.querySelector('[data-search-status]').dataset.state === 'error'", timeout=5000)
+    assert "无法" in page.text_content("[data-search-status]")
+    (broken / "search" / "manifest.js").unlink()
+    page.goto((broken / "search.html").as_uri())
+    page.wait_for_function("() => document.querySelector('[data-search-status]').dataset.state === 'error'", timeout=5000)
+
+
+def test_noscript_message(site):
+    out, _ = site
+    html = (out / "search.html").read_text("utf-8")
+    assert "<noscript>" in html and "JavaScript" in html
+
+
+def test_fnv_matches_python(site, page):
+    out, _ = site
+    page.goto((out / "search.html").as_uri())
+    page.wait_for_function("() => window.__naSearch && window.__naSearch.store.manifest")
+    nb = page.evaluate("window.__naSearch.store.manifest.buckets")
+    assert nb >= 1
+    # the bucket the page loads for a query is the one Python wrote the key into
+    page.goto((out / "search.html").as_uri() + "?q=" + quote("核酸"))
+    wait_done(page)
+    assert page.evaluate(f"'p/{S.fnv('核酸') % nb}' in window.__naSearch.store")

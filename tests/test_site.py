@@ -1,0 +1,417 @@
+"""Renderer tests: hand-built issues with every block type, tags and hostile text."""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+from newsarchive.model import Article, Block, Issue
+from newsarchive.site import SettingsError, load_settings, render_site, urls
+from newsarchive.site.urls import article_url
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+GANGZHA_LINES = [
+    "---",
+    "publication: 港闸报",
+    "---",
+    "向奋战在抗疫一线的劳动者致敬",
+    "一批先进集体和优秀个人受到表彰<script>alert(1)</script>",
+    "·王峰艳 赵勇进 王子璇·",
+    "(上接1版)5月15日下午，我区庆祝五一国际劳动节暨先进命名大会在市北文体中心召开。",
+    "表彰名单",
+    "序号\t项目名称\t扶持资金(万元)",
+    "1\t动画电影《特工总动员》\t15",
+    "- 区“五一劳动奖状”12个",
+    "- 区“五一劳动奖章”28名",
+    "▲大会现场。 沈凯 丁艺摄",
+    "港闸区人大常委会",
+    "幸福工业集中区污水“零排放”",
+    "幸福街道坚持源头治理。",
+    "任溢斌",
+]
+
+
+def gangzha_issue() -> Issue:
+    lines = GANGZHA_LINES
+    a1 = Article(
+        id="gangzha-001",
+        number=1,
+        kicker="向奋战在抗疫一线的劳动者致敬",
+        title="一批先进集体和优秀个人受到表彰<script>alert(1)</script>",
+        subtitle="五一劳动奖状 & 奖章",
+        byline="·王峰艳 赵勇进 王子璇·",
+        authors=["王峰艳", "赵勇进", "王子璇"],
+        continued_from="1版",
+        event_date="2020-05-15",
+        lines=(4, 14),
+        blocks=[
+            Block("paragraph", "5月15日下午，我区庆祝五一国际劳动节暨先进命名大会在市北文体中心召开。", (7, 7)),
+            Block("subheading", "表彰名单", (8, 8)),
+            Block("table", "序号\t项目名称\t扶持资金(万元)\n1\t动画电影《特工总动员》\t15", (9, 10),
+                  rows=[["序号", "项目名称", "扶持资金(万元)"], ["1", "动画电影《特工总动员》", "15"]]),
+            Block("list", "区“五一劳动奖状”12个\n区“五一劳动奖章”28名", (11, 12),
+                  items=["区“五一劳动奖状”12个", "区“五一劳动奖章”28名"]),
+            Block("caption", "▲大会现场。", (13, 13)),
+            Block("signature", "港闸区人大常委会", (14, 14)),
+        ],
+        districts=["港闸区"],
+        streets=["幸福街道"],
+        topics=["表彰"],
+        keywords=["劳动节", "先进集体"],
+    )
+    a2 = Article(
+        id="gangzha-002",
+        number=2,
+        kicker="一企一档",
+        title="幸福工业集中区污水“零排放”",
+        byline="任溢斌",
+        authors=["任溢斌"],
+        lines=(15, 17),
+        blocks=[Block("paragraph", "幸福街道坚持源头治理。", (16, 16))],
+        districts=["港闸区"],
+        streets=["幸福街道"],
+        topics=["环保"],
+        keywords=["污水"],
+    )
+    a3 = Article(id="gangzha-003", number=3, kind="photo", byline="沈凯 丁艺摄", authors=["沈凯", "丁艺"],
+                 lines=(13, 13), captions=["▲大会现场。"], districts=["港闸区"])
+    return Issue(source="articles/2020-05-15-gangzha.txt", slug="gangzha", publication="港闸报", page="2",
+                 date="2020-05-15", date_source="front-matter", articles=[a1, a2, a3], source_lines=lines)
+
+
+def chongchuan_issue() -> Issue:
+    lines = ["崇川筑牢疫情防控“红色屏障”", "·庄妍·", "崇川区和平桥街道组织党员下沉社区。"]
+    a1 = Article(id="cc-001", number=1, title="崇川筑牢疫情防控“红色屏障”", byline="·庄妍·", authors=["庄妍"],
+                 lines=(1, 3), blocks=[Block("paragraph", lines[2], (3, 3))],
+                 districts=["崇川区"], streets=["和平桥街道"], topics=["疫情防控"], keywords=["党员"])
+    return Issue(source="articles/chongchuan.txt", slug="", date="2022-03-23", date_source="inferred",
+                 articles=[a1], source_lines=lines)
+
+
+def undated_issue() -> Issue:
+    a1 = Article(id="u-001", number=1, kind="notice", title="公告", lines=(1, 1),
+                 blocks=[Block("paragraph", "特此公告。", (1, 1))])
+    return Issue(source="articles/公告.txt", slug="", date=None, articles=[a1], source_lines=["特此公告。"])
+
+
+def sample_issues() -> list[Issue]:
+    return [gangzha_issue(), chongchuan_issue(), undated_issue()]
+
+
+# ---------------------------------------------------------------- helpers
+
+class _Links(HTMLParser):
+    """Collects every URL a page references, plus a few facts the tests check."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []  # (tag, attr, value)
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        d = dict(attrs)
+        if "id" in d:
+            self.ids.add(d["id"])
+        for attr in ("href", "src", "action"):
+            if d.get(attr) is not None:
+                self.urls.append((tag, attr, d[attr]))
+
+
+def page_links(path: Path) -> _Links:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def build(tmp_path: Path, issues=None, name="site", about: str | None = None, **settings) -> Path:
+    root = tmp_path / f"root-{name}"
+    root.mkdir()
+    if about is not None:
+        (root / "content").mkdir()
+        (root / "content" / "about.md").write_text(about, encoding="utf-8")
+    if settings:
+        (root / "site.yaml").write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / name
+    out.mkdir()
+    render_site(sample_issues() if issues is None else issues, out, load_settings(root),
+                template_dirs=[TEMPLATES], static_dirs=[STATIC])
+    return out
+
+
+def read(site: Path, rel: str) -> str:
+    return (site / rel).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("render"), about="# 关于\n\n<script>alert('x')</script> *本站*\n")
+
+
+# ---------------------------------------------------------------- settings
+
+def test_settings_defaults_when_site_yaml_absent(tmp_path):
+    s = load_settings(tmp_path)
+    assert s.title and s.language == "zh-CN" and s.base_url == "" and s.items_per_page == 20
+
+
+def test_settings_read_and_base_url_override(tmp_path):
+    (tmp_path / "site.yaml").write_text("title: 港闸档案\nbase_url: https://x.github.io/repo/\nitems_per_page: 5\nfuture_key: 1\n",
+                                        encoding="utf-8")
+    s = load_settings(tmp_path)
+    assert (s.title, s.base_url, s.items_per_page) == ("港闸档案", "https://x.github.io/repo", 5)
+    assert load_settings(tmp_path, base_url="https://example.org/").base_url == "https://example.org"
+
+
+@pytest.mark.parametrize("text", ["title: [unclosed", "- a list\n", "items_per_page: many\n", "items_per_page: 0\n"])
+def test_bad_settings_fail_loudly(tmp_path, text):
+    (tmp_path / "site.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError):
+        load_settings(tmp_path)
+
+
+# ---------------------------------------------------------------- urls
+
+def test_article_url_is_date_based_ascii_and_stable():
+    issue = gangzha_issue()
+    assert article_url(issue, issue.articles[2]) == "2020/05/15/gangzha/3.html"
+    issue.articles.reverse()  # order of the list must not matter, only the number
+    assert article_url(issue, issue.articles[0]) == "2020/05/15/gangzha/3.html"
+
+
+def test_slug_derived_from_file_name_and_always_ascii():
+    assert urls.issue_url(chongchuan_issue()) == "2022/03/23/chongchuan/index.html"
+    undated = urls.issue_url(undated_issue())
+    assert undated.startswith("undated/issue-") and undated.isascii()
+    assert undated == urls.issue_url(undated_issue())  # hash, not build order
+    assert urls.term_url("district", "港闸区").isascii()
+    assert urls.term_url("district", "港闸区") != urls.term_url("district", "崇川区")
+
+
+def test_relative_links_name_files():
+    assert urls.relative("2020/05/15/gangzha/3.html", "2020/index.html") == "../../../index.html"
+    assert urls.relative("2020/05/15/gangzha/3.html", "2020/05/15/gangzha/4.html") == "4.html"
+    assert urls.relative("index.html", "about.html") == "about.html"
+    assert urls.root_prefix("2020/05/15/gangzha/3.html") == "../../../../"
+    assert urls.root_prefix("index.html") == ""
+
+
+# ---------------------------------------------------------------- pages
+
+EXPECTED = [
+    "index.html", "404.html", "about.html", "search.html", "archive.html", "feed.xml", "sitemap.xml",
+    "issues/index.html", "static/site.css",
+    "2020/index.html", "2020/05/index.html", "2020/05/15/index.html",
+    "2020/05/15/gangzha/index.html", "2020/05/15/gangzha/1.html", "2020/05/15/gangzha/3.html",
+    "2022/03/23/chongchuan/1.html",
+    "district/index.html", "street/index.html", "topic/index.html", "keyword/index.html",
+]
+
+
+@pytest.mark.parametrize("rel", EXPECTED)
+def test_expected_files_are_written(site, rel):
+    assert (site / rel).is_file()
+
+
+def test_every_internal_link_is_relative_and_names_an_existing_file(site):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 20
+    checked = 0
+    for page in pages:
+        for tag, attr, value in page_links(page).urls:
+            if tag == "link" and value.startswith(("http://", "https://")):
+                continue  # canonical, only with a base URL
+            parts = urlsplit(value)
+            assert not parts.scheme and not parts.netloc, f"{page}: external {value}"
+            assert not value.startswith("/"), f"{page}: root-absolute {value}"
+            if not parts.path:
+                continue  # a same-page fragment
+            target = (page.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), f"{page.relative_to(site)}: {attr}={value} does not name a file"
+            assert site.resolve() in target.parents
+            checked += 1
+    assert checked > 500
+
+
+def test_every_page_has_search_form_lang_skip_link_and_landmarks(site):
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        depth = len(page.relative_to(site).parts) - 1
+        assert '<html lang="zh-CN">' in html
+        assert f'<form class="site-search" role="search" action="{"../" * depth}search.html">' in html, page
+        assert 'name="q"' in html and 'href="#main"' in html and '<main id="main"' in html
+        assert "<nav" in html and "<header" in html and "<footer" in html
+
+
+def test_bulletin_text_is_escaped(site):
+    html = read(site, "2020/05/15/gangzha/1.html")
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "五一劳动奖状 &amp; 奖章" in html
+    for page in site.rglob("*.html"):
+        assert "<script>alert" not in page.read_text(encoding="utf-8"), page
+
+
+def test_article_page_renders_every_block_as_such(site):
+    html = read(site, "2020/05/15/gangzha/1.html")
+    assert '<p class="kicker">向奋战在抗疫一线的劳动者致敬</p>' in html
+    assert '<h1 id="story-title">' in html and '<p class="subtitle">' in html
+    assert '<p class="byline">王峰艳　赵勇进　王子璇</p>' in html
+    assert '<h2 class="subheading">表彰名单</h2>' in html
+    assert '<th scope="col">项目名称</th>' in html and "<td>动画电影《特工总动员》</td>" in html
+    assert "<li>区“五一劳动奖章”28名</li>" in html
+    assert "<figure class=\"photo\"><figcaption>▲大会现场。</figcaption></figure>" in html
+    assert '<p class="signature">港闸区人大常委会</p>' in html
+    assert "（上接1版）" in html
+    assert "2020年5月15日" in html
+
+
+def test_article_page_links_tags_prev_next_and_related(site):
+    html = read(site, "2020/05/15/gangzha/2.html")
+    assert 'rel="prev" href="1.html"' in html and 'rel="next" href="3.html"' in html
+    street = urls.term_url("street", "幸福街道")
+    assert f'href="../../../../{street}">幸福街道</a>' in html
+    related = html.split('id="related-h"')[1].split("</section>")[0]
+    assert 'href="1.html"' in related  # shares 港闸区 and 幸福街道
+    assert "chongchuan" not in related  # shares nothing
+
+
+def test_citation_follows_gbt_7714(site):
+    html = read(site, "2020/05/15/gangzha/1.html")
+    assert ("王峰艳, 赵勇进, 王子璇. 一批先进集体和优秀个人受到表彰&lt;script&gt;alert(1)&lt;/script&gt; "
+            "五一劳动奖状 &amp; 奖章[N]. 港闸报, 2020-05-15(2).") in html
+    cc = read(site, "2022/03/23/chongchuan/1.html")
+    assert "庄妍. 崇川筑牢疫情防控“红色屏障”[N]. 区报, 2022-03-23." in cc
+
+
+def test_source_view_shows_the_original_numbered_lines(site):
+    html = read(site, "2020/05/15/gangzha/2.html")
+    details = html.split('<details class="source-view">')[1].split("</details>")[0]
+    assert "第 15–17 行" in details
+    assert '<ol class="source-lines" start="15">' in details
+    assert details.count("<li>") == 3
+    assert "<code>幸福工业集中区污水“零排放”</code>" in details and "<code>任溢斌</code>" in details
+
+
+def test_issue_page_lists_articles_in_page_order(site):
+    html = read(site, "2020/05/15/gangzha/index.html")
+    positions = [html.index(f'href="{n}.html"') for n in (1, 2, 3)]
+    assert positions == sorted(positions)
+    assert "港闸报 2020年5月15日 第2版" in html
+
+
+def test_term_and_taxonomy_pages_have_counts(site):
+    district = read(site, "district/index.html")
+    assert "港闸区 <span class=\"count\">3</span>" in district
+    assert "崇川区 <span class=\"count\">1</span>" in district
+    term = read(site, urls.term_url("street", "幸福街道"))
+    assert "共 2 篇稿件" in term and "污水“零排放”" in term
+
+
+def test_date_archive_calendar_links_days(site):
+    month = read(site, "2020/05/index.html")
+    assert '<td class="has-issue"><a href="15/index.html"' in month
+    assert "<td>14</td>" in month
+    assert 'href="2020/index.html"' in read(site, "archive.html")
+    assert "undated/" in read(site, "archive.html")  # the undated issue is still reachable
+
+
+def test_home_page_shows_totals_latest_and_entry_points(site):
+    html = read(site, "index.html")
+    assert "共收录 <strong>3</strong> 期、<strong>5</strong> 篇稿件" in html
+    assert html.index("崇川筑牢") < html.index("零排放")  # newest issue first
+    assert 'href="2022/index.html"' in html and 'href="2020/index.html"' in html
+    assert urls.term_url("district", "港闸区") in html
+
+
+def test_about_page_markdown_has_raw_html_off(site):
+    html = read(site, "about.html")
+    assert "<em>本站</em>" in html
+    assert "<script>alert('x')</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_no_fetch_cdn_or_web_fonts(site):
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".css", ".js"):
+            text = path.read_text(encoding="utf-8")
+            assert "fetch(" not in text and "@import" not in text and "@font-face" not in text, path
+            assert "//fonts." not in text and "cdn" not in text.lower(), path
+
+
+def test_feed_and_sitemap_without_base_url_stay_relative(site):
+    feed = ET.parse(site / "feed.xml").getroot()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entries = feed.findall("a:entry", ns)
+    assert len(entries) == 5
+    assert entries[0].find("a:link", ns).get("href") == "2022/03/23/chongchuan/1.html"
+    assert all(e.find("a:id", ns).text.startswith("urn:uuid:") for e in entries)
+    locs = [u.text for u in ET.parse(site / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "2020/05/15/gangzha/1.html" in locs and not any("://" in loc for loc in locs)
+
+
+def test_base_url_makes_feed_sitemap_canonical_and_404_absolute(tmp_path):
+    site = build(tmp_path, base_url="https://example.github.io/repo/")
+    locs = [u.text for u in ET.parse(site / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert locs and all(loc.startswith("https://example.github.io/repo/") for loc in locs)
+    assert 'href="https://example.github.io/repo/2020/05/15/gangzha/1.html"' in read(site, "feed.xml")
+    assert '<link rel="canonical" href="https://example.github.io/repo/2020/05/15/gangzha/1.html">' in read(
+        site, "2020/05/15/gangzha/1.html")
+    not_found = read(site, "404.html")
+    assert '<base href="https://example.github.io/repo/">' in not_found  # GitHub serves it at any depth
+    assert 'href="static/site.css"' in not_found
+    # pages still link relatively: the sub-path works without the base URL too
+    assert 'href="../../../../static/site.css"' in read(site, "2020/05/15/gangzha/1.html")
+
+
+def test_rebuild_is_byte_identical_and_independent_of_input_order(tmp_path):
+    a = build(tmp_path, name="a")
+    b = build(tmp_path, issues=list(reversed(sample_issues())), name="b")
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files_a == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    for rel in files_a:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_pagination_follows_items_per_page(tmp_path):
+    site = build(tmp_path, items_per_page=1)
+    assert (site / "issues/index-3.html").is_file() and not (site / "issues/index-4.html").exists()
+    assert 'rel="next" href="index-2.html"' in read(site, "issues/index.html")
+    street = urls.term_url("street", "幸福街道")
+    assert (site / street.replace(".html", "-2.html")).is_file()
+
+
+def test_render_returns_written_files(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    written = render_site(sample_issues(), out, load_settings(tmp_path), template_dirs=[TEMPLATES], static_dirs=[STATIC])
+    assert sorted(written) == sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def test_template_dirs_extra_pages_and_search_template(tmp_path):
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    (custom / "search.html").write_text(
+        '{% extends "base.html" %}{% block title %}搜{% endblock %}'
+        '{% block content %}<div data-search-results></div>{% endblock %}'
+        '{% block scripts %}<script src="{{ rel }}static/search.js"></script>{% endblock %}', encoding="utf-8")
+    (custom / "extra.html").write_text('{% extends "base.html" %}{% block title %}x{% endblock %}'
+                                       '{% block content %}{{ greeting }}{% endblock %}', encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    render_site(sample_issues(), out, load_settings(tmp_path), template_dirs=[custom, TEMPLATES],
+                static_dirs=[STATIC], extra_pages={"more/extra.html": ("extra.html", {"greeting": "<b>你好</b>"})})
+    search = read(out, "search.html")
+    assert "data-search-results" in search and 'src="static/search.js"' in search
+    extra = read(out, "more/extra.html")
+    assert "&lt;b&gt;你好&lt;/b&gt;" in extra and 'action="../search.html"' in extra
+
+
+def test_empty_archive_still_builds(tmp_path):
+    site = build(tmp_path, issues=[])
+    assert "还没有期次" in read(site, "index.html")
+    assert (site / "feed.xml").is_file() and (site / "404.html").is_file()
