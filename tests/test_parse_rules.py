@@ -249,3 +249,10 @@ def test_role_word_is_not_a_photo_title():
     line = classify(1, "记者 张三 摄")
     assert line.kind == "credit" and line.extra["title"] is None
     assert authors_from_byline(line.text) == ["张三"]
+
+
+def test_colon_line_introduces_paragraphs_without_gluing(lexicon):
+    issue = parse_text("区召开安全生产会议\n\n会议强调：\n\n一要压实责任，全面排查隐患。\n\n二要强化监管。\n\n张军\n", lexicon=lexicon)
+    [article] = issue.articles
+    assert article.title == "区召开安全生产会议"
+    assert [b.text for b in article.blocks] == ["会议强调：", "一要压实责任，全面排查隐患。", "二要强化监管。"]

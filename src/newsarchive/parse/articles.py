@@ -85,7 +85,7 @@ def _certainly_unfinished(unit: Unit) -> bool:
 def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
     if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra:
         return False
-    if b.headline_like or ends_sentence(a.text):
+    if b.headline_like or ends_sentence(a.text) or a.text.rstrip()[-1:] in "：:":
         return False
     if _certainly_unfinished(a):
         return True

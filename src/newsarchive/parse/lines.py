@@ -18,7 +18,9 @@ DOTS = "·•・‧∙●"
 SENTENCE_END = "。！？!?…；;"
 CLOSERS = "”’」』）)】》\"'"
 #: a line ending with one of these is certainly unfinished
-CLAUSE_OPEN = "，,、：:“‘「『（(【《—-"
+CLAUSE_OPEN = "，,、“‘「『（(【《—-"
+#: `会议强调：` may introduce separate paragraphs, or end a kicker: never certainly cut
+COLONS = "：:"
 
 HEADLINE_MAX = 48  # characters; longer unpunctuated lines are cut paragraphs
 
@@ -144,6 +146,8 @@ def headline_like(line: Line) -> bool:
         return False
     t = line.text
     if not line.short or ends_sentence(t) or ends_open_clause(t):
+        return False
+    if t[-1] in COLONS:
         return False
     if "。" in t:
         return False
