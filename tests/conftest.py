@@ -11,17 +11,23 @@ SAMPLES = sorted(ARTICLES.glob("*.txt"))
 
 
 @pytest.fixture(scope="session")
-def lexicon():
-    from newsarchive.parse import Lexicon
+def toolkit():
+    """Tagger and parser lexicon as the build loads them (one shared segmenter)."""
+    from newsarchive.pipeline import Toolkit
 
-    return Lexicon()
+    return Toolkit.load()
 
 
 @pytest.fixture(scope="session")
-def sample_issues(lexicon):
+def lexicon(toolkit):
+    return toolkit.lexicon
+
+
+@pytest.fixture(scope="session")
+def sample_issues(toolkit):
     """The five sample bulletins, parsed and dated, keyed by file name prefix (000…004)."""
     from newsarchive.pipeline import parse_files
 
-    result = parse_files(SAMPLES, ROOT, lexicon)
+    result = parse_files(SAMPLES, ROOT, toolkit)
     assert not result.errors
     return {Path(issue.source).name[:3]: issue for issue in result.issues}

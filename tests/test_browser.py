@@ -130,10 +130,10 @@ def open_page(context, url: str) -> tuple[object, list[str]]:
     return page, problems
 
 
-def check_site(context, site: Path, base: str, is_file: bool) -> None:
+def check_site(context, site: Path, base: str, is_file: bool, pages: list[str] | None = None) -> None:
     problems: list[str] = []
     referenced: set[str] = set()
-    for rel in sample_pages(site):
+    for rel in pages or sample_pages(site):
         url = base + rel
         page, errors = open_page(context, url)
         problems += [f"{rel}: {e}" for e in errors]
@@ -158,7 +158,7 @@ def check_site(context, site: Path, base: str, is_file: bool) -> None:
             resp = context.request.get(target)
             if resp.status != 200:
                 broken.append(f"{target} {resp.status}")
-    assert len(referenced) > 50
+    assert len(referenced) > 30
     assert not broken, "\n".join(broken[:20])
 
 
@@ -230,5 +230,26 @@ def test_source_view_opens_with_numbered_lines(browser, sample_site):
         assert page.locator(".source-lines li").first.is_visible()
         start = page.get_attribute(".source-lines", "start")
         assert start and int(start) >= 1
+    finally:
+        context.close()
+
+
+def test_checks_catch_planted_defects(browser, sample_site, tmp_path):
+    """The checks above must be able to fail: a broken link and a script error are reported."""
+    site = tmp_path / "repo"
+    shutil.copytree(sample_site, site)
+    (site / "bad.html").write_text(
+        '<!DOCTYPE html><html lang="zh-CN"><head><title>坏页</title></head><body><h1>坏页</h1>'
+        '<a href="missing.html">断链</a><script>throw new Error("planted")</script></body></html>',
+        encoding="utf-8")
+    context = browser.new_context()
+    try:
+        with pytest.raises(AssertionError, match="planted"):
+            check_site(context, site, site.as_uri() + "/", is_file=True, pages=["index.html", "bad.html"])
+        (site / "bad.html").write_text(
+            '<!DOCTYPE html><html lang="zh-CN"><head><title>坏页</title></head><body><h1>坏页</h1>'
+            '<a href="missing.html">断链</a><a href="2020/">目录</a></body></html>', encoding="utf-8")
+        with pytest.raises(AssertionError, match="missing.html"):
+            check_site(context, site, site.as_uri() + "/", is_file=True, pages=["index.html", "bad.html"])
     finally:
         context.close()

@@ -37,14 +37,15 @@ def load_index(out: Path) -> dict:
 def plist(s: str, base: int) -> dict[int, list[int]]:
     n, out, d, i = S.dec_nums(s), {}, base, 0
     while i < len(n):
-        d += n[i] + 1
-        tf = n[i + 1]
+        v = n[i]
+        d += (v >> 1) + 1
+        tf, i = (n[i + 1], i + 2) if v & 1 else (1, i + 1)
         ps, p = [], 0
         for j in range(tf):
-            p += n[i + 2 + j]
+            p += n[i + j]
             ps.append(p)
         out[d] = ps
-        i += 2 + tf
+        i += tf
     return out
 
 
@@ -186,7 +187,8 @@ def test_manifest_facets_and_meta(built, samples):
     assert set(years) == {i.date[:4] for i in samples}
     order = doc_order(samples)
     for d, (issue, art) in enumerate(order):
-        m = store[f"m/{d}"]
+        per = store["manifest"]["meta"]
+        m = store[f"m/{d // per}"][d % per]
         assert m["u"] == stand_in_url(issue, art) and m["t"] == art.display_title and m["d"] == issue.date
         text = "".join(S.decode_text(store[f"d/{d}-{p}"])[: S.PART] for p in range((len(art.body_text) - 1) // S.PART + 1))
         assert text == art.body_text

@@ -190,3 +190,21 @@ def test_fnv_matches_python(site, page):
     page.goto((out / "search.html").as_uri() + "?q=" + quote("核酸"))
     wait_done(page)
     assert page.evaluate(f"'p/{S.fnv('核酸') % nb}' in window.__naSearch.store")
+
+
+def test_header_box_on_any_page_answers_in_a_dropdown(site, page):
+    """A page with only the site's header form and the script (base.html may include it everywhere)."""
+    out, issues = site
+    sub = out / "2022" / "other.html"
+    sub.parent.mkdir(exist_ok=True)
+    sub.write_text('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>'
+                   '<form role="search" action="../search.html"><input type="search" name="q"></form>'
+                   '<script src="../static/search.js"></script></body></html>', encoding="utf-8")
+    page.goto(sub.as_uri())
+    page.wait_for_function("() => window.__naSearch.store && window.__naSearch.store.manifest")
+    page.click("input[type=search]")
+    page.keyboard.type("核酸采样", delay=20)
+    page.wait_for_function("() => document.querySelectorAll('[data-search-results] a').length > 0")
+    wait_done(page)
+    hrefs = page.eval_on_selector_all("[data-search-results] a", "as => as.map(a => a.href)")
+    assert {h.removeprefix(out.as_uri() + "/") for h in hrefs} == expected_links(issues, "核酸采样")

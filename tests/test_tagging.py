@@ -269,6 +269,8 @@ def test_samples_every_article_gets_topics_and_keywords(samples, tagger):
         assert len(a.topics) == len(set(a.topics))
         if len(text) >= 200:
             assert MIN_KEYWORDS <= len(a.keywords) <= MAX_KEYWORDS, (a.display_title, a.keywords)
+        assert not set(a.keywords) & set(a.districts)  # the districts field already says those
+        assert not set(a.keywords) & set(a.persons)
         for k in a.keywords:
             assert not any(ch.isdigit() for ch in k), k
             assert k not in tagger.stopwords, k

@@ -33,14 +33,16 @@ def code_version() -> str:
 
 
 class ParseCache:
-    def __init__(self, directory: Path | None):
+    def __init__(self, directory: Path | None, salt: str = ""):
         self.directory = directory / "parse" if directory else None
+        self.salt = salt  # versions of the data the parser also depends on
         self.hits = 0
         self.misses = 0
 
     def key(self, display_path: str, data: bytes) -> str:
         digest = hashlib.sha256()
         digest.update(code_version().encode())
+        digest.update(self.salt.encode())
         digest.update(display_path.encode("utf-8"))
         digest.update(hashlib.sha256(data).digest())
         return digest.hexdigest()[:32]

@@ -9,7 +9,7 @@ import click
 
 from . import __version__
 from .model import SCHEMA
-from .pipeline import discover_sources, parse_files
+from .pipeline import Toolkit, archive_data_dir, discover_sources, parse_files
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,13 +37,12 @@ def parse(files: tuple[Path, ...], as_json: bool, no_tags: bool) -> None:
             paths.append(f)
         else:
             missing.append(f)
-    result = parse_files(paths)
+    toolkit = Toolkit.load(archive_data_dir(Path.cwd()))
+    result = parse_files(paths, toolkit=toolkit)
     for f in missing:
         click.echo(f"{f}: error: no such file", err=True)
     if not no_tags and result.issues:
-        from .tagging import Tagger
-
-        Tagger.load().tag_issues(result.issues)
+        toolkit.tagger.tag_issues(result.issues)
     for error in result.errors:
         click.echo(str(error), err=True)
     if as_json:
@@ -105,17 +104,10 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
     files: list[Path] = []
     for p in paths or (Path("articles"),):
         files.extend(discover_sources(p) if p.is_dir() else [p])
-    result = parse_files(files)
-    known = None
-    try:
-        from .tagging import Tagger
-
-        tagger = Tagger.load(Path("data") if Path("data").is_dir() else None)
-        tagger.tag_issues(result.issues)
-        known = tagger.place_names()
-    except (ImportError, AttributeError):
-        known = None
-    findings = check_archive(result, known)
+    toolkit = Toolkit.load(archive_data_dir(Path.cwd()))
+    result = parse_files(files, toolkit=toolkit)
+    toolkit.tagger.tag_issues(result.issues)
+    findings = check_archive(result, toolkit.tagger.place_names())
     if fmt == "json":
         click.echo(json.dumps({"findings": [f.to_dict() for f in findings],
                                "errors": sum(f.severity == "error" for f in findings),

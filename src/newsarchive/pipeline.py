@@ -69,19 +69,44 @@ def parse_and_date(source, lexicon: Lexicon | None = None) -> Issue:
     return issue
 
 
-_WORKER_LEXICON: Lexicon | None = None
+@dataclass
+class Toolkit:
+    """The word knowledge shared by parser and tagger: one dictionary per process.
+
+    The parser segments with the tagger's segmenter, place names included (so
+    `天生港镇` ⏎ `街道` is seen as one word cut by a break); that makes parse
+    results depend on the data files too, hence `version` salts the cache.
+    """
+
+    tagger: "object"
+    lexicon: Lexicon
+
+    @classmethod
+    def load(cls, data_dir: Path | None = None) -> "Toolkit":
+        from .tagging import Tagger
+
+        tagger = Tagger.load(data_dir)
+        return cls(tagger, Lexicon(tagger.segmenter))
+
+    @property
+    def version(self) -> str:
+        return self.tagger.version
 
 
-def _worker_init() -> None:
-    """Each worker process loads the dictionary once."""
-    global _WORKER_LEXICON
-    _WORKER_LEXICON = Lexicon()
+#: set in pool workers only, by _worker_init: a worker lives to parse with it
+_WORKER_TOOLKIT: Toolkit | None = None
+
+
+def _worker_init(data_dir: Path | None) -> None:
+    """Each worker process loads the dictionaries once."""
+    global _WORKER_TOOLKIT
+    _WORKER_TOOLKIT = Toolkit.load(data_dir)
 
 
 def _worker_parse(job: tuple[bytes, str]) -> Issue | FileError:
     data, shown = job
     try:
-        return parse_and_date(source_from_bytes(data, shown), _WORKER_LEXICON)
+        return parse_and_date(source_from_bytes(data, shown), _WORKER_TOOLKIT.lexicon)
     except SourceError as exc:
         return FileError(exc.path, exc.message, exc.line)
 
@@ -112,11 +137,12 @@ def scan_sources(paths: list[Path], root: Path | None, cache: ParseCache) -> lis
 def parse_files(
     paths: list[Path],
     root: Path | None = None,
-    lexicon: Lexicon | None = None,
+    toolkit: Toolkit | None = None,
     cache: ParseCache | None = None,
     jobs: int = 1,
     progress=None,
     entries: list[SourceEntry] | None = None,
+    data_dir: Path | None = None,
 ) -> ParseResult:
     """Parse many files; cached entries are reused, the rest run on `jobs` processes."""
     cache = cache or ParseCache(None)
@@ -137,12 +163,12 @@ def parse_files(
         if jobs > 1 and len(todo) > 1:
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(data_dir,)) as pool:
                 outcomes = pool.map(_worker_parse, jobs_input, chunksize=8)
                 for index, outcome in zip(todo, _with_progress(outcomes, len(todo), progress)):
                     slots[index] = outcome
         else:
-            lexicon = lexicon or Lexicon()
+            lexicon = (toolkit or Toolkit.load(data_dir)).lexicon
             for index, (data, shown) in zip(todo, _with_progress(jobs_input, len(todo), progress)):
                 try:
                     slots[index] = parse_and_date(source_from_bytes(data, shown), lexicon)
@@ -182,6 +208,11 @@ def _dedupe_slugs(issues: list[Issue]) -> None:
             issue.slug = f"{old}-{n + 1}"
             for article in issue.articles:
                 article.id = issue.slug + article.id[len(old):]
+
+
+def archive_data_dir(root: Path) -> Path | None:
+    """An archive's own data/ (gazetteer and topic additions), when it has one."""
+    return root / "data" if (root / "data").is_dir() else None
 
 
 def swap_in(tmp_out: Path, out: Path) -> None:
@@ -234,10 +265,11 @@ def build(
     from .search import write_search_index
     from .site import load_settings, render_site
     from .site.urls import article_url
-    from .tagging import Tagger
 
     root = (root or Path.cwd()).resolve()
-    cache = ParseCache((cache_dir or root / ".newsarchive-cache") if use_cache else None)
+    data_dir = archive_data_dir(root)
+    toolkit = Toolkit.load(data_dir)
+    cache = ParseCache((cache_dir or root / ".newsarchive-cache") if use_cache else None, salt=toolkit.version)
     entries = scan_sources(discover_sources(src), root, cache)
     template_dirs = _first_existing(root / "templates", PROJECT_DIR / "templates")
     static_dirs = _first_existing(root / "static", PROJECT_DIR / "static")
@@ -254,10 +286,9 @@ def build(
             out=out,
             skipped=True,
         )
-    result = parse_files([], root, cache=cache, jobs=jobs, progress=progress, entries=entries)
+    result = parse_files([], root, toolkit, cache=cache, jobs=jobs, progress=progress, entries=entries, data_dir=data_dir)
     result.issues = [issue for issue in result.issues if issue.articles]
-    tagger = Tagger.load(root / "data" if (root / "data").is_dir() else None)
-    tagger.tag_issues(result.issues)
+    toolkit.tagger.tag_issues(result.issues)
     settings = load_settings(root, base_url)
     tmp = make_temp_out(out)
     try:

@@ -25,9 +25,9 @@ byte-identical files, so a pipeline may skip rewriting unchanged ones):
 ``t/<b>.js``
     title index: the same lists over kicker + title + subtitle (the prefix of
     ``Article.body_text``), for the whole archive; title matches rank first.
-``m/<doc>.js``
-    url, title, kicker, date and district of one article (~200 bytes): loaded
-    for each result listed.
+``m/<doc // META>.js``
+    url, title, kicker, date and district of ``META`` consecutive articles:
+    loaded for the results listed.
 ``d/<doc>-<part>.js``
     the article text in parts of ``PART`` characters (plus an overlap): loaded
     only for results shown with a snippet, only the part holding the first
@@ -37,7 +37,8 @@ byte-identical files, so a pipeline may skip rewriting unchanged ones):
 A posting list is a string of numbers in a base-46 variable-length code
 (46 "more digits follow" symbols, 46 "last digit" symbols, all printable ASCII
 minus ``"`` and ``\\``): per document the doc-id gap, the number of
-occurrences, and the position gaps.  Positions count characters of the
+occurrences, and the position gaps; the doc gap is doubled and its low bit
+set when a number of occurrences follows (absent: one occurrence).  Positions count characters of the
 normalised ``body_text``, so the client checks that the bigrams of a query sit
 next to each other (区委 … 书记 apart does not match 区委书记).
 """
@@ -56,9 +57,10 @@ from typing import Callable
 from .model import Article, Issue
 
 VERSION = 1
-RANGE = 2048  # documents per range (big lists are cut at range boundaries)
+RANGE = 1024  # documents per range (big lists are cut at range boundaries)
+META = 8  # articles per meta file (url, title, date, district)
 PART = 1000  # characters per stored text part
-OVERLAP = 80  # extra characters at the end of each part, for snippets
+OVERLAP = 40  # extra characters at the end of each part, for snippets
 BIG = 3072  # a list longer than this (in bytes) is cut into range chunks
 BUCKET_TARGET = 8192  # aimed-for bytes per posting file
 TITLE_TARGET = 4096
@@ -250,15 +252,17 @@ class _ListBuilder:
 
     def add_doc(self, doc: int, postings: dict[str, list[int]], length: int):
         parts, last, df, base = self.parts, self.last, self.df, self.base
-        S = _codes(length + 2)
+        S = _codes(max(length + 2, 2 * RANGE + 2))
         for key, ps in postings.items():
             gap = doc - last.get(key, base) - 1
             last[key] = doc
-            if len(ps) == 1:
-                entry = (S[gap] if gap < len(S) else enc_num(gap)) + "#" + S[ps[0]]
+            if len(ps) == 1:  # most entries: no tf number, the gap's low bit says so
+                g = gap * 2
+                entry = (S[g] if g < len(S) else enc_num(g)) + S[ps[0]]
             else:
+                g = gap * 2 + 1
                 deltas = [ps[0]] + [b - a for a, b in zip(ps, ps[1:])]
-                entry = (S[gap] if gap < len(S) else enc_num(gap)) + S[len(ps)] + "".join([S[d] for d in deltas])
+                entry = (S[g] if g < len(S) else enc_num(g)) + S[len(ps)] + "".join([S[d] for d in deltas])
             lst = parts.get(key)
             if lst is None:
                 parts[key] = [entry]
@@ -306,6 +310,7 @@ def _build_range(job: tuple[int, list[tuple]]) -> dict:
     body = _ListBuilder(r * RANGE - 1)
     title = _ListBuilder(r * RANGE - 1)
     files: dict[str, str] = {}
+    metas: list[dict] = []
     text_bytes = 0
     for i, (raw, tlen, facets, meta) in enumerate(payloads):
         doc = r * RANGE + i
@@ -316,9 +321,13 @@ def _build_range(job: tuple[int, list[tuple]]) -> dict:
             title.add_doc(doc, _postings(masked[:tlen]), tlen)
         for key in facets:
             body.add_facet(doc, key)
-        files[f"m/{doc}"] = _js("add", f"m/{doc}", meta)
+        metas.append(meta)
         for part in range(max(1, math.ceil(len(raw) / PART))):
             files[f"d/{doc}-{part}"] = _js("add", f"d/{doc}-{part}", encode_text(raw[part * PART : (part + 1) * PART + OVERLAP]))
+    per = math.gcd(META, RANGE)  # meta files never straddle ranges
+    for i in range(0, len(metas), per):
+        block = (r * RANGE + i) // per
+        files[f"m/{block}"] = _js("add", f"m/{block}", metas[i : i + per])
     return {
         "body": ({k: "".join(v) for k, v in body.parts.items()}, body.df, body.last),
         "title": ({k: "".join(v) for k, v in title.parts.items()}, title.last),
@@ -328,7 +337,7 @@ def _build_range(job: tuple[int, list[tuple]]) -> dict:
 
 
 def _range_key(r: int, payloads: list[tuple]) -> str:
-    h = hashlib.sha1(f"{VERSION}:{RANGE}:{PART}:{r}".encode())
+    h = hashlib.sha1(f"{VERSION}:{RANGE}:{PART}:{OVERLAP}:{META}:{r}".encode())
     h.update(json.dumps(payloads, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return h.hexdigest()
 
@@ -415,7 +424,7 @@ def write_search_index(
     chunks: list[dict[str, str]] = [dict() for _ in built]
     for key, per_range in keys.items():
         if sum(len(lst) for _, lst, _ in per_range) <= BIG:
-            small[key] = _join_ranges([(r, lst, built[r]["body"][2][key]) for r, lst, _ in per_range])
+            small[key] = _join_ranges([(r, lst, built[r]["body"][2][key]) for r, lst, _ in per_range], not key.startswith("#"))
         else:
             small[key] = [sum(df for _, _, df in per_range)] + [r for r, _, _ in per_range]
             for r, lst, _ in per_range:
@@ -455,6 +464,7 @@ def write_search_index(
         "docs": len(docs),
         "range": RANGE,
         "part": PART,
+        "meta": math.gcd(META, RANGE),
         "buckets": nb,
         "cbuckets": cbuckets,
         "tbuckets": ntb,
@@ -484,12 +494,17 @@ def write_search_index(
     }
 
 
-def _join_ranges(per_range: list[tuple[int, str, int]]) -> str:
-    """One list over all docs from per-range lists (whose first doc gap counts from the range start)."""
+def _join_ranges(per_range: list[tuple[int, str, int]], flagged: bool = True) -> str:
+    """One list over all docs from per-range lists (whose first doc gap counts from the range start).
+
+    In positional lists the first number of an entry is ``gap * 2 + (tf > 1)``."""
     pieces, last = [], -1
     for r, lst, range_last in per_range:
-        first_doc = r * RANGE + _first_num(lst)
-        pieces.append(_reset_gap(lst, first_doc - last - 1))
+        v = _first_num(lst)
+        gap, flag = (v >> 1, v & 1) if flagged else (v, 0)
+        first_doc = r * RANGE + gap
+        new = first_doc - last - 1
+        pieces.append(_reset_gap(lst, new * 2 + flag if flagged else new))
         last = range_last
     return "".join(pieces)
 

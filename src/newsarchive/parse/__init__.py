@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..model import Diagnostic, Issue, Source
 from ..source import slug_for
 from .articles import Assembler, finish, join_breaks
-from .lexicon import Lexicon, default_lexicon
+from .lexicon import Lexicon
 from .lines import Line, classify
 
 PARSER_VERSION = "1"
@@ -34,7 +34,7 @@ def classify_lines(source: Source) -> list[Line]:
 
 def parse_source(source: Source, lexicon: Lexicon | None = None) -> Issue:
     """Split one issue file into articles; never raises on readable text."""
-    lexicon = lexicon or default_lexicon()
+    lexicon = lexicon or Lexicon()  # pass one in: building the dictionary is the slow part
     diagnostics: list[Diagnostic] = list(source.diagnostics)
     lines = classify_lines(source)
     for line in lines:

@@ -45,9 +45,3 @@ class Lexicon:
 
     def _has_verb(self, text: str) -> bool:
         return any(tag.startswith("v") for _, tag in self._seg.tag(text))
-
-
-@lru_cache(maxsize=1)
-def default_lexicon() -> Lexicon:
-    """One per process: loading the dictionary is the expensive part."""
-    return Lexicon()

@@ -30,10 +30,6 @@ class Entry:
     article: Article
     url: str
 
-    @property
-    def sort_key(self) -> tuple:
-        return (self.issue.date or "", urls.issue_slug(self.issue), self.article.number)
-
 
 @dataclass
 class Term:
@@ -109,7 +105,7 @@ def build_archive(issues: list[Issue]) -> Archive:
     return Archive(ordered, entries, by_issue, terms, years, undated)
 
 
-def related(archive: Archive, entry: Entry, limit: int = 5, max_postings: int = 2000) -> list[Entry]:
+def related(archive: Archive, entry: Entry, limit: int = 5, max_postings: int = 300) -> list[Entry]:
     """Articles sharing places (weighted up) and keywords/topics with this one.
 
     Terms shared by more than `max_postings` articles say little and would make

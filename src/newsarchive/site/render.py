@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from ..model import Article, Issue
 from . import urls
-from .archive import KIND_LABELS, TAXONOMIES, Archive, Entry, build_archive, month_calendar, related
+from .archive import KIND_LABELS, TAXONOMIES, Archive, build_archive, month_calendar, related
 from .settings import Settings
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -268,12 +268,15 @@ def render_site(
     env = make_env(template_dirs)
     archive = build_archive(issues)
     written: list[Path] = []
+    made: set[Path] = set()  # mkdir is a system call per page otherwise
     for page in plan_pages(archive, settings, env, extra_pages):
         context = site_context(archive, settings, page.path)
         context.update(page.context)
         html = env.get_template(page.template).render(context)
         dest = out_dir / page.path
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.parent not in made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            made.add(dest.parent)
         dest.write_text(html, encoding="utf-8", newline="\n")
         written.append(dest)
     written.extend(copy_static(static_dirs, out_dir))

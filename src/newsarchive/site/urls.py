@@ -8,7 +8,6 @@ survive rebuilds, reordering and new files. Pages link to each other with
 from __future__ import annotations
 
 import hashlib
-import posixpath
 import re
 from pathlib import PurePosixPath
 
@@ -75,8 +74,12 @@ def taxonomy_url(kind: str) -> str:
 
 def relative(from_page: str, to_path: str) -> str:
     """Link from one root-relative page to a root-relative file, e.g. `../../2020/index.html`."""
-    start = posixpath.dirname(from_page) or "."
-    return posixpath.relpath(to_path, start)
+    here = from_page.split("/")[:-1]
+    there = to_path.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1  # string work only: posixpath.relpath costs more than rendering a page
+    return "../" * (len(here) - common) + "/".join(there[common:])
 
 
 def root_prefix(from_page: str) -> str:

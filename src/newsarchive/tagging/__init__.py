@@ -77,6 +77,7 @@ class Tagger:
         self.version = version
         self._not_names = frozenset(gazetteer.stems()) | frozenset(gazetteer.names())
         self._seed_terms = frozenset(taxonomy.seed_terms())
+        self._district_names = gazetteer.district_names()
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> "Tagger":
@@ -117,7 +118,7 @@ class Tagger:
             # topics by general (jieba) weight: a topic most articles share is still theirs;
             # keywords by archive weight: what sets this article apart
             p.article.topics = self.taxonomy.choose(tfidf(c, self.jieba_idf, only=seeds))
-            p.article.keywords = top_keywords(tfidf(c, idf), exclude=names)
+            p.article.keywords = top_keywords(tfidf(c, idf), exclude=[*names, *self._district_names])
             p.article.persons = names
 
     def _parse(self, article: Article) -> _Parsed:

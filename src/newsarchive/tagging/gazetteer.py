@@ -125,6 +125,10 @@ class Gazetteer:
         """Every surface form matched as a place, sorted."""
         return sorted(self._forms)
 
+    def district_names(self) -> frozenset[str]:
+        """Forms naming a county-level division (港闸区, 崇川): `districts` already says these."""
+        return frozenset(f for f, (kind, _) in self._forms.items() if kind in ("district", "short"))
+
     def stems(self) -> dict[str, str]:
         """Street stems (陈桥 for 陈桥街道, 唐闸 for 唐闸镇街道) → street; for 钟秀、虹桥街道."""
         out: dict[str, str] = {}
