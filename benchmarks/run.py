@@ -83,7 +83,11 @@ def log(msg: str) -> None:
 
 
 def _tree_rss(pid: int, page: int) -> int:
-    """RSS in bytes of `pid` and all its descendants (via /proc/*/task/*/children)."""
+    """Memory in bytes of `pid` and all its descendants (via /proc/*/task/*/children).
+
+    Proportional set size (smaps_rollup) where the kernel has it, so pages a
+    forked worker shares with its parent count once; RSS (statm) otherwise.
+    """
     total = 0
     stack = [pid]
     seen = set()
@@ -93,8 +97,12 @@ def _tree_rss(pid: int, page: int) -> int:
             continue
         seen.add(p)
         try:
-            with open(f"/proc/{p}/statm") as fh:
-                total += int(fh.read().split()[1]) * page
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as fh:
+                    total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:")) * 1024
+            except (OSError, StopIteration):
+                with open(f"/proc/{p}/statm") as fh:
+                    total += int(fh.read().split()[1]) * page
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
                     stack.extend(int(c) for c in fh.read().split())
@@ -200,7 +208,7 @@ def measure(cmd: list[str], cwd: Path, env: dict | None = None, log_path: Path |
         "sys": round(res["sys"], 4),
         "cpu": round(res["user"] + res["sys"], 4),
         "maxrss_mb": round(res["maxrss"] / 1024, 1),  # KiB on Linux
-        "tree_rss_mb": round(max(peak[0], res["maxrss"] * 1024) / 2**20, 1),
+        "tree_rss_mb": round(peak[0] / 2**20, 1) if sample else None,
         "rc": os.waitstatus_to_exitcode(res["status"]),
     }
 
@@ -211,7 +219,9 @@ def summary(runs: list[dict]) -> dict:
         return {}
     out: dict = {"n": len(runs), "rc": max((r["rc"] for r in runs), key=abs)}
     for key in ("wall", "user", "sys", "cpu", "maxrss_mb", "tree_rss_mb"):
-        values = [r[key] for r in runs]
+        values = [r[key] for r in runs if r.get(key) is not None]
+        if not values:
+            continue
         out[key] = round(statistics.median(values), 4)
         out[key + "_min"] = min(values)
         out[key + "_max"] = max(values)
@@ -329,15 +339,36 @@ def _read_js(path: Path):
     return json.loads(text[start:text.rindex(")")])
 
 
-def _estimate_query_bytes(search: Path, query: str) -> int | None:
-    """Bytes of search/ files a first result screen needs (layout of src/newsarchive/search.py v1).
+def _client_constants() -> tuple[int, int]:
+    """(results shown with a snippet, results listed) per static/search.js (PAGE, LINKS)."""
+    page, links = 10, 20
+    js = REPO / "static" / "search.js"
+    if js.exists():
+        text = js.read_text(encoding="utf-8")
+        m = re.search(r"\bPAGE\s*=\s*(\d+)", text)
+        page = int(m.group(1)) if m else page
+        m = re.search(r"\bLINKS\s*=\s*(\d+)", text)
+        links = int(m.group(1)) if m else links
+    return page, links
 
-    manifest.js + chars.js + for every bigram of the query its body bucket
-    `p/<fnv % buckets>.js` and title bucket `t/<fnv % tbuckets>.js`; a big
-    (range-chunked) list also costs the chunk file of its newest range
-    `c/<r>/<fnv % cbuckets[r]>.js` (the client reads newest first and stops
-    when it has enough; worst case it reads every range); plus
-    RESULTS_ON_SCREEN text parts of average size (`d/…`).
+
+def _average_size(folder: Path) -> float:
+    sizes = [p.stat().st_size for p in folder.rglob("*.js")] if folder.is_dir() else []
+    return sum(sizes) / len(sizes) if sizes else 0.0
+
+
+def _estimate_query_bytes(search: Path, query: str) -> int | None:
+    """Bytes of search/ files a first result screen needs: an upper bound for a query with many hits.
+
+    Layout of src/newsarchive/search.py: manifest.js + for every bigram of the
+    query its body bucket `p/<fnv % buckets>.js` and title bucket
+    `t/<fnv % tbuckets>.js`; a big (range-chunked) list also costs the chunk
+    file of its newest range `c/<r>/<fnv % cbuckets[r]>.js` (the client reads
+    newest first and stops when it has enough); then per static/search.js the
+    meta files `m/…` of the LINKS results listed (each in a different file at
+    worst; every meta file when the archive has ≤ 400 articles, which lists
+    all) and the text parts `d/…` of the PAGE results shown with a snippet,
+    at their average size, plus `chars.js`.
     """
     from newsarchive.search import fnv, is_word, normalize
 
@@ -345,20 +376,30 @@ def _estimate_query_bytes(search: Path, query: str) -> int | None:
     if not manifest_path.exists():
         return None
     manifest = _read_js(manifest_path)
-    files = {manifest_path, search / "chars.js"}
+    files = {manifest_path}
     text = normalize(query)
     keys = {text[i:i + 2] for i in range(len(text) - 1) if is_word(text[i]) and is_word(text[i + 1])}
     for key in keys:
         bucket = search / "p" / f"{fnv(key) % manifest['buckets']}.js"
         files.add(bucket)
-        files.add(search / "t" / f"{fnv(key) % manifest['tbuckets']}.js")
+        if manifest.get("tbuckets"):
+            files.add(search / "t" / f"{fnv(key) % manifest['tbuckets']}.js")
         value = _read_js(bucket).get(key) if bucket.exists() else None
         if isinstance(value, list) and len(value) > 1:  # [df, r1, r2, …]: chunked by doc range
             r = max(value[1:])
             files.add(search / "c" / str(r) / f"{fnv(key) % manifest['cbuckets'][r]}.js")
-    parts = list((search / "d").glob("*.js"))
-    average_part = sum(p.stat().st_size for p in parts) / len(parts) if parts else 0
-    return int(sum(f.stat().st_size for f in files if f.exists()) + RESULTS_ON_SCREEN * average_part)
+    total = sum(f.stat().st_size for f in files if f.exists())
+    page, links = _client_constants()
+    docs = manifest.get("docs", 0)
+    if docs <= 400:
+        links = docs
+    if (search / "m").is_dir():
+        n_meta = len(list((search / "m").glob("*.js")))
+        total += min(links, n_meta) * _average_size(search / "m")
+    total += min(page, docs) * _average_size(search / "d")
+    if (search / "chars.js").exists():
+        total += (search / "chars.js").stat().st_size
+    return int(total)
 
 
 # --- archives and work folders --------------------------------------------------
@@ -524,7 +565,7 @@ def bench_ours(label: str, articles: Path, extras: list[Path], args, out_dir: Pa
     env = build_env(work)
     cmd = build_command(args.jobs, args.build_arg)
     site = work / "_site"
-    res: dict = {"command": " ".join(cmd[1:] if cmd[0] == sys.executable else cmd), "workdir": str(work)}
+    res: dict = {"command": " ".join(["python", *cmd[1:]] if cmd[0] == sys.executable else cmd), "workdir": str(work)}
     text_bytes, n_files = tree_bytes(work / "articles")
     res["source_files"] = n_files
     res["text_bytes"] = text_bytes
@@ -550,9 +591,10 @@ def bench_ours(label: str, articles: Path, extras: list[Path], args, out_dir: Pa
     res["cold_runs"] = cold
     res["issues"], res["articles"] = build_counts(log_path)
 
-    noop = [run("noop") for _ in range(repeats)]
-    res["noop"] = summary(noop)
-    res["noop_runs"] = noop
+    if "noop" in args.scenarios:
+        noop = [run("noop") for _ in range(repeats)]
+        res["noop"] = summary(noop)
+        res["noop_runs"] = noop
 
     # sizes of the plain archive's output
     out_bytes, out_files = tree_bytes(site)
@@ -563,6 +605,8 @@ def bench_ours(label: str, articles: Path, extras: list[Path], args, out_dir: Pa
     res["query"] = query_costs(site)
 
     for kind in ("add", "edit", "template"):
+        if kind not in args.scenarios:
+            continue
         runs, diffs, what = [], [], []
         for i in range(min(repeats, EXTRA_FILES)):
             before = snapshot(site)
@@ -789,6 +833,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat-max", type=int, default=1000, help="sizes above this run once (default 1000)")
     ap.add_argument("--jobs", default="auto", help="--jobs for our build: a number, 'auto' (= CPU count, when the build has --jobs) or 'none'")
     ap.add_argument("--build-arg", action="append", default=[], help="extra argument for `newsarchive build` (repeatable)")
+    ap.add_argument("--scenarios", default="cold,noop,add,edit,template",
+                    help="which of cold,noop,add,edit,template to run (cold always runs; default: all)")
     ap.add_argument("--skip-hugo", action="store_true", help="do not run Hugo + Pagefind")
     ap.add_argument("--hugo-max", type=int, default=None, help="run Hugo + Pagefind only up to this many issues")
     ap.add_argument("--profile", default=None, help="also profile one cold build of this size (e.g. 1000) with cProfile")
@@ -798,6 +844,10 @@ def main(argv: list[str] | None = None) -> int:
 
     global TIMEOUT
     TIMEOUT = args.timeout
+    args.scenarios = {x.strip() for x in args.scenarios.split(",") if x.strip()} | {"cold"}
+    unknown = args.scenarios - {"cold", "noop", "add", "edit", "template"}
+    if unknown:
+        ap.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     if args.jobs == "auto":
         args.jobs = (os.cpu_count() or 1) if supports_option("--jobs") else None
     elif args.jobs == "none":
@@ -823,8 +873,8 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
             "work": str(work_root),
             "jobs": args.jobs,
-            "hugo": hugo_site.tool_version(hugo),
-            "pagefind": hugo_site.tool_version(pagefind),
+            "hugo": "skipped (--skip-hugo)" if args.skip_hugo else hugo_site.tool_version(hugo),
+            "pagefind": "skipped (--skip-hugo)" if args.skip_hugo else hugo_site.tool_version(pagefind),
             "git": subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=REPO).stdout.strip(),
         },
         "sizes": {},

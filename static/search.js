@@ -9,7 +9,7 @@
   for (var i = 0; i < A.length; i++) AI[A[i]] = i;
   var WORD = /[\p{L}\p{N}]/u;
   var PAGE = 10;      // results shown with a snippet, per step
-  var LINKS = 50;     // results listed (title, date, district) beyond those
+  var LINKS = 20;     // results listed (title, date, district); small archives list all
   var ENOUGH = 50;    // stop reading older ranges once this many results are found
 
   var reg = window.__naSearch = window.__naSearch || {};
@@ -64,11 +64,12 @@
   function plist(s, base) {
     var n = nums(s), m = new Map(), d = base, i = 0;
     while (i < n.length) {
-      d += n[i] + 1;
-      var tf = n[i + 1], p = 0, ps = new Array(tf);
-      for (var j = 0; j < tf; j++) { p += n[i + 2 + j]; ps[j] = p; }
+      var v = n[i++], tf = 1, p = 0;
+      d += Math.floor(v / 2) + 1;
+      if (v % 2) tf = n[i++];
+      var ps = new Array(tf);
+      for (var j = 0; j < tf; j++) { p += n[i++]; ps[j] = p; }
       m.set(d, ps);
-      i += 2 + tf;
     }
     return m;
   }
@@ -359,7 +360,7 @@
     var list = s.sorted(), links = list.slice(0, this.links), snips = this.snips;
     var names = {};
     links.forEach(function (h, i) {
-      names['m/' + h.doc] = 1;
+      names['m/' + Math.floor(h.doc / manifest.meta)] = 1;
       if (i < snips) names['d/' + h.doc + '-' + Math.floor(Math.max(h.first, 0) / manifest.part)] = 1;
     });
     names = Object.keys(names);
@@ -368,7 +369,7 @@
       if (seq !== self.seq) return;
       if (!table && store.chars) table = Array.from(store.chars);
       var html = links.map(function (h, i) {
-        var d = store['m/' + h.doc], snip = '';
+        var d = store['m/' + Math.floor(h.doc / manifest.meta)][h.doc % manifest.meta], snip = '';
         if (i < snips) {
           var part = Math.floor(Math.max(h.first, 0) / manifest.part);
           snip = '<p class="search-snippet">' + snippet(decodeText(store['d/' + h.doc + '-' + part]),
@@ -474,8 +475,12 @@
       box.setAttribute('data-search-results', '');
       box.setAttribute('data-search-dropdown', '');
       box.className = 'search-dropdown';
-      var f = forms[0].form;
-      f.parentNode.insertBefore(box, f.nextSibling);
+      var f = forms[0].form, st = document.createElement('p');
+      st.setAttribute('data-search-status', '');
+      st.setAttribute('role', 'status');
+      st.className = 'search-status search-dropdown-status';
+      f.parentNode.insertBefore(st, f.nextSibling);
+      f.parentNode.insertBefore(box, st.nextSibling);
     }
     var ui = new UI(box);
     ui.bind();
@@ -483,9 +488,10 @@
     var q = params.get('q') || '';
     if (q) ui.inputs.forEach(function (i) { i.value = q; });
     ui.text = q;
-    if (ui.status) ui.say('正在加载搜索索引…', 'busy');
+    if (ui.status && !box.hasAttribute('data-search-dropdown')) ui.say('正在加载搜索索引…', 'busy');
     load('manifest').then(function (m) {
       manifest = m;
+      if (m.docs <= 400) LINKS = ui.links = 400;
       ui.fillFilters();
       ui.say('');
       if (ui.inputs.some(function (i) { return i.value; })) {

@@ -61,10 +61,10 @@ def test_tools_are_found_or_none():
 
 def test_measure_reports_time_cpu_and_memory(tmp_path: Path):
     log = tmp_path / "log.txt"
-    code = "x = bytearray(60 * 2**20); print('done')"
+    code = "import time; x = bytearray(60 * 2**20); time.sleep(0.5); print('done')"
     r = run.measure([sys.executable, "-c", code], tmp_path, None, log)
     assert r["rc"] == 0 and r["wall"] > 0 and r["cpu"] >= 0
-    assert 60 <= r["maxrss_mb"] < 400 and r["tree_rss_mb"] >= r["maxrss_mb"] - 1
+    assert 60 <= r["maxrss_mb"] < 400 and 50 <= r["tree_rss_mb"] < 400
     assert "done" in log.read_text(encoding="utf-8")
     assert run.measure([sys.executable, "-c", "raise SystemExit(3)"], tmp_path)["rc"] == 3
     s = run.summary([dict(r, wall=1.0), dict(r, wall=3.0), dict(r, wall=2.0)])

@@ -38,25 +38,27 @@ COLLECT = """() => {
 }"""
 
 
+CLI = [sys.executable, "-c", "from newsarchive.cli import main; main()"]
+
+
 def _cli_has_build() -> bool:
-    proc = subprocess.run([sys.executable, "-m", "newsarchive.cli", "--help"], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(CLI + ["--help"], capture_output=True, text=True, cwd=ROOT)
     return proc.returncode == 0 and "build" in proc.stdout.split("Commands:")[-1]
 
 
 def build_sample(out: Path) -> None:
-    """The full pipeline when it exists (it adds the search index); else parse + render."""
-    if (ROOT / "src/newsarchive/__main__.py").exists() or _cli_has_build():
-        proc = subprocess.run([sys.executable, "-c", "from newsarchive.cli import main; main()", "build",
-                               "--src", "articles", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
-        if proc.returncode == 0:
-            return
+    """`newsarchive build` when the CLI has it (it adds the search index); else parse + render."""
+    if _cli_has_build():
+        proc = subprocess.run(CLI + ["build", "--src", "articles", "--out", str(out), "--no-cache", "-q"],
+                              cwd=ROOT, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return
     from newsarchive.pipeline import discover_sources, parse_files
     from newsarchive.site import load_settings, render_site
 
     result = parse_files(discover_sources(ROOT / "articles"), ROOT)
     assert result.issues and not result.errors
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
     render_site(result.issues, out, load_settings(ROOT))
 
 

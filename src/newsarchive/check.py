@@ -15,9 +15,9 @@ from pathlib import Path
 from .model import Issue
 from .pipeline import ParseResult
 
-#: a place-like word: two to five characters before 街道/镇/乡 (`幸福街道`, `西亭镇`)
-PLACE_WORD = re.compile(r"([\u4e00-\u9fff]{2,4}(?:街道|镇))(?![长委政党府])")
-NOT_PLACE_START = set("各该本全等的在和及与到了为对从向由是有个乡城村市区县省每两三四五六七八九十一")
+PLACE_SUFFIXES = ("街道", "镇")
+GENERIC_PLACES = {"乡镇", "城镇", "村镇", "集镇", "小镇", "古镇", "重镇", "强镇", "名镇", "新镇"}
+PROPER_TAGS = ("ns", "nr", "nz", "nt", "j")
 
 HINTS = {
     "date-inferred": "add `date: YYYY-MM-DD` to the front matter (or put the date in the file name)",
@@ -62,7 +62,7 @@ def _code_for(message: str) -> str:
     return "parse"
 
 
-def check_archive(result: ParseResult, known_places=None) -> list[Finding]:
+def check_archive(result: ParseResult, known_places=None, segmenter=None) -> list[Finding]:
     findings: list[Finding] = []
     for error in result.errors:
         code = "front-matter" if "front matter" in error.message else "unreadable"
@@ -73,7 +73,7 @@ def check_archive(result: ParseResult, known_places=None) -> list[Finding]:
             code = _code_for(w.message)
             findings.append(Finding(issue.source, w.line, w.severity, code, w.message, HINTS.get(code, "")))
         for article in issue.articles:
-            findings.extend(_article_findings(issue, article, known_places))
+            findings.extend(_article_findings(issue, article, known_places, segmenter))
             digest = _fingerprint(article)
             if digest in seen and seen[digest][0] != issue.source:
                 other, other_line = seen[digest]
@@ -87,25 +87,35 @@ def check_archive(result: ParseResult, known_places=None) -> list[Finding]:
     return findings
 
 
-def _article_findings(issue: Issue, article, known_places) -> list[Finding]:
+def _article_findings(issue: Issue, article, known_places, segmenter) -> list[Finding]:
     out = []
     if article.kind == "article" and article.title and not article.byline:
         out.append(Finding(issue.source, article.lines[1], "warning", "no-byline",
                            f"article '{article.display_title}' has no byline", HINTS["no-byline"]))
-    if known_places is not None:
-        reported = set()
+    if known_places is not None and segmenter is not None:
+        reported: set[str] = set()
         for block in article.blocks:
-            for m in PLACE_WORD.finditer(block.text):
-                word = m.group(1)
-                while word and word[0] in NOT_PLACE_START:
-                    word = word[1:]
-                stem = word[:-2] if word.endswith("街道") else word[:-1]
-                if len(stem) < 2 or word in reported or any(word.endswith(p) or p.endswith(word) for p in known_places):
-                    continue
-                reported.add(word)
-                out.append(Finding(issue.source, block.lines[0], "warning", "unknown-place",
-                                   f"'{word}' looks like a place but is not in the gazetteer", HINTS["unknown-place"]))
+            for word in unknown_places(block.text, known_places, segmenter):
+                if word not in reported:
+                    reported.add(word)
+                    out.append(Finding(issue.source, block.lines[0], "warning", "unknown-place",
+                                       f"'{word}' looks like a place but is not in the gazetteer", HINTS["unknown-place"]))
     return out
+
+
+def unknown_places(text: str, known_places, segmenter) -> list[str]:
+    """Proper nouns followed by 街道/镇 (or segmented whole as one) that the gazetteer lacks."""
+    tokens = segmenter.tag(text)
+    found = []
+    for i, (word, tag) in enumerate(tokens):
+        candidate = None
+        if word in PLACE_SUFFIXES and i and tokens[i - 1][1].startswith(PROPER_TAGS) and 2 <= len(tokens[i - 1][0]) <= 4:
+            candidate = tokens[i - 1][0] + word
+        elif word.endswith(PLACE_SUFFIXES) and len(word) >= 3 and tag.startswith(PROPER_TAGS) and word not in GENERIC_PLACES:
+            candidate = word
+        if candidate and not any(p.startswith(candidate) or candidate.endswith(p) for p in known_places):
+            found.append(candidate)
+    return found
 
 
 def _fingerprint(article) -> str:

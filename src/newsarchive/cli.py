@@ -107,7 +107,7 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
     toolkit = Toolkit.load(archive_data_dir(Path.cwd()))
     result = parse_files(files, toolkit=toolkit)
     toolkit.tagger.tag_issues(result.issues)
-    findings = check_archive(result, toolkit.tagger.place_names())
+    findings = check_archive(result, toolkit.tagger.place_names(), toolkit.tagger.segmenter)
     if fmt == "json":
         click.echo(json.dumps({"findings": [f.to_dict() for f in findings],
                                "errors": sum(f.severity == "error" for f in findings),
