@@ -6,6 +6,7 @@ Everything here is ordered deterministically so a rebuild writes the same bytes.
 from __future__ import annotations
 
 import calendar
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -49,10 +50,12 @@ class Archive:
     undated: list[Issue]
     term_index: dict[tuple[str, str], Term] = field(default_factory=dict)
     position: dict[str, int] = field(default_factory=dict)  # article url -> rank, newest first
+    postings: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # term -> entry ranks
 
     def __post_init__(self) -> None:
         self.term_index = {(t.kind, t.name): t for ts in self.terms.values() for t in ts}
         self.position = {e.url: i for i, e in enumerate(self.entries)}
+        self.postings = {key: [self.position[e.url] for e in t.entries] for key, t in self.term_index.items()}
 
     @property
     def total_chars(self) -> int:
@@ -105,24 +108,28 @@ def build_archive(issues: list[Issue]) -> Archive:
     return Archive(ordered, entries, by_issue, terms, years, undated)
 
 
-def related(archive: Archive, entry: Entry, limit: int = 5, max_postings: int = 300) -> list[Entry]:
+RELATED_WEIGHTS = {"district": 1, "street": 3, "topic": 1, "keyword": 2}
+
+
+def related(archive: Archive, entry: Entry, limit: int = 5, max_postings: int = 100) -> list[Entry]:
     """Articles sharing places (weighted up) and keywords/topics with this one.
 
     Terms shared by more than `max_postings` articles say little and would make
-    a large archive quadratic, so they are skipped.
+    a large archive quadratic, so they are skipped. Ties go to the newer article.
     """
-    weights = {"district": 1, "street": 3, "topic": 1, "keyword": 2}
-    scores: Counter = Counter()
+    me = archive.position[entry.url]
+    scores: dict[int, int] = {}
     for kind, attr, _label in TAXONOMIES:
+        weight = RELATED_WEIGHTS[kind]
         for name in set(getattr(entry.article, attr) or []):
-            term = archive.term(kind, name)
-            if term is None or len(term.entries) > max_postings:
+            ranks = archive.postings.get((kind, name))
+            if ranks is None or len(ranks) > max_postings:
                 continue
-            for other in term.entries:
-                if other.url != entry.url:
-                    scores[other.url] += weights[kind]
-    ranked = sorted(scores, key=lambda u: (-scores[u], archive.position[u]))
-    return [archive.entries[archive.position[u]] for u in ranked[:limit]]
+            for rank in ranks:
+                scores[rank] = scores.get(rank, 0) + weight
+    scores.pop(me, None)
+    best = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [archive.entries[rank] for rank, _ in best]
 
 
 def month_calendar(year: str, month: str, days: dict[str, list[Issue]]) -> list[list[tuple[int, str | None]]]:

@@ -8,6 +8,8 @@ raw HTML off.
 """
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import re
 import shutil
 import uuid
@@ -18,7 +20,7 @@ from typing import Any, Iterator
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..model import Article, Issue
 from . import urls
@@ -26,6 +28,56 @@ from .archive import KIND_LABELS, TAXONOMIES, Archive, build_archive, month_cale
 from .settings import Settings
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+
+
+class Lazy:
+    """A list computed when a template first looks at it: planning stays cheap,
+    and in a parallel render each worker computes only its own pages' lists."""
+
+    __slots__ = ("_fn", "_args", "_value")
+
+    def __init__(self, fn, *args):
+        self._fn, self._args, self._value = fn, args, None
+
+    def _get(self) -> list:
+        if self._value is None:
+            self._value = self._fn(*self._args)
+        return self._value
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __bool__(self) -> bool:
+        return bool(self._get())
+
+
+class Snippets:
+    """Rendered list items, shared by every page of one folder.
+
+    An entry's list item depends only on the entry and on the folder the page
+    sits in (its links are relative), and the same entries recur on many term,
+    day and related lists: render each (folder, entry) once.
+    """
+
+    def __init__(self, env: Environment, archive: Archive, settings: Settings):
+        self.env, self.archive, self.settings = env, archive, settings
+        self.modules: dict[str, Any] = {}
+        self.items: dict[tuple[str, str, bool], Markup] = {}
+
+    def entry_item(self, page_path: str, entry, show_issue: bool = True) -> Markup:
+        folder = page_path.rpartition("/")[0]
+        key = (folder, entry.url, show_issue)
+        html = self.items.get(key)
+        if html is None:
+            module = self.modules.get(folder)
+            if module is None:
+                context = site_context(self.archive, self.settings, page_path)
+                module = self.modules[folder] = self.env.get_template("_macros.html").make_module(context)
+            html = self.items[key] = Markup(module.entry_item(entry, show_issue))
+        return html
 
 
 @dataclass
@@ -59,6 +111,8 @@ def make_env(template_dirs: list[Path]) -> Environment:
         kind_labels=KIND_LABELS,
         taxonomies=TAXONOMIES,
         weekdays=WEEKDAYS,
+        render_blocks=render_blocks,
+        render_source=render_source,
     )
     return env
 
@@ -99,6 +153,42 @@ def source_view(issue: Issue, article: Article) -> list[tuple[int, str]]:
     return [(n, issue.source_lines[n - 1]) for n in range(start, min(end, len(issue.source_lines)) + 1)]
 
 
+def _lines(text: str) -> str:
+    return "<br>".join(escape(line) for line in text.split("\n"))
+
+
+def render_block(b) -> str:
+    """One body block as HTML. Plain Python, not a template macro: bodies are the
+    bulk of an archive and a macro call per block dominated render time."""
+    if b.type == "subheading":
+        return f'<h2 class="subheading">{escape(b.text)}</h2>'
+    if b.type == "table" and b.rows:
+        head, body = (b.rows[0], b.rows[1:]) if len(b.rows) > 1 else (None, b.rows)
+        parts = ['<div class="table-wrap" tabindex="0" role="region" aria-label="表格">', '<table class="data">']
+        if head is not None:
+            parts.append("<thead><tr>" + "".join(f'<th scope="col">{escape(c)}</th>' for c in head) + "</tr></thead>")
+        parts.append("<tbody>")
+        parts += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in body]
+        parts.append("</tbody></table></div>")
+        return "\n".join(parts)
+    if b.type == "list" and b.items:
+        return '<ul class="body-list">' + "".join(f"<li>{escape(i)}</li>" for i in b.items) + "</ul>"
+    if b.type == "caption":
+        return f'<figure class="photo"><figcaption>{escape(b.text)}</figcaption></figure>'
+    if b.type == "signature":
+        return f'<p class="signature">{_lines(b.text)}</p>'
+    return f"<p>{_lines(b.text)}</p>"
+
+
+def render_blocks(blocks) -> Markup:
+    return Markup("\n".join(render_block(b) for b in blocks))
+
+
+def render_source(lines: list[tuple[int, str]]) -> Markup:
+    """The numbered source lines, escaped exactly as written."""
+    return Markup("\n".join(f"<li><code>{escape(line)}</code></li>" for _, line in lines))
+
+
 def render_markdown(text: str) -> Markup:
     """CommonMark with raw HTML off: an editor's `<script>` stays text."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -135,7 +225,7 @@ def plan_pages(archive: Archive, settings: Settings, env: Environment, extra_pag
                 "entry": entry,
                 "prev": entries[i - 1] if i > 0 else None,
                 "next": entries[i + 1] if i + 1 < len(entries) else None,
-                "related": related(archive, entry),
+                "related": Lazy(related, archive, entry),
                 "citation": citation(issue, entry.article, settings),
                 "source": source_view(issue, entry.article),
             })
@@ -256,6 +346,7 @@ def render_site(
     template_dirs: list[Path] | None = None,
     static_dirs: list[Path] | None = None,
     extra_pages: dict | None = None,
+    jobs: int = 1,
 ) -> list[Path]:
     """Write the whole site into `out_dir` and return the files written.
 
@@ -267,17 +358,60 @@ def render_site(
     static_dirs = static_dirs if static_dirs is not None else [settings.root / "static"]
     env = make_env(template_dirs)
     archive = build_archive(issues)
-    written: list[Path] = []
-    made: set[Path] = set()  # mkdir is a system call per page otherwise
-    for page in plan_pages(archive, settings, env, extra_pages):
-        context = site_context(archive, settings, page.path)
-        context.update(page.context)
-        html = env.get_template(page.template).render(context)
-        dest = out_dir / page.path
-        if dest.parent not in made:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            made.add(dest.parent)
-        dest.write_text(html, encoding="utf-8", newline="\n")
-        written.append(dest)
+    pages = list(plan_pages(archive, settings, env, extra_pages))
+    job = RenderJob(env, archive, settings, pages, out_dir)
+    if jobs > 1 and len(pages) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
+        written = job.run_parallel(jobs)
+    else:
+        written = job.run(0, 1)
     written.extend(copy_static(static_dirs, out_dir))
     return written
+
+
+PARALLEL_MIN_PAGES = 400  # below this, starting processes costs more than it saves
+#: the job a forked render worker inherits; set only around the fork
+_FORKED_JOB: "RenderJob | None" = None
+
+
+@dataclass
+class RenderJob:
+    env: Environment
+    archive: Archive
+    settings: Settings
+    pages: list[Page]
+    out_dir: Path
+
+    def run(self, share: int, shares: int) -> list[Path]:
+        """Render every `shares`-th page starting at `share`."""
+        snippets = Snippets(self.env, self.archive, self.settings)
+        written: list[Path] = []
+        made: set[Path] = set()  # mkdir is a system call per page otherwise
+        templates: dict[str, Any] = {}
+        for page in self.pages[share::shares]:
+            context = site_context(self.archive, self.settings, page.path)
+            context["entry_item"] = functools.partial(snippets.entry_item, page.path)
+            context.update(page.context)
+            template = templates.get(page.template) or templates.setdefault(page.template, self.env.get_template(page.template))
+            html = template.render(context)
+            dest = self.out_dir / page.path
+            if dest.parent not in made:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                made.add(dest.parent)
+            dest.write_text(html, encoding="utf-8", newline="\n")
+            written.append(dest)
+        return written
+
+    def run_parallel(self, jobs: int) -> list[Path]:
+        """Fork workers that inherit the planned pages (no pickling of the archive)."""
+        global _FORKED_JOB
+        _FORKED_JOB = self
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                shares = pool.starmap(_render_share, [(i, jobs) for i in range(jobs)])
+        finally:
+            _FORKED_JOB = None
+        return [Path(p) for share in shares for p in share]
+
+
+def _render_share(share: int, shares: int) -> list[str]:
+    return [str(p) for p in _FORKED_JOB.run(share, shares)]

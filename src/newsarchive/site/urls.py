@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from ..model import Article, Issue
@@ -74,7 +75,13 @@ def taxonomy_url(kind: str) -> str:
 
 def relative(from_page: str, to_path: str) -> str:
     """Link from one root-relative page to a root-relative file, e.g. `../../2020/index.html`."""
-    here = from_page.split("/")[:-1]
+    return _relative_from_dir(from_page.rpartition("/")[0], to_path)
+
+
+@lru_cache(maxsize=65536)
+def _relative_from_dir(from_dir: str, to_path: str) -> str:
+    """Pages of one folder share their links: computed once per (folder, target)."""
+    here = from_dir.split("/") if from_dir else []
     there = to_path.split("/")
     common = 0
     while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
