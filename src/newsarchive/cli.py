@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def parse(files: tuple[Path, ...], as_json: bool, no_tags: bool) -> None:
 @click.option("--src", default="articles", show_default=True, type=click.Path(path_type=Path), help="Folder of issue files.")
 @click.option("--out", default="_site", show_default=True, type=click.Path(path_type=Path), help="Output folder (replaced only when the build succeeds).")
 @click.option("--base-url", default=None, help="Absolute site URL for feeds, sitemap and canonical links (e.g. https://user.github.io/repo/).")
-@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Parse on N processes.")
+@click.option("--jobs", "-j", default=min(os.cpu_count() or 1, 8), show_default="number of CPUs, at most 8", type=click.IntRange(1, 64), help="Parse and render on N processes.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write .newsarchive-cache/.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool, quiet: bool) -> None:
@@ -72,8 +73,6 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
 
     if not src.exists():
         raise click.UsageError(f"source folder '{src}' does not exist")
-    import os
-
     show_progress = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
     report = run_build(
         src,

@@ -298,6 +298,7 @@ def build(
             settings,
             template_dirs=template_dirs,
             static_dirs=static_dirs,
+            jobs=jobs,
         )
         stats = write_search_index(result.issues, tmp, article_url)
         report = BuildReport(

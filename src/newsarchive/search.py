@@ -58,12 +58,12 @@ from .model import Article, Issue
 
 VERSION = 1
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
-META = 8  # articles per meta file (url, title, date, district)
+META = 4  # articles per meta file (url, title, date, district)
 PART = 1000  # characters per stored text part
 OVERLAP = 40  # extra characters at the end of each part, for snippets
 BIG = 3072  # a list longer than this (in bytes) is cut into range chunks
-BUCKET_TARGET = 8192  # aimed-for bytes per posting file
-TITLE_TARGET = 4096
+BUCKET_TARGET = 4096  # aimed-for bytes per posting file
+TITLE_TARGET = 2048
 
 ALPHABET = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"\\')  # 92 symbols
 assert len(ALPHABET) == 92
@@ -154,12 +154,17 @@ def word_mask(norm: str) -> str:
 HOT = "，。的、一是在了和不有中人国为“”区上大发年作工会以们到地时生对出要进行于\n"
 
 
+SEED = HOT + "：；？！（）《》—…·●▲①②③④⑤⑥⑦⑧⑨⑩　\t" + "".join(chr(c) for c in range(0x20, 0x7F))
+
+
 def char_table() -> list[str]:
-    """Fixed, corpus-independent table: stable codes keep unchanged docs byte-identical."""
+    """Fixed, corpus-independent table: stable codes keep unchanged docs byte-identical.
+
+    SEED, then the GB2312 hanzi rows (0xB0A1…0xF7FE) in code order; the browser
+    rebuilds it with TextDecoder('gb2312') and checks it against ``tablefnv``
+    (falling back to ``chars.js``)."""
     seen: dict[str, None] = {}
-    for c in HOT:
-        seen.setdefault(c, None)
-    for c in "：；？！（）《》—…·●▲①②③④⑤⑥⑦⑧⑨⑩　\t" + "".join(chr(c) for c in range(0x20, 0x7F)):
+    for c in SEED:
         seen.setdefault(c, None)
     for hi in range(0xB0, 0xF8):
         for lo in range(0xA1, 0xFF):
@@ -437,7 +442,7 @@ def write_search_index(
         files[f"p/{b}"] = _js("add", f"p/{b}", d)
     cbuckets = []
     for r, ch in enumerate(chunks):
-        n = _pow2_buckets(sum(len(v) + len(k) * 3 + 6 for k, v in ch.items()), BUCKET_TARGET * 2) if ch else 0
+        n = _pow2_buckets(sum(len(v) + len(k) * 3 + 6 for k, v in ch.items()), BUCKET_TARGET * 2) if ch else 0  # 8 KB chunk files
         cbuckets.append(n)
         cb: list[dict] = [dict() for _ in range(n)]
         for key, v in ch.items():
@@ -469,6 +474,9 @@ def write_search_index(
         "cbuckets": cbuckets,
         "tbuckets": ntb,
         "one": ONE,
+        "seed": SEED,
+        "tablefnv": fnv("".join(_TABLE)),
+        "tablelen": len(_TABLE),
         "facets": {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0])) for k, v in facets.items()},
     }
     manifest["facets"]["year"] = sorted(facets["year"].items(), reverse=True)
