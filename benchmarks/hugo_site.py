@@ -11,7 +11,8 @@ with newsarchive's own Python API and writes a Hugo project to `dest`:
   pages paginated 20 per page, `<html lang="zh-CN">` and `data-pagefind-body`
   on article pages so Pagefind indexes the articles (with its Chinese
   segmentation) and not the lists;
-- `hugo.toml`.
+- `hugo.toml`: feeds only for the home page, as our site has (Hugo's default
+  would add one per section and taxonomy term).
 
 Then `hugo --quiet` builds it (to `public/`, or `--renderToMemory`) and
 `pagefind --site public` indexes it. `find_hugo()` / `find_pagefind()` locate
@@ -48,6 +49,13 @@ issue = "issues"
 
 [pagination]
 pagerSize = 20
+
+# the pages our site has: no RSS feed per section, taxonomy and term (Hugo's default)
+[outputs]
+home = ["html", "rss"]
+section = ["html"]
+taxonomy = ["html"]
+term = ["html"]
 
 [markup.goldmark.renderer]
 unsafe = false

@@ -79,6 +79,24 @@
     return m;
   }
   var table = null;
+  // The text code table: manifest.seed, then the GB2312 hanzi in code order
+  // (as search.py builds it); chars.js is only loaded if this browser's
+  // decoder gives a different table.
+  function buildTable(m) {
+    try {
+      var dec = new TextDecoder('gb2312', {fatal: true}), seen = new Set(), out = [];
+      Array.from(m.seed).forEach(function (c) { if (!seen.has(c)) { seen.add(c); out.push(c); } });
+      for (var hi = 0xb0; hi < 0xf8 && out.length < m.tablelen; hi++) {
+        for (var lo = 0xa1; lo < 0xff; lo++) {
+          if (hi === 0xd7 && lo >= 0xfa) continue;
+          var c = dec.decode(new Uint8Array([hi, lo]));
+          if (!seen.has(c)) { seen.add(c); out.push(c); }
+        }
+      }
+      out = out.slice(0, m.tablelen);
+      return fnv(out.join('')) === m.tablefnv ? out : null;
+    } catch (e) { return null; }
+  }
   function decodeText(s) {
     var out = '', one = manifest.one;
     for (var i = 0; i < s.length; i++) {
@@ -436,7 +454,7 @@
       self.text = src.value;
       self.inputs.forEach(function (i) { if (i !== src) i.value = src.value; });
       clearTimeout(timer);
-      timer = setTimeout(function () { self.query(); }, 60);
+      timer = setTimeout(function () { self.query(); }, 30);
     };
     this.inputs.forEach(function (inp) {
       inp.addEventListener('input', function () { run(inp); });
@@ -491,6 +509,7 @@
     if (ui.status && !box.hasAttribute('data-search-dropdown')) ui.say('正在加载搜索索引…', 'busy');
     load('manifest').then(function (m) {
       manifest = m;
+      table = buildTable(m);
       if (m.docs <= 400) LINKS = ui.links = 400;
       ui.fillFilters();
       ui.say('');

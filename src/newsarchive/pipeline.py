@@ -300,7 +300,10 @@ def build(
             static_dirs=static_dirs,
             jobs=jobs,
         )
-        stats = write_search_index(result.issues, tmp, article_url)
+        stats = write_search_index(
+            result.issues, tmp, article_url,
+            cache_dir=(cache_dir or root / ".newsarchive-cache") / "search" if use_cache else None,
+        )
         report = BuildReport(
             issues=len(result.issues),
             articles=sum(len(i.articles) for i in result.issues),
