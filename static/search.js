@@ -465,7 +465,9 @@
         }
       });
       if (inp.form) inp.form.addEventListener('submit', function (e) {
-        if (!manifest) return; // let the browser go to search.html
+        // the header box elsewhere goes to search.html (a linkable ?q= page);
+        // only the search page's own form answers in place
+        if (!manifest || !inp.form.hasAttribute('data-search-form')) return;
         e.preventDefault(); self.text = inp.value; clearTimeout(timer); self.query();
       });
     });

@@ -56,6 +56,11 @@ from typing import Callable
 
 from .model import Article, Issue
 
+try:  # the vectorised builder; without numpy the pure-Python reference is used
+    import numpy as np
+except ImportError:  # pragma: no cover
+    np = None
+
 VERSION = 1
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
 META = 4  # articles per meta file (url, title, date, district)
@@ -309,8 +314,10 @@ def _doc_payload(issue: Issue, article: Article, article_url) -> tuple:
     return (article.body_text, len(title_prefix(article)), facets, meta)
 
 
-def _build_range(job: tuple[int, list[tuple]]) -> dict:
-    """Posting lists, title lists and text/meta files for the docs of one range."""
+def _build_range_py(job: tuple[int, list[tuple]]) -> dict:
+    """Posting lists, title lists and text/meta files for the docs of one range.
+
+    The pure-Python reference; `_build_range_np` returns the same result."""
     r, payloads = job
     body = _ListBuilder(r * RANGE - 1)
     title = _ListBuilder(r * RANGE - 1)
@@ -341,14 +348,241 @@ def _build_range(job: tuple[int, list[tuple]]) -> dict:
     }
 
 
+# --- vectorised building (numpy) ---------------------------------------------
+#
+# `_build_range_np` gives exactly the result of `_build_range_py`, but works on
+# the whole range at once: the docs are joined with NUL separators, mapped to
+# masked code points by table look-up, every bigram becomes a 42-bit integer
+# (two 21-bit code points), and a stable sort by bigram yields (key, doc,
+# position) order.  The numbers of all lists (flagged doc gap, tf, position
+# gaps) are laid out in one array, encoded digit by digit into one uint8 array
+# of ALPHABET symbols and cut per key by offsets.
+
+_ALPHA_U8 = None  # ALPHABET as a uint8 array
+_MTAB = None  # code point -> id of its masked normalised char (0: separator)
+_MT_KNOWN: set[str] = set()
+_IDS: dict[int, int] = {}  # masked normalised code point -> id (1, 2, … in order met)
+_ID_CP = None  # id -> code point
+_ENC_TAB = None  # (first, second, length) of the text code, per BMP code point
+
+
+def _np_tables():
+    global _ALPHA_U8, _MTAB, _ENC_TAB, _ID_CP
+    if _ALPHA_U8 is None:
+        _ID_CP = np.zeros(1, dtype=np.uint32)
+        _ALPHA_U8 = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8).copy()
+        _MTAB = np.zeros(0x110000, dtype=np.uint32)
+        first = np.arange(0x10000, dtype=np.uint32)
+        first[:0x80] = 0x20  # ASCII outside the table becomes a space
+        second = np.zeros(0x10000, dtype=np.uint32)
+        length = np.ones(0x10000, dtype=np.int64)
+        for c, code in _CODE.items():
+            o = ord(c)
+            first[o] = ord(code[0])
+            if len(code) == 2:
+                second[o] = ord(code[1])
+                length[o] = 2
+        _ENC_TAB = (first, second, length)
+
+
+def _code_points(text: str):
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+
+
+def _masked_ids(text: str, cps):
+    """Char ids of ``word_mask(normalize(text))``: 0 for NUL, else an id (`_ID_CP`: its code point).
+
+    `cps`: the code points of `text`.  Ids are small, so a bigram fits an int64
+    with room for a row number (a fast unstable sort then gives a stable order)."""
+    global _ID_CP
+    new = set(text).difference(_MT_KNOWN)
+    if new:
+        _learn("".join(new))
+        for c in new:
+            m = ord(_MASK[ord(_NORM[ord(c)])])
+            if m:
+                i = _IDS.get(m)
+                if i is None:
+                    i = _IDS[m] = len(_IDS) + 1
+                _MTAB[ord(c)] = i
+        _MT_KNOWN.update(new)
+        _ID_CP = np.zeros(len(_IDS) + 1, dtype=np.uint32)
+        _ID_CP[list(_IDS.values())] = list(_IDS)
+    return _MTAB[cps]
+
+
+def _enc_nums(nums):
+    """The base-46 code of every number in `nums` (int64 ≥ 0): (symbols uint8, end offset per number)."""
+    nd = np.ones(len(nums), dtype=np.int64)
+    top = int(nums.max()) if len(nums) else 0
+    t = 46
+    while t <= top:
+        nd += nums >= t
+        t *= 46
+    end = np.cumsum(nd)
+    out = np.empty(int(end[-1]) if len(end) else 0, dtype=np.uint8)
+    out[end - 1] = _ALPHA_U8[nums % 46]  # last digit
+    sel = np.flatnonzero(nd > 1)
+    rest, j = nums[sel] // 46, 1
+    while len(sel):  # digit j (from the end) of the numbers with more than j digits
+        out[end[sel] - 1 - j] = _ALPHA_U8[46 + rest % 46]
+        rest //= 46
+        keep = nd[sel] > j + 1
+        sel, rest, j = sel[keep], rest[keep], j + 1
+    return out, end
+
+
+def _lists_np(key, doc, pos, r: int, ids: int):
+    """Encoded lists for postings sorted by (key, doc, pos); `doc` local to range `r`, key = id1 * ids + id2.
+
+    Returns (keys, lists, df, last) as Python lists, in key order."""
+    n = len(key)
+    if not n:
+        return [], [], [], []
+    ks = np.empty(n, dtype=bool)
+    ks[0] = True
+    np.not_equal(key[1:], key[:-1], out=ks[1:])
+    es = ks.copy()
+    es[1:] |= doc[1:] != doc[:-1]
+    e_row = np.flatnonzero(es)  # first posting of every doc entry
+    tf = np.diff(np.append(e_row, n))
+    e_doc = doc[e_row]
+    e_first_of_key = ks[e_row]
+    prev = np.empty(len(e_row), dtype=np.int64)
+    prev[0] = -1
+    prev[1:] = e_doc[:-1]
+    prev[e_first_of_key] = -1
+    multi = tf > 1
+    # numbers per posting: its position gap, preceded at a doc entry by the flagged gap (and tf)
+    slots = np.ones(n, dtype=np.int64)
+    slots[e_row] += 1 + multi
+    slot_end = np.cumsum(slots)
+    nums = np.empty(int(slot_end[-1]), dtype=np.int64)
+    pgap = np.empty(n, dtype=np.int64)
+    pgap[0] = pos[0]
+    np.subtract(pos[1:], pos[:-1], out=pgap[1:])
+    pgap[e_row] = pos[e_row]
+    nums[slot_end - 1] = pgap
+    e_slot = slot_end[e_row] - slots[e_row]
+    nums[e_slot] = (e_doc - prev - 1) * 2 + multi
+    nums[e_slot[multi] + 1] = tf[multi]
+    sym, sym_end = _enc_nums(nums)
+    k_row = np.flatnonzero(ks)
+    k_slot = slot_end[k_row] - slots[k_row]
+    k_start = np.zeros(len(k_row) + 1, dtype=np.int64)
+    k_start[1:-1] = sym_end[k_slot[1:] - 1]
+    k_start[-1] = len(sym)
+    text = sym.tobytes().decode("ascii")
+    b = k_start.tolist()
+    lists = [text[b[i] : b[i + 1]] for i in range(len(k_row))]
+    kk = key[k_row]
+    pair = np.empty(2 * len(kk), dtype="<u4")
+    pair[0::2] = _ID_CP[kk // ids]
+    pair[1::2] = _ID_CP[kk % ids]
+    ktext = pair.tobytes().decode("utf-32-le", "surrogatepass")
+    keys = [ktext[i : i + 2] for i in range(0, len(ktext), 2)]
+    k_ent = np.flatnonzero(e_first_of_key)
+    df = np.diff(np.append(k_ent, len(e_row)))
+    last = e_doc[np.append(k_ent[1:], len(e_row)) - 1] + r * RANGE
+    return keys, lists, df.tolist(), last.tolist()
+
+
+def _encode_texts(text: str, cps):
+    """``encode_text`` of `text` as one string, and the code offset of every character (plus the end)."""
+    first, second, length = _ENC_TAB
+    bmp = cps < 0x10000
+    idx = np.where(bmp, cps, 0)
+    ln = np.where(bmp, length[idx], 1)
+    off = np.zeros(len(cps) + 1, dtype=np.int64)
+    np.cumsum(ln, out=off[1:])
+    out = np.empty(int(off[-1]), dtype="<u4")
+    out[off[:-1]] = np.where(bmp, first[idx], cps)
+    two = np.flatnonzero(ln == 2)
+    out[off[two] + 1] = second[cps[two]]
+    return out.tobytes().decode("utf-32-le", "surrogatepass"), off.tolist()
+
+
+def _build_range_np(job: tuple[int, list[tuple]]) -> dict:
+    """`_build_range_py`, vectorised with numpy (same result)."""
+    _np_tables()
+    r, payloads = job
+    raws = [p[0] for p in payloads]
+    text = "\x00".join(raws)
+    cps = _code_points(text)
+    lens = np.array([len(x) for x in raws], dtype=np.int64)
+    starts = np.zeros(len(raws), dtype=np.int64)
+    if len(raws) > 1:
+        np.cumsum(lens[:-1] + 1, out=starts[1:])
+
+    # body and title postings of all docs: (bigram, doc, position), sorted
+    m = _masked_ids(text, cps) if len(cps) else np.zeros(0, dtype=np.uint32)
+    at = np.flatnonzero((m[:-1] != 0) & (m[1:] != 0)) if len(m) > 1 else np.zeros(0, dtype=np.int64)
+    n, ids = len(at), len(_ID_CP)
+    key = m[at].astype(np.int64) * ids + m[at + 1]
+    doc = np.searchsorted(starts, at, side="right") - 1
+    pos = at - starts[doc]
+    if ids * ids * max(n, 1) < 2**63:  # sort (bigram, row) pairs: rows are in (doc, pos) order
+        v = np.sort(key * n + np.arange(n, dtype=np.int64))
+        key, row = (v // n, v % n) if n else (v, v)
+    else:  # pragma: no cover - a huge range of a huge alphabet
+        row = np.argsort(key, kind="stable")
+        key = key[row]
+    doc, pos = doc[row], pos[row]
+    tlen = np.array([p[1] for p in payloads], dtype=np.int64)
+    in_title = pos < tlen[doc] - 1  # the bigram lies inside masked[:tlen]
+
+    keys, lists, df, last = _lists_np(key, doc, pos, r, ids)
+    body_parts = dict(zip(keys, lists))
+    body_df = dict(zip(keys, df))
+    body_last = dict(zip(keys, last))
+    keys, lists, _, last = _lists_np(key[in_title], doc[in_title], pos[in_title], r, ids)
+    title_parts = dict(zip(keys, lists))
+    title_last = dict(zip(keys, last))
+
+    facets = _ListBuilder(r * RANGE - 1)
+    files: dict[str, str] = {}
+    metas: list[dict] = []
+    enc, off = _encode_texts(text, cps) if len(cps) else ("", [0])
+    text_bytes = 0
+    for i, (raw, _, fs, meta) in enumerate(payloads):
+        doc_id = r * RANGE + i
+        text_bytes += len(raw.encode("utf-8"))
+        for key_ in fs:
+            facets.add_facet(doc_id, key_)
+        metas.append(meta)
+        s, n = int(starts[i]), len(raw)
+        for part in range(max(1, math.ceil(n / PART))):
+            a, b = s + min(part * PART, n), s + min((part + 1) * PART + OVERLAP, n)
+            files[f"d/{doc_id}-{part}"] = _js("add", f"d/{doc_id}-{part}", enc[off[a] : off[b]])
+    body_parts.update((k, "".join(v)) for k, v in facets.parts.items())
+    body_df.update(facets.df)
+    body_last.update(facets.last)
+    per = math.gcd(META, RANGE)
+    for i in range(0, len(metas), per):
+        block = (r * RANGE + i) // per
+        files[f"m/{block}"] = _js("add", f"m/{block}", metas[i : i + per])
+    return {
+        "body": (body_parts, body_df, body_last),
+        "title": (title_parts, title_last),
+        "files": files,
+        "text_bytes": text_bytes,
+    }
+
+
+_build_range = _build_range_np if np is not None else _build_range_py
+
+
 def _range_key(r: int, payloads: list[tuple]) -> str:
     h = hashlib.sha1(f"{VERSION}:{RANGE}:{PART}:{OVERLAP}:{META}:{r}".encode())
     h.update(json.dumps(payloads, ensure_ascii=False, sort_keys=True).encode("utf-8"))
     return h.hexdigest()
 
 
-def _build_ranges(jobs: list[tuple[int, list[tuple]]], cache_dir: Path | None, workers: int) -> tuple[list[dict], int]:
+def _build_ranges(
+    jobs: list[tuple[int, list[tuple]]], cache_dir: Path | None, workers: int, build: Callable[[tuple], dict] | None = None
+) -> tuple[list[dict], int]:
     """Build every range, reusing cached ones; returns (results, how many were rebuilt)."""
+    build = build or _build_range
     results: list[dict | None] = [None] * len(jobs)
     keys = [_range_key(r, p) for r, p in jobs] if cache_dir else [""] * len(jobs)
     todo = []
@@ -365,9 +599,9 @@ def _build_ranges(jobs: list[tuple[int, list[tuple]]], cache_dir: Path | None, w
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(min(workers, len(todo))) as pool:
-            built = list(pool.map(_build_range, [jobs[i] for i in todo]))
+            built = list(pool.map(build, [jobs[i] for i in todo]))
     else:
-        built = [_build_range(jobs[i]) for i in todo]
+        built = [build(jobs[i]) for i in todo]
     for i, res in zip(todo, built):
         results[i] = res
         if cache_dir:
@@ -385,6 +619,8 @@ def write_search_index(
     article_url: Callable[[Issue, Article], str],
     cache_dir: Path | None = None,
     workers: int | None = None,
+    *,
+    _reference: bool = False,
 ) -> dict:
     """Write ``out_dir/search/…js``; return stats {docs, text_bytes, index_bytes, shards, …}.
 
@@ -393,7 +629,8 @@ def write_search_index(
     ``workers`` > 1, default: CPU count for big archives) and, with
     ``cache_dir``, reused when none of its articles changed — adding the newest
     issue rebuilds one range.  Output is deterministic, and files whose bytes
-    are already in place are not rewritten.
+    are already in place are not rewritten.  ``_reference`` builds with the
+    pure-Python reference code instead of numpy (for tests: same bytes).
     """
     out = Path(out_dir) / "search"
     files: dict[str, str] = {}
@@ -406,7 +643,8 @@ def write_search_index(
     jobs = [(r, payloads[r * RANGE : (r + 1) * RANGE]) for r in range((len(docs) + RANGE - 1) // RANGE)]
     if workers is None:
         workers = min(os.cpu_count() or 1, len(jobs)) if len(docs) > RANGE else 1
-    built, rebuilt = _build_ranges(jobs, Path(cache_dir) if cache_dir else None, workers)
+    build = _build_range_py if _reference else _build_range
+    built, rebuilt = _build_ranges(jobs, Path(cache_dir) if cache_dir else None, workers, build)
 
     facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
     names = {"d": "district", "s": "street", "t": "topic", "y": "year"}
