@@ -84,7 +84,7 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
     )
     for error in report.errors:
         click.echo(str(error), err=True)
-    verb = "up to date:" if report.skipped else "built"
+    verb = "up to date:" if report.skipped else f"{report.rewritten} files changed; built"
     click.echo(
         f"{verb} {report.issues} issues, {report.articles} articles in {out}/"
         f" ({report.warnings} warnings; run `newsarchive check` to see them)"

@@ -245,6 +245,7 @@ class BuildReport:
     search: dict = field(default_factory=dict)
     out: Path | None = None
     skipped: bool = False  # nothing changed since the last build
+    rewritten: int = 0  # files new or different from the previous build
 
 
 def _first_existing(*candidates: Path) -> list[Path]:
@@ -313,11 +314,42 @@ def build(
             out=out,
         )
         write_build_record(tmp, fingerprint, report)
+        report.rewritten = keep_unchanged_files(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     swap_in(tmp, out)
     return report
+
+
+def keep_unchanged_files(new: Path, old: Path) -> int:
+    """Hard-link every file whose bytes did not change to the previous build's copy.
+
+    The new site is still complete in its own folder (and swapped in whole),
+    but a page the change did not touch keeps its inode and mtime: deploys and
+    `rsync` see only what really changed. Returns the number of new or changed files.
+    """
+    changed = 0
+    if not old.is_dir():
+        return sum(1 for p in new.rglob("*") if p.is_file())
+    for path in new.rglob("*"):
+        if not path.is_file() or path.name == BUILD_RECORD:
+            continue
+        before = old / path.relative_to(new)
+        try:
+            same = before.stat().st_size == path.stat().st_size and before.read_bytes() == path.read_bytes()
+        except OSError:
+            same = False
+        if not same:
+            changed += 1
+            continue
+        try:
+            tmp_link = path.with_name(path.name + ".link")
+            os.link(before, tmp_link)
+            os.replace(tmp_link, path)
+        except OSError:
+            pass  # another file system, or no hard links: the fresh copy is fine
+    return changed
 
 
 BUILD_RECORD = ".newsarchive-build.json"
