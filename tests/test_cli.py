@@ -91,3 +91,57 @@ def test_serve_injects_live_reload(tmp_path):
         assert (tmp_path / "index.html").read_text(encoding="utf-8").count("script") == 0
     finally:
         server.shutdown()
+
+
+def test_rebuilds_skip_when_unchanged_and_keep_untouched_pages(tmp_path):
+    import shutil
+
+    from newsarchive.pipeline import build
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for sample in SAMPLES[:2]:
+        shutil.copy(sample, articles / sample.name)
+    out = tmp_path / "_site"
+    first = build(articles, out, root=tmp_path)
+    assert not first.skipped and (out / "index.html").is_file()
+    about_inode = (out / "about.html").stat().st_ino
+
+    again = build(articles, out, root=tmp_path)
+    assert again.skipped and again.articles == first.articles
+
+    (articles / "2022-06-09-new.txt").write_text(
+        "金沙街道开展专题研讨\n\n6月8日,通州区金沙街道党工委开展专题学习研讨活动。\n\n·赵勇进·\n", encoding="utf-8")
+    third = build(articles, out, root=tmp_path)
+    assert not third.skipped and third.issues == first.issues + 1
+    assert (out / "2022/06/09/2022-06-09-new/1.html").is_file()
+    assert (out / "about.html").stat().st_ino == about_inode  # untouched page: same file
+    assert 0 < third.rewritten < sum(1 for p in out.rglob("*") if p.is_file())
+
+
+def test_failed_build_leaves_previous_site(tmp_path, monkeypatch):
+    import shutil
+
+    import newsarchive.site as site
+    from newsarchive.pipeline import build
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(SAMPLES[0], articles / SAMPLES[0].name)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path)
+    before = (out / "index.html").read_bytes()
+    (articles / "2022-06-09-new.txt").write_text("新标题\n\n6月8日,正文。\n\n张军\n", encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(site, "render_site", broken)
+    try:
+        build(articles, out, root=tmp_path)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the build should have failed")
+    assert (out / "index.html").read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("._site.build-")]
