@@ -42,8 +42,12 @@ def parse(files: tuple[Path, ...], as_json: bool, no_tags: bool) -> None:
     result = parse_files(paths, toolkit=toolkit)
     for f in missing:
         click.echo(f"{f}: error: no such file", err=True)
-    if not no_tags and result.issues:
-        toolkit.tagger.tag_issues(result.issues)
+    if no_tags:
+        for issue in result.issues:
+            for article in issue.articles:
+                article.districts, article.streets, article.topics, article.persons = [], [], [], []
+    elif result.issues:
+        toolkit.tagger.assign_keywords(result.issues)
     for error in result.errors:
         click.echo(str(error), err=True)
     if as_json:
@@ -106,7 +110,7 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
         files.extend(discover_sources(p) if p.is_dir() else [p])
     toolkit = Toolkit.load(archive_data_dir(Path.cwd()))
     result = parse_files(files, toolkit=toolkit)
-    toolkit.tagger.tag_issues(result.issues)
+    toolkit.tagger.assign_keywords(result.issues)
     findings = check_archive(result, toolkit.tagger.place_names(), toolkit.tagger.segmenter)
     if fmt == "json":
         click.echo(json.dumps({"findings": [f.to_dict() for f in findings],

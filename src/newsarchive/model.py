@@ -103,6 +103,9 @@ class Article:
     keywords: list[str] = field(default_factory=list)
     persons: list[str] = field(default_factory=list)
     number: int = 0  # 1-based position in its issue
+    #: keyword candidates and their weights, kept (in the cache only) so keywords can be
+    #: re-ranked against a grown archive without segmenting every article again
+    term_counts: dict[str, float] = field(default_factory=dict)
 
     @property
     def display_title(self) -> str:
@@ -125,8 +128,8 @@ class Article:
         parts += self.captions
         return "\n".join(parts)
 
-    def to_dict(self) -> dict:
-        return {
+    def to_dict(self, with_terms: bool = False) -> dict:
+        d = {
             "id": self.id,
             "number": self.number,
             "kind": self.kind,
@@ -148,6 +151,9 @@ class Article:
             "keywords": list(self.keywords),
             "persons": list(self.persons),
         }
+        if with_terms:
+            d["term_counts"] = self.term_counts
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "Article":
@@ -187,7 +193,7 @@ class Issue:
             "date_source": self.date_source,
             "encoding": self.encoding,
             "warnings": [w.to_dict() for w in self.warnings],
-            "articles": [a.to_dict() for a in self.articles],
+            "articles": [a.to_dict(with_terms=with_source_lines) for a in self.articles],
         }
         if with_source_lines:
             d["content_hash"] = self.content_hash

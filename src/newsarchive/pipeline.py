@@ -104,11 +104,17 @@ def _worker_init(data_dir: Path | None) -> None:
 
 
 def _worker_parse(job: tuple[bytes, str]) -> Issue | FileError:
-    data, shown = job
+    return parse_bytes(job[0], job[1], _WORKER_TOOLKIT)
+
+
+def parse_bytes(data: bytes, shown: str, toolkit: Toolkit) -> Issue | FileError:
+    """Read, parse, date and analyse (the per-issue half of tagging) one file."""
     try:
-        return parse_and_date(source_from_bytes(data, shown), _WORKER_TOOLKIT.lexicon)
+        issue = parse_and_date(source_from_bytes(data, shown), toolkit.lexicon)
     except SourceError as exc:
         return FileError(exc.path, exc.message, exc.line)
+    toolkit.tagger.analyse_issue(issue)
+    return issue
 
 
 @dataclass
@@ -144,7 +150,9 @@ def parse_files(
     entries: list[SourceEntry] | None = None,
     data_dir: Path | None = None,
 ) -> ParseResult:
-    """Parse many files; cached entries are reused, the rest run on `jobs` processes."""
+    """Parse, date and analyse many files; cached entries are reused, the rest run
+    on `jobs` processes. Keywords (which need the whole archive) are left to
+    `Tagger.assign_keywords`."""
     cache = cache or ParseCache(None)
     if entries is None:
         entries = scan_sources(paths, root, cache)
@@ -168,12 +176,9 @@ def parse_files(
                 for index, outcome in zip(todo, _with_progress(outcomes, len(todo), progress)):
                     slots[index] = outcome
         else:
-            lexicon = (toolkit or Toolkit.load(data_dir)).lexicon
+            toolkit = toolkit or Toolkit.load(data_dir)
             for index, (data, shown) in zip(todo, _with_progress(jobs_input, len(todo), progress)):
-                try:
-                    slots[index] = parse_and_date(source_from_bytes(data, shown), lexicon)
-                except SourceError as exc:
-                    slots[index] = FileError(exc.path, exc.message, exc.line)
+                slots[index] = parse_bytes(data, shown, toolkit)
         for index in todo:
             if isinstance(slots[index], Issue):
                 cache.put(entries[index].key, slots[index])
@@ -289,7 +294,7 @@ def build(
         )
     result = parse_files([], root, toolkit, cache=cache, jobs=jobs, progress=progress, entries=entries, data_dir=data_dir)
     result.issues = [issue for issue in result.issues if issue.articles]
-    toolkit.tagger.tag_issues(result.issues)
+    toolkit.tagger.assign_keywords(result.issues)
     settings = load_settings(root, base_url)
     tmp = make_temp_out(out)
     try:

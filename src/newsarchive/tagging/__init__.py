@@ -11,6 +11,7 @@ document frequencies of the articles given, so tag the whole archive at once.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -78,6 +79,7 @@ class Tagger:
         self._not_names = frozenset(gazetteer.stems()) | frozenset(gazetteer.names())
         self._seed_terms = frozenset(taxonomy.seed_terms())
         self._district_names = gazetteer.district_names()
+        self._verdicts: dict = {}  # (word, flag) → keyword candidate?
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> "Tagger":
@@ -99,27 +101,37 @@ class Tagger:
     # -- the stage ------------------------------------------------------------
     def tag_issues(self, issues: list[Issue]) -> None:
         """Fill districts, streets, topics, keywords, persons of every article (and issue.district)."""
-        parsed = {id(i): [self._parse(a) for a in i.articles] for i in issues}
         for issue in issues:
-            self._places(issue, parsed[id(issue)])
-        all_parsed = [p for i in issues for p in parsed[id(i)]]
-        verdicts: dict = {}  # (word, flag) → candidate?; words repeat across articles
+            self.analyse_issue(issue)
+        self.assign_keywords(issues)
 
-        def keep(tok) -> bool:
-            if tok not in verdicts:
-                verdicts[tok] = is_candidate(tok, self.stopwords, self.segmenter.has_word)
-            return verdicts[tok]
-
-        counts = [term_counts(p.head, p.body, keep) for p in all_parsed]
-        idf = ArchiveIDF(self.jieba_idf, counts)
+    def analyse_issue(self, issue: Issue) -> None:
+        """Everything that depends on one issue alone: places, topics, persons and the
+        article's term counts. Runs in parse workers and is cached with the parse."""
+        parsed = [self._parse(a) for a in issue.articles]
+        self._places(issue, parsed)
         seeds = self._seed_terms
-        for p, c in zip(all_parsed, counts):
-            names = persons(p.tokens, self._not_names, self.jieba_idf)
-            # topics by general (jieba) weight: a topic most articles share is still theirs;
-            # keywords by archive weight: what sets this article apart
-            p.article.topics = self.taxonomy.choose(tfidf(c, self.jieba_idf, only=seeds))
-            p.article.keywords = top_keywords(tfidf(c, idf), exclude=[*names, *self._district_names])
-            p.article.persons = names
+        for p in parsed:
+            counts = term_counts(p.head, p.body, self._keep)
+            # topics by general (jieba) weight: a topic most articles share is still theirs
+            p.article.topics = self.taxonomy.choose(tfidf(counts, self.jieba_idf, only=seeds))
+            p.article.persons = persons(p.tokens, self._not_names, self.jieba_idf)
+            p.article.term_counts = dict(sorted(counts.items()))
+
+    def assign_keywords(self, issues: list[Issue]) -> None:
+        """Keywords by archive weight (what sets an article apart): needs every article's counts."""
+        articles = [a for issue in issues for a in issue.articles]
+        counts = [Counter(a.term_counts) for a in articles]
+        idf = ArchiveIDF(self.jieba_idf, counts)
+        for article, c in zip(articles, counts):
+            article.keywords = top_keywords(tfidf(c, idf), exclude=[*article.persons, *self._district_names])
+
+    def _keep(self, tok) -> bool:
+        """Keyword candidate? Decided once per (word, flag): words repeat across articles."""
+        verdict = self._verdicts.get(tok)
+        if verdict is None:
+            verdict = self._verdicts[tok] = is_candidate(tok, self.stopwords, self.segmenter.has_word)
+        return verdict
 
     def _parse(self, article: Article) -> _Parsed:
         head = "\n".join(x for x in (article.kicker, article.title, article.subtitle) if x)
