@@ -15,14 +15,14 @@ process, cwd = that folder:
 - noop     rebuild with nothing changed; `--repeats` times
 - add      one more issue file dropped into `articles/`
 - edit     one sentence appended to an existing issue file
-- template one template of the copied `templates/` changed (a Jinja comment
-           appended to base.html: the file's bytes and mtime change, the
-           rendered output may not)
+- template one template of the copied `templates/` changed (a line with a
+           Jinja comment appended to base.html: every page built on it gains
+           a trailing newline)
 
 Each process: wall time, CPU (user + sys of the process and the workers it
 reaped, from os.wait4), peak RSS of the largest single process (ru_maxrss) and
-peak RSS summed over the process tree (sampled from /proc every 50 ms: with
-`--jobs` the workers count too). After add/edit/template it compares the
+peak memory of the whole process tree (PSS sampled from /proc: with `--jobs`
+the workers count too, pages shared after fork once). After add/edit/template it compares the
 output tree with the one before: files whose bytes changed, added, removed,
 and files rewritten (new inode or mtime) although their bytes are the same.
 
@@ -757,7 +757,7 @@ def _s(summary_: dict | None, key: str = "wall", digits: int = 2) -> str:
 def _wc(summary_: dict | None) -> str:
     if not summary_ or "wall" not in summary_:
         return "–"
-    return f"{_s(summary_)} ({_s(summary_, 'cpu')})"
+    return f"{_s(summary_)}; CPU {_s(summary_, 'cpu')}"
 
 
 def _mb(n: int | None) -> str:
@@ -793,19 +793,19 @@ def markdown(results: dict) -> str:
     row("**cold build** wall s", lambda r: _s(o(r)["cold"]))
     row("cold build CPU s (user+sys)", lambda r: _s(o(r)["cold"], "cpu"))
     row("cold build peak RSS MB (largest process / tree)", lambda r: f"{_s(o(r)['cold'], 'maxrss_mb', 0)} / {_s(o(r)['cold'], 'tree_rss_mb', 0)}", "< 1024 at 10k")
-    row("no-op rebuild wall s (CPU s)", lambda r: _wc(o(r)["noop"]))
+    row("no-op rebuild wall s; CPU s", lambda r: _wc(o(r)["noop"]))
     row("no-op / cold (wall)", lambda r: f"{100 * o(r)['noop']['wall'] / o(r)['cold']['wall']:.1f} %", "< 5 %")
-    row("+1 issue rebuild wall s (CPU s)", lambda r: _wc(o(r)["add"]), "< 1 s at 1k")
+    row("+1 issue rebuild wall s; CPU s", lambda r: _wc(o(r)["add"]), "< 1 s at 1k")
     row("+1 issue: output files changed+added/-removed", lambda r: _diff(o(r), "add"))
-    row("edit 1 issue rebuild wall s (CPU s)", lambda r: _wc(o(r)["edit"]))
+    row("edit 1 issue rebuild wall s; CPU s", lambda r: _wc(o(r)["edit"]))
     row("edit 1 issue: output files", lambda r: _diff(o(r), "edit"))
-    row("template change rebuild wall s (CPU s)", lambda r: _wc(o(r)["template"]))
+    row("template change rebuild wall s; CPU s", lambda r: _wc(o(r)["template"]))
     row("output size / files", lambda r: f"{_mb(o(r)['output']['bytes'])} / {o(r)['output']['files']}")
     row("search index size (× text)", lambda r: f"{_mb(o(r)['search_index']['bytes'])} ({o(r)['search_index']['ratio_to_text']:.2f}×)", "≤ 1.0×")
     row("bytes a query loads, median / max KB", lambda r: f"{o(r)['query']['median'] / 1024:.0f} / {o(r)['query']['max'] / 1024:.0f}", "< 150 KB")
-    row("Hugo build (to /dev/shm) wall s (CPU s)", lambda r: _wc(t(r)["hugo_disk"]))
-    row("Hugo build --renderToMemory wall s (CPU s)", lambda r: _wc(t(r)["hugo_memory"]))
-    row("Pagefind index wall s (CPU s)", lambda r: _wc(t(r)["pagefind"]))
+    row("Hugo build (to /dev/shm) wall s; CPU s", lambda r: _wc(t(r)["hugo_disk"]))
+    row("Hugo build --renderToMemory wall s; CPU s", lambda r: _wc(t(r)["hugo_memory"]))
+    row("Pagefind index wall s; CPU s", lambda r: _wc(t(r)["pagefind"]))
     row("Hugo + Pagefind peak RSS MB", lambda r: f"{t(r)['hugo_disk']['maxrss_mb']:.0f} + {t(r)['pagefind']['maxrss_mb']:.0f}")
     row("Hugo pages / Pagefind index", lambda r: f"{t(r)['export']['pages']} / {_mb(t(r)['pagefind_index']['bytes'])}")
     row("Hugo + Pagefind wall s (in-memory Hugo)", lambda r: f"{r['ratio']['hugo_memory+pagefind']['theirs_wall']:.2f}")
@@ -855,9 +855,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hugo-max", type=int, default=None, help="run Hugo + Pagefind only up to this many issues")
     ap.add_argument("--profile", default=None, help="also profile one cold build of this size (e.g. 1000) with cProfile")
     ap.add_argument("--timeout", type=float, default=3600, help="kill a measured process after this many seconds (default 3600)")
+    ap.add_argument("--render", type=Path, default=None, metavar="RESULTS_JSON",
+                    help="only print the Markdown report of an earlier results.json")
     ap.add_argument("--keep-work", action="store_true", help="keep the work folders (default: delete per size when done)")
     args = ap.parse_args(argv)
 
+    if args.render:
+        print(_md_document(json.loads(args.render.read_text(encoding="utf-8"))))
+        return 0
     global TIMEOUT
     TIMEOUT = args.timeout
     args.scenarios = {x.strip() for x in args.scenarios.split(",") if x.strip()} | {"cold"}
