@@ -295,6 +295,9 @@ def build(
     result = parse_files([], root, toolkit, cache=cache, jobs=jobs, progress=progress, entries=entries, data_dir=data_dir)
     result.issues = [issue for issue in result.issues if issue.articles]
     toolkit.tagger.assign_keywords(result.issues)
+    for issue in result.issues:  # ranked: at 10,000 issues the counts are ~1 GB
+        for article in issue.articles:
+            article.term_counts = {}
     settings = load_settings(root, base_url)
     tmp = make_temp_out(out)
     try:

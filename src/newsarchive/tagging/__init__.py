@@ -11,7 +11,6 @@ document frequencies of the articles given, so tag the whole archive at once.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -121,10 +120,9 @@ class Tagger:
     def assign_keywords(self, issues: list[Issue]) -> None:
         """Keywords by archive weight (what sets an article apart): needs every article's counts."""
         articles = [a for issue in issues for a in issue.articles]
-        counts = [Counter(a.term_counts) for a in articles]
-        idf = ArchiveIDF(self.jieba_idf, counts)
-        for article, c in zip(articles, counts):
-            article.keywords = top_keywords(tfidf(c, idf), exclude=[*article.persons, *self._district_names])
+        idf = ArchiveIDF(self.jieba_idf, [a.term_counts for a in articles])
+        for article in articles:
+            article.keywords = top_keywords(tfidf(article.term_counts, idf), exclude=[*article.persons, *self._district_names])
 
     def _keep(self, tok) -> bool:
         """Keyword candidate? Decided once per (word, flag): words repeat across articles."""
