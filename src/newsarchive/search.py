@@ -216,6 +216,27 @@ def fnv(key: str) -> int:
     return h
 
 
+def _fnv_many(keys) -> dict[str, int]:
+    """``{key: fnv(key)}``; two-unit keys (most: bigrams) hashed with numpy at once."""
+    keys = list(keys)
+    if np is None:
+        return {k: fnv(k) for k in keys}
+    two = [k for k in keys if len(k) == 2]
+    units = np.frombuffer("".join(two).encode("utf-16-le"), dtype="<u2").astype(np.uint64)
+    if len(units) != 2 * len(two):  # a non-BMP char: surrogate pairs, hash those one by one
+        two = [k for k in two if len(k.encode("utf-16-le")) == 4]
+        units = np.frombuffer("".join(two).encode("utf-16-le"), dtype="<u2").astype(np.uint64)
+    prime, mask = np.uint64(0x01000193), np.uint64(0xFFFFFFFF)
+    h = np.full(len(two), 0x811C9DC5, dtype=np.uint64)
+    for j in (0, 1):
+        h = ((h ^ units[j::2]) * prime) & mask
+    out = dict(zip(two, h.tolist()))
+    for k in keys:
+        if k not in out:
+            out[k] = fnv(k)
+    return out
+
+
 # --- building --------------------------------------------------------------
 
 
@@ -289,7 +310,12 @@ class _ListBuilder:
 
 
 def _js(call: str, name: str, data) -> str:
+    if type(data) is str:  # what json.dumps(data, ensure_ascii=False) returns, without its overhead
+        return f"window.__naSearch.{call}({json.dumps(name)},{_json_str(data)});\n"
     return f"window.__naSearch.{call}({json.dumps(name)},{json.dumps(data, ensure_ascii=False, separators=(',', ':'), sort_keys=True)});\n"
+
+
+_json_str = json.encoder.encode_basestring
 
 
 def _pow2_buckets(total: int, target: int) -> int:
@@ -352,24 +378,29 @@ def _build_range_py(job: tuple[int, list[tuple]]) -> dict:
 #
 # `_build_range_np` gives exactly the result of `_build_range_py`, but works on
 # the whole range at once: the docs are joined with NUL separators, mapped to
-# masked code points by table look-up, every bigram becomes a 42-bit integer
-# (two 21-bit code points), and a stable sort by bigram yields (key, doc,
-# position) order.  The numbers of all lists (flagged doc gap, tf, position
-# gaps) are laid out in one array, encoded digit by digit into one uint8 array
-# of ALPHABET symbols and cut per key by offsets.
+# small ids of their masked normalised characters by table look-up (0 for a
+# separator), every bigram becomes one integer (id1 * ids + id2), and sorting
+# bigram * n + row (row: the bigram's index in text order) gives (key, doc,
+# position) order with one fast unstable sort.  The numbers of all lists
+# (flagged doc gap, tf, position gaps) are laid out in one array, encoded digit
+# by digit into one uint8 array of ALPHABET symbols and cut per key by offsets.
+# Stored text is encoded the same way: one table look-up for the whole range,
+# cut per part by character offsets.  Requires numpy >= 1.26.
 
 _ALPHA_U8 = None  # ALPHABET as a uint8 array
 _MTAB = None  # code point -> id of its masked normalised char (0: separator)
-_MT_KNOWN: set[str] = set()
+_KNOWN = None  # code point -> is it in _MTAB yet
 _IDS: dict[int, int] = {}  # masked normalised code point -> id (1, 2, … in order met)
 _ID_CP = None  # id -> code point
 _ENC_TAB = None  # (first, second, length) of the text code, per BMP code point
+_PACK_LIMIT = 2**63  # bigram * n + row must stay below this (else: stable argsort)
 
 
 def _np_tables():
-    global _ALPHA_U8, _MTAB, _ENC_TAB, _ID_CP
+    global _ALPHA_U8, _MTAB, _ENC_TAB, _ID_CP, _KNOWN
     if _ALPHA_U8 is None:
         _ID_CP = np.zeros(1, dtype=np.uint32)
+        _KNOWN = np.zeros(0x110000, dtype=bool)
         _ALPHA_U8 = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8).copy()
         _MTAB = np.zeros(0x110000, dtype=np.uint32)
         first = np.arange(0x10000, dtype=np.uint32)
@@ -389,13 +420,18 @@ def _code_points(text: str):
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
-def _masked_ids(text: str, cps):
-    """Char ids of ``word_mask(normalize(text))``: 0 for NUL, else an id (`_ID_CP`: its code point).
+def _code_points_str(cps) -> str:
+    return np.asarray(cps, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
 
-    `cps`: the code points of `text`.  Ids are small, so a bigram fits an int64
-    with room for a row number (a fast unstable sort then gives a stable order)."""
+
+def _masked_ids(cps):
+    """For the code points `cps` of a text, the char ids of ``word_mask(normalize(text))``.
+
+    0 for a separator (NUL), else a small id (`_ID_CP[id]`: the masked char), so
+    a bigram and a row number fit one int64.  New chars are learned as `normalize` does."""
     global _ID_CP
-    new = set(text).difference(_MT_KNOWN)
+    unknown = cps[~_KNOWN[cps]]
+    new = set(_code_points_str(np.unique(unknown))) if len(unknown) else ()
     if new:
         _learn("".join(new))
         for c in new:
@@ -405,7 +441,7 @@ def _masked_ids(text: str, cps):
                 if i is None:
                     i = _IDS[m] = len(_IDS) + 1
                 _MTAB[ord(c)] = i
-        _MT_KNOWN.update(new)
+        _KNOWN[[ord(c) for c in new]] = True
         _ID_CP = np.zeros(len(_IDS) + 1, dtype=np.uint32)
         _ID_CP[list(_IDS.values())] = list(_IDS)
     return _MTAB[cps]
@@ -515,16 +551,16 @@ def _build_range_np(job: tuple[int, list[tuple]]) -> dict:
         np.cumsum(lens[:-1] + 1, out=starts[1:])
 
     # body and title postings of all docs: (bigram, doc, position), sorted
-    m = _masked_ids(text, cps) if len(cps) else np.zeros(0, dtype=np.uint32)
+    m = _masked_ids(cps) if len(cps) else np.zeros(0, dtype=np.uint32)
     at = np.flatnonzero((m[:-1] != 0) & (m[1:] != 0)) if len(m) > 1 else np.zeros(0, dtype=np.int64)
     n, ids = len(at), len(_ID_CP)
     key = m[at].astype(np.int64) * ids + m[at + 1]
     doc = np.searchsorted(starts, at, side="right") - 1
     pos = at - starts[doc]
-    if ids * ids * max(n, 1) < 2**63:  # sort (bigram, row) pairs: rows are in (doc, pos) order
+    if ids * ids * max(n, 1) < _PACK_LIMIT:  # sort (bigram, row) pairs: rows are in (doc, pos) order
         v = np.sort(key * n + np.arange(n, dtype=np.int64))
         key, row = (v // n, v % n) if n else (v, v)
-    else:  # pragma: no cover - a huge range of a huge alphabet
+    else:  # a huge range of a huge alphabet
         row = np.argsort(key, kind="stable")
         key = key[row]
     doc, pos = doc[row], pos[row]
@@ -539,24 +575,36 @@ def _build_range_np(job: tuple[int, list[tuple]]) -> dict:
     title_parts = dict(zip(keys, lists))
     title_last = dict(zip(keys, last))
 
-    facets = _ListBuilder(r * RANGE - 1)
+    f_parts: dict[str, list[str]] = {}  # facet lists, as `_ListBuilder.add_facet`
+    f_last: dict[str, int] = {}
+    f_df: dict[str, int] = {}
+    f_base = r * RANGE - 1
+    codes = _codes(RANGE + 1)
     files: dict[str, str] = {}
     metas: list[dict] = []
     enc, off = _encode_texts(text, cps) if len(cps) else ("", [0])
-    text_bytes = 0
+    text_bytes = len(text.encode("utf-8")) - max(len(raws) - 1, 0)  # minus the NUL separators
     for i, (raw, _, fs, meta) in enumerate(payloads):
         doc_id = r * RANGE + i
-        text_bytes += len(raw.encode("utf-8"))
         for key_ in fs:
-            facets.add_facet(doc_id, key_)
+            gap = doc_id - f_last.get(key_, f_base) - 1
+            f_last[key_] = doc_id
+            lst = f_parts.get(key_)
+            code = codes[gap] if 0 <= gap < len(codes) else enc_num(gap)
+            if lst is None:
+                f_parts[key_] = [code]
+                f_df[key_] = 1
+            else:
+                lst.append(code)
+                f_df[key_] += 1
         metas.append(meta)
-        s, n = int(starts[i]), len(raw)
-        for part in range(max(1, math.ceil(n / PART))):
-            a, b = s + min(part * PART, n), s + min((part + 1) * PART + OVERLAP, n)
+        s, size = int(starts[i]), len(raw)
+        for part in range(max(1, math.ceil(size / PART))):
+            a, b = s + min(part * PART, size), s + min((part + 1) * PART + OVERLAP, size)
             files[f"d/{doc_id}-{part}"] = _js("add", f"d/{doc_id}-{part}", enc[off[a] : off[b]])
-    body_parts.update((k, "".join(v)) for k, v in facets.parts.items())
-    body_df.update(facets.df)
-    body_last.update(facets.last)
+    body_parts.update((k, "".join(v)) for k, v in f_parts.items())
+    body_df.update(f_df)
+    body_last.update(f_last)
     per = math.gcd(META, RANGE)
     for i in range(0, len(metas), per):
         block = (r * RANGE + i) // per
@@ -626,9 +674,9 @@ def write_search_index(
 
     Documents are numbered by (issue date, source, article number) and cut into
     ranges of ``RANGE`` docs; each range is built on its own (in parallel when
-    ``workers`` > 1, default: CPU count for big archives) and, with
-    ``cache_dir``, reused when none of its articles changed — adding the newest
-    issue rebuilds one range.  Output is deterministic, and files whose bytes
+    ``workers`` > 1; default 1, or the CPU count for big archives without
+    numpy) and, with ``cache_dir``, reused when none of its articles changed —
+    adding the newest issue rebuilds one range.  Output is deterministic, and files whose bytes
     are already in place are not rewritten.  ``_reference`` builds with the
     pure-Python reference code instead of numpy (for tests: same bytes).
     """
@@ -641,9 +689,9 @@ def write_search_index(
             docs.append((issue, article))
     payloads = [_doc_payload(i, a, article_url) for i, a in docs]
     jobs = [(r, payloads[r * RANGE : (r + 1) * RANGE]) for r in range((len(docs) + RANGE - 1) // RANGE)]
-    if workers is None:
-        workers = min(os.cpu_count() or 1, len(jobs)) if len(docs) > RANGE else 1
     build = _build_range_py if _reference else _build_range
+    if workers is None:  # with numpy a range takes ~0.3 s: shipping it to a process pool costs more
+        workers = min(os.cpu_count() or 1, len(jobs)) if len(docs) > RANGE and build is _build_range_py else 1
     built, rebuilt = _build_ranges(jobs, Path(cache_dir) if cache_dir else None, workers, build)
 
     facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
@@ -665,8 +713,9 @@ def write_search_index(
             keys[key].append((r, lst, df[key]))
     small: dict[str, object] = {}
     chunks: list[dict[str, str]] = [dict() for _ in built]
+    hashes = _fnv_many(keys)
     for key, per_range in keys.items():
-        if sum(len(lst) for _, lst, _ in per_range) <= BIG:
+        if (len(per_range[0][1]) if len(per_range) == 1 else sum(len(lst) for _, lst, _ in per_range)) <= BIG:
             small[key] = _join_ranges([(r, lst, built[r]["body"][2][key]) for r, lst, _ in per_range], not key.startswith("#"))
         else:
             small[key] = [sum(df for _, _, df in per_range)] + [r for r, _, _ in per_range]
@@ -675,7 +724,7 @@ def write_search_index(
     nb = _pow2_buckets(sum(len(k) * 3 + 6 + (len(v) if isinstance(v, str) else 20) for k, v in small.items()), BUCKET_TARGET)
     buckets: list[dict] = [dict() for _ in range(nb)]
     for key, v in small.items():
-        buckets[fnv(key) % nb][key] = v
+        buckets[hashes[key] % nb][key] = v
     for b, d in enumerate(buckets):
         files[f"p/{b}"] = _js("add", f"p/{b}", d)
     cbuckets = []
@@ -684,7 +733,7 @@ def write_search_index(
         cbuckets.append(n)
         cb: list[dict] = [dict() for _ in range(n)]
         for key, v in ch.items():
-            cb[fnv(key) % n][key] = v
+            cb[hashes[key] % n][key] = v
         for k, d in enumerate(cb):
             files[f"c/{r}/{k}"] = _js("add", f"c/{r}/{k}", d)
 
@@ -694,10 +743,11 @@ def write_search_index(
         for key, lst in lists.items():
             tparts[key].append((r, lst, last[key]))
     tlists = {k: _join_ranges(v) for k, v in tparts.items()}
+    hashes = _fnv_many(tlists)
     ntb = _pow2_buckets(sum(len(k) * 3 + 6 + len(v) for k, v in tlists.items()), TITLE_TARGET)
     tb: list[dict] = [dict() for _ in range(ntb)]
     for key, v in tlists.items():
-        tb[fnv(key) % ntb][key] = v
+        tb[hashes[key] % ntb][key] = v
     for b, d in enumerate(tb):
         files[f"t/{b}"] = _js("add", f"t/{b}", d)
 
@@ -722,11 +772,12 @@ def write_search_index(
 
     index_bytes = 0
     written = 0
+    made: set[str] = set()
+    base = str(out)
     for name, content in files.items():
         data = content.encode("utf-8")
         index_bytes += len(data)
-        path = out / (name + ".js")
-        if _write_if_changed(path, data):
+        if _write_if_changed(os.path.join(base, name + ".js"), data, made):
             written += 1
     return {
         "docs": len(docs),
@@ -744,15 +795,28 @@ def _join_ranges(per_range: list[tuple[int, str, int]], flagged: bool = True) ->
     """One list over all docs from per-range lists (whose first doc gap counts from the range start).
 
     In positional lists the first number of an entry is ``gap * 2 + (tf > 1)``."""
-    pieces, last = [], -1
+    pieces, last, sym = [], -1, _SYM
     for r, lst, range_last in per_range:
-        v = _first_num(lst)
+        v = i = 0  # the first number and where it ends (as `_first_num`)
+        for ch in lst:
+            k = sym[ch]
+            i += 1
+            if k < 46:
+                v = v * 46 + k
+                break
+            v = v * 46 + (k - 46)
+        else:
+            raise ValueError("empty list")
         gap, flag = (v >> 1, v & 1) if flagged else (v, 0)
         first_doc = r * RANGE + gap
         new = first_doc - last - 1
-        pieces.append(_reset_gap(lst, new * 2 + flag if flagged else new))
+        v_new = new * 2 + flag if flagged else new
+        pieces.append(lst if v_new == v else enc_num(v_new) + lst[i:])  # as `_reset_gap`; codes are canonical
         last = range_last
     return "".join(pieces)
+
+
+_SYM = {ch: i for i, ch in enumerate(ALPHABET)}
 
 
 def _first_num(s: str) -> int:
@@ -774,14 +838,22 @@ def _reset_gap(part: str, gap: int) -> str:
     return enc_num(gap) + part[i + 1 :]
 
 
-def _write_if_changed(path: Path, data: bytes) -> bool:
+def _write_if_changed(path: str | Path, data: bytes, made: set[str] | None = None) -> bool:
+    """Write `data` unless the file already holds it; `made`: directories known to exist."""
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
+        if os.stat(path).st_size == len(data):
+            with open(path, "rb") as f:
+                if f.read() == data:
+                    return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    parent = os.path.dirname(path)
+    if made is None or parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        if made is not None:
+            made.add(parent)
+    with open(path, "wb") as f:
+        f.write(data)
     return True
 
 
