@@ -8,7 +8,6 @@ duplicate articles and places the gazetteer does not know.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 

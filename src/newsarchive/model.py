@@ -6,7 +6,7 @@ README) and are what the per-source cache stores.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 SCHEMA = 1
@@ -240,5 +240,4 @@ __all__ = [
     "Article",
     "Issue",
     "SourceError",
-    "asdict",
 ]

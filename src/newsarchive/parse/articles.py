@@ -34,7 +34,6 @@ from .names import SURNAMES, authors_from_byline, looks_like_name
 
 NOTICE_TITLE = re.compile(r"(公告|公示|通告|启事|公报|声明|通知|决定|公开信|倡议书)(\s*[（(]第?[0-9一二三四五六七八九十]+[号期][）)])?$")
 GLUED_BYLINE = re.compile(r"^(?P<body>.*[。！？!?][”’」』]?)(?P<name>[\u4e00-\u9fff]{2,3})$")
-ORG_SUFFIX = re.compile(r"(委员会|常务委员会|人民政府|政府|办公室|办事处|委|局|部|厅|处|中心|公司|集团|协会|学会|联合会|院|所|站|街道|社区|居委会|村委会|管委会|工会|党委|党工委|总支|支部|小组|指挥部|镇)$")
 
 
 @dataclass
@@ -110,7 +109,6 @@ class Draft:
     blocks: list[Block] = field(default_factory=list)
     captions: list[tuple[str, int, int]] = field(default_factory=list)
     byline: str | None = None
-    byline_title: str | None = None
     continued_from: str | None = None
     continued_to: str | None = None
     last: int = 0
@@ -331,8 +329,6 @@ class Assembler:
             cur.blocks.append(Block("table", "\t".join(u.cells), (u.first, u.last), rows=[u.cells]))
         cur.touch(u)
 
-    def on_md_heading(self, u: Unit, nxt: Unit | None) -> None:  # pragma: no cover - routed via headline_run
-        self.headline_run([u], [nxt] if nxt else [])
 
 
 # ------------------------------------------------------------------ pass 3
