@@ -276,9 +276,21 @@ def test_article_page_links_tags_prev_next_and_related(site):
     assert 'rel="prev" href="1.html"' in html and 'rel="next" href="3.html"' in html
     street = urls.term_url("street", "幸福街道")
     assert f'href="../../../../{street}">幸福街道</a>' in html
+    assert 'id="related-h"' not in html  # the oldest dated issue: nothing earlier to relate to
+
+
+def test_related_lists_earlier_articles_only(tmp_path):
+    """Related articles come from older issues (so adding a new issue rewrites no old page)."""
+    older = gangzha_issue()
+    older.source, older.slug, older.date = "articles/2020-01-10-gangzha.txt", "gangzha-jan", "2020-01-10"
+    for article in older.articles:
+        article.id = article.id.replace("gangzha", "gangzha-jan")
+    site = build(tmp_path, [gangzha_issue(), older, chongchuan_issue()])
+    html = read(site, "2020/05/15/gangzha/2.html")
     related = html.split('id="related-h"')[1].split("</section>")[0]
-    assert 'href="1.html"' in related  # shares 港闸区 and 幸福街道
-    assert "chongchuan" not in related  # shares nothing
+    assert "../../01/10/gangzha-jan/2.html\"" in related  # shares 港闸区 and 幸福街道, older
+    assert 'href="1.html"' not in related and "chongchuan" not in related  # same issue; shares nothing
+    assert 'id="related-h"' not in read(site, "2020/01/10/gangzha-jan/2.html")  # nothing older
 
 
 def test_citation_follows_gbt_7714(site):
@@ -378,18 +390,22 @@ def test_rebuild_is_byte_identical_and_independent_of_input_order(tmp_path):
 
 
 def test_pagination_follows_items_per_page(tmp_path):
-    site = build(tmp_path, items_per_page=1)
-    assert (site / "issues/index-3.html").is_file() and not (site / "issues/index-4.html").exists()
+    site = build(tmp_path, items_per_page=1)  # 3 issues: the newest on the head page, then groups 2, 1
+    assert (site / "issues/index-1.html").is_file() and (site / "issues/index-2.html").is_file()
+    assert not (site / "issues/index-3.html").exists()
     assert 'rel="next" href="index-2.html"' in read(site, "issues/index.html")
-    street = urls.term_url("street", "幸福街道")
-    assert (site / street.replace(".html", "-2.html")).is_file()
+    assert 'rel="prev" href="index.html"' in read(site, "issues/index-2.html")
+    assert 'rel="next" href="index-1.html"' in read(site, "issues/index-2.html")
+    street = urls.term_url("street", "幸福街道")  # two articles: the newer on the head page
+    assert (site / street.replace(".html", "-1.html")).is_file()
 
 
-def test_render_returns_written_files(tmp_path):
+def test_render_reports_every_page_it_wrote(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    written = render_site(sample_issues(), out, load_settings(tmp_path), template_dirs=[TEMPLATES], static_dirs=[STATIC])
-    assert sorted(written) == sorted(p for p in out.rglob("*") if p.is_file())
+    stats = render_site(sample_issues(), out, load_settings(tmp_path), template_dirs=[TEMPLATES], static_dirs=[STATIC])
+    on_disk = [p for p in out.rglob("*") if p.is_file()]
+    assert stats.rendered == stats.pages == len([p for p in on_disk if "static" not in p.parts])
 
 
 def test_template_dirs_extra_pages_and_search_template(tmp_path):

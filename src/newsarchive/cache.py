@@ -2,14 +2,15 @@
 
 A key is the hash of the file's bytes, its path (ids and URLs derive from it)
 and the code of every stage that produced the entry (so an upgraded parser
-never serves stale results). Entries are JSON files named by key; an unchanged
-archive rebuilds without re-reading a single issue through the parser.
+never serves stale results). Entries are pickled Issues named by key (pickle:
+a build reads back every full issue it renders, and JSON cost 10x more); an
+unchanged archive rebuilds without re-reading a single issue through the parser.
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import pickle
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def code_version() -> str:
 
 class ParseCache:
     def __init__(self, directory: Path | None, salt: str = ""):
+        self.root = directory
         self.directory = directory / "parse" if directory else None
         self.salt = salt  # versions of the data the parser also depends on
         self.hits = 0
@@ -47,16 +49,26 @@ class ParseCache:
         digest.update(hashlib.sha256(data).digest())
         return digest.hexdigest()[:32]
 
+    def path(self, key: str) -> Path:
+        return self.directory / f"{key}.pickle"
+
+    def has(self, key: str) -> bool:
+        return self.directory is not None and self.path(key).is_file()
+
     def get(self, key: str) -> Issue | None:
         if self.directory is None:
             return None
         try:
-            with open(self.directory / f"{key}.json", encoding="utf-8") as fh:
-                issue = Issue.from_dict(json.load(fh))
-        except (OSError, ValueError, KeyError, TypeError):
+            with open(self.path(key), "rb") as fh:
+                issue = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            self.misses += 1
+            return None
+        if not isinstance(issue, Issue):
             self.misses += 1
             return None
         self.hits += 1
+        issue.content_key = key
         return issue
 
     def put(self, key: str, issue: Issue) -> None:
@@ -64,13 +76,14 @@ class ParseCache:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self.directory / f".{key}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(issue.to_dict(with_source_lines=True), ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.directory / f"{key}.json")
+        with open(tmp, "wb") as fh:
+            pickle.dump(issue, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path(key))
 
     def prune(self, keep: set[str]) -> None:
         """Drop entries of files that are gone or changed, so the cache does not grow forever."""
         if self.directory is None or not self.directory.is_dir():
             return
-        for entry in self.directory.glob("*.json"):
-            if entry.stem not in keep:
+        for entry in self.directory.iterdir():
+            if entry.suffix in (".pickle", ".json") and entry.stem not in keep:
                 entry.unlink(missing_ok=True)

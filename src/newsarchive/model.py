@@ -6,7 +6,7 @@ README) and are what the per-source cache stores.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 SCHEMA = 1
@@ -106,12 +106,28 @@ class Article:
     #: keyword candidates and their weights, kept (in the cache only) so keywords can be
     #: re-ranked against a grown archive without segmenting every article again
     term_counts: dict[str, float] = field(default_factory=dict)
+    #: set on summaries only (see `summary`): (display title, characters of body_text)
+    summarised: tuple[str, int] | None = None
+
+    def summary(self) -> "Article":
+        """A copy without body, captions or term counts: what lists, tags, feeds and
+        the archive-wide stages need. Summaries keep a 10,000-issue archive in
+        memory at a fraction of its size; pages that show a body load the full issue."""
+        return replace(self, blocks=[], captions=[], caption_lines=[], term_counts={},
+                       summarised=(self.display_title, self.chars))
+
+    @property
+    def chars(self) -> int:
+        """Characters of reader-visible text (also known for summaries)."""
+        return self.summarised[1] if self.summarised else len(self.body_text)
 
     @property
     def display_title(self) -> str:
         """A title for lists and links: photo items have none, so use the caption."""
         if self.title:
             return self.title
+        if self.summarised:
+            return self.summarised[0]
         if self.captions:
             text = self.captions[0].lstrip("▲△①②③④⑤⑥⑦⑧⑨⑩ ")
             return text[:30] + ("…" if len(text) > 30 else "")
@@ -181,6 +197,12 @@ class Issue:
     articles: list[Article] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     source_lines: list[str] = field(default_factory=list)  # for the source view
+    #: identifies the parsed content (the parse cache key): equal keys, equal issue
+    content_key: str = ""
+
+    def summary(self) -> "Issue":
+        """The issue with article summaries and no source lines (see `Article.summary`)."""
+        return replace(self, articles=[a.summary() for a in self.articles], source_lines=[])
 
     def to_dict(self, with_source_lines: bool = False) -> dict:
         d = {

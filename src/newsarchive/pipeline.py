@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,23 +219,6 @@ def archive_data_dir(root: Path) -> Path | None:
     return root / "data" if (root / "data").is_dir() else None
 
 
-def swap_in(tmp_out: Path, out: Path) -> None:
-    """Replace `out` by a completed build: a failed build leaves the old site alone."""
-    out = out.resolve()
-    backup = None
-    if out.exists():
-        backup = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, backup)
-    os.replace(tmp_out, out)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
-
-
-def make_temp_out(out: Path) -> Path:
-    out.resolve().parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.build-", dir=out.resolve().parent))
-
-
 #: the project's own templates/ and static/, used when the archive has none
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -251,10 +233,192 @@ class BuildReport:
     out: Path | None = None
     skipped: bool = False  # nothing changed since the last build
     rewritten: int = 0  # files new or different from the previous build
+    parsed: int = 0  # files parsed (the others came from the cache)
+    rendered: int = 0  # pages rendered (the others kept their previous file)
+    removed: int = 0  # files of the previous build no longer made
 
 
 def _first_existing(*candidates: Path) -> list[Path]:
     return [p for p in candidates if p.is_dir()][:1]
+
+
+def pack_counts(counts: dict) -> str:
+    """An article's term counts as one string: a dict per article would need ~1 GB at 10,000 issues."""
+    return "\n".join(f"{w}\t{c}" for w, c in counts.items())
+
+
+def unpack_counts(packed: str) -> dict[str, int]:
+    if not packed:
+        return {}
+    pairs = (line.split("\t") for line in packed.split("\n"))
+    return {w: int(c) for w, c in pairs}
+
+
+@dataclass
+class Catalog:
+    """What the previous build knew, by content key: issue summaries with the
+    keywords they were given, and the keyword table those came from. A rebuild
+    takes unchanged issues from here without touching their parse cache entries."""
+
+    issues: dict[str, Issue] = field(default_factory=dict)
+    table: object = None  # tagging.keywords.KeywordTable
+
+    FILE = "catalog.pickle"
+
+    @classmethod
+    def load(cls, directory: Path | None, version: str) -> "Catalog":
+        import pickle
+
+        if directory is None:
+            return cls()
+        try:
+            with open(directory / cls.FILE, "rb") as fh:
+                stored_version, catalog = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            return cls()
+        return catalog if stored_version == version and isinstance(catalog, cls) else cls()
+
+    def save(self, directory: Path | None, version: str) -> None:
+        import pickle
+
+        if directory is None:
+            return
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = directory / f".{self.FILE}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump((version, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, directory / self.FILE)
+
+
+class LazyToolkit:
+    """Dictionaries are loaded only when something must be parsed or re-ranked
+    (~0.7 s): a rebuild after a template change needs neither."""
+
+    def __init__(self, data_dir: Path | None):
+        self.data_dir = data_dir
+        self._toolkit: Toolkit | None = None
+
+    def get(self) -> Toolkit:
+        if self._toolkit is None:
+            self._toolkit = Toolkit.load(self.data_dir)
+        return self._toolkit
+
+
+#: set in pool workers only, by _summary_worker_init
+_WORKER_CACHE: ParseCache | None = None
+
+
+def _summary_worker_init(data_dir: Path | None, cache_dir: Path, salt: str) -> None:
+    global _WORKER_TOOLKIT, _WORKER_CACHE
+    _WORKER_TOOLKIT = Toolkit.load(data_dir)
+    _WORKER_CACHE = ParseCache(cache_dir, salt=salt)
+
+
+def _worker_summarise(job: tuple[bytes, str, str]):
+    return summarise_bytes(job[0], job[1], job[2], _WORKER_TOOLKIT, _WORKER_CACHE)
+
+
+def summarise_bytes(data: bytes, shown: str, key: str, toolkit: Toolkit, cache: ParseCache):
+    """Parse one file, store the full issue in the cache and hand back only its
+    summary and packed term counts: the main process never holds every body."""
+    outcome = parse_bytes(data, shown, toolkit)
+    if isinstance(outcome, FileError):
+        return outcome
+    outcome.content_key = key
+    cache.put(key, outcome)
+    return outcome.summary(), [pack_counts(a.term_counts) for a in outcome.articles]
+
+
+@dataclass
+class Collected:
+    issues: list[Issue]  # summaries, in source order
+    errors: list[FileError]
+    counts: dict[str, list[str]]  # content key -> packed term counts of the issues parsed now
+
+
+def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog, toolkit: LazyToolkit,
+                      jobs: int = 1, progress=None) -> Collected:
+    """Summaries of every source: from the catalog when unchanged, else parsed (in parallel)."""
+    slots: list = [entry.error for entry in entries]
+    todo = []
+    for index, entry in enumerate(entries):
+        if entry.error is not None:
+            continue
+        known = catalog.issues.get(entry.key)
+        if known is not None and cache.has(entry.key):
+            slots[index] = known
+        else:
+            todo.append(index)
+    jobs_input = [(entries[i].data, entries[i].shown, entries[i].key) for i in todo]
+    if jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_summary_worker_init,
+                                 initargs=(toolkit.data_dir, cache.root, cache.salt)) as pool:
+            outcomes = pool.map(_worker_summarise, jobs_input, chunksize=8)
+            for index, outcome in zip(todo, _with_progress(outcomes, len(todo), progress)):
+                slots[index] = outcome
+    elif todo:
+        kit = toolkit.get()
+        for index, job in zip(todo, _with_progress(jobs_input, len(todo), progress)):
+            slots[index] = summarise_bytes(*job, kit, cache)
+    counts: dict[str, list[str]] = {}
+    for index in todo:
+        if isinstance(slots[index], tuple):
+            summary, packed = slots[index]
+            counts[summary.content_key] = packed
+            slots[index] = summary
+    cache.prune({entry.key for entry in entries if entry.key})
+    return Collected([s for s in slots if isinstance(s, Issue)], [s for s in slots if isinstance(s, FileError)], counts)
+
+
+def rank_keywords(issues: list[Issue], collected: Collected, catalog: Catalog, cache: ParseCache,
+                  toolkit: LazyToolkit, version: str):
+    """Give keywords to the issues that need them; returns the keyword table.
+
+    While the keyword table stays the same (see `tagging.keywords.reference_size`)
+    only newly parsed issues are ranked; when it changes, every issue is, with
+    the term counts of unchanged issues read back from the parse cache.
+    """
+    from .tagging import keyword_reference
+
+    table_id, _ = keyword_reference(issues, version)
+    table = catalog.table if getattr(catalog.table, "id", None) == table_id else None
+    todo = [i for i in issues if i.content_key in collected.counts] if table is not None else issues
+    if not todo:
+        return table
+    counts_of: dict[int, str] = {}
+    for issue in issues if table is None else todo:
+        packed = collected.counts.get(issue.content_key)
+        if packed is None:
+            full = cache.get(issue.content_key)
+            packed = [pack_counts(a.term_counts) for a in full.articles] if full else [""] * len(issue.articles)
+        for article, counts in zip(issue.articles, packed):
+            counts_of[id(article)] = counts
+    tagger = toolkit.get().tagger
+
+    def counts(article):
+        return unpack_counts(counts_of.get(id(article), ""))
+
+    return tagger.assign_keywords(todo, table=table or tagger.keyword_table(issues, counts), counts=counts)
+
+
+def full_issue_loader(cache: ParseCache):
+    """`load_full(summary)`: the cached full issue with what later stages set on the summary."""
+
+    def load_full(summary: Issue) -> Issue:
+        full = cache.get(summary.content_key)
+        if full is None:
+            raise RuntimeError(f"{summary.source}: parse cache entry {summary.content_key} vanished during the build")
+        full.slug, full.district = summary.slug, summary.district
+        for article, short in zip(full.articles, summary.articles):
+            article.id = short.id
+            article.districts, article.streets, article.topics = short.districts, short.streets, short.topics
+            article.keywords, article.persons = short.keywords, short.persons
+            article.term_counts = {}
+        return full
+
+    return load_full
 
 
 def build(
@@ -267,97 +431,99 @@ def build(
     use_cache: bool = True,
     progress=None,
 ) -> BuildReport:
-    """Build the whole site into a temporary folder, then swap it in."""
+    """Build the site; only what changed is parsed, ranked, rendered and written.
+
+    Every stage works from issue summaries; pages showing a body load their
+    issue from the parse cache. The output is a transaction (`output.OutputTree`):
+    a failed build leaves the previous site as it was.
+    """
+    import tempfile
+
+    from .output import OutputTree
     from .search import write_search_index
     from .site import load_settings, render_site
     from .site.urls import article_url
+    from .tagging import data_version
 
     root = (root or Path.cwd()).resolve()
     data_dir = archive_data_dir(root)
-    toolkit = Toolkit.load(data_dir)
-    cache = ParseCache((cache_dir or root / ".newsarchive-cache") if use_cache else None, salt=toolkit.version)
-    entries = scan_sources(discover_sources(src), root, cache)
-    template_dirs = _first_existing(root / "templates", PROJECT_DIR / "templates")
-    static_dirs = _first_existing(root / "static", PROJECT_DIR / "static")
-    fingerprint = build_fingerprint(entries, root, template_dirs + static_dirs, base_url)
-    previous = read_build_record(out)
-    if use_cache and previous.get("fingerprint") == fingerprint:
-        # nothing that feeds the site changed: the site on disk is this build
-        return BuildReport(
-            issues=previous.get("issues", 0),
-            articles=previous.get("articles", 0),
-            errors=[FileError(**e) for e in previous.get("errors", [])],
-            warnings=previous.get("warnings", 0),
-            search=previous.get("search", {}),
-            out=out,
-            skipped=True,
-        )
-    result = parse_files([], root, toolkit, cache=cache, jobs=jobs, progress=progress, entries=entries, data_dir=data_dir)
-    result.issues = [issue for issue in result.issues if issue.articles]
-    toolkit.tagger.assign_keywords(result.issues)
-    for issue in result.issues:  # ranked: at 10,000 issues the counts are ~1 GB
-        for article in issue.articles:
-            article.term_counts = {}
-    settings = load_settings(root, base_url)
-    tmp = make_temp_out(out)
+    version = data_version(data_dir)
+    scratch = None if use_cache else Path(tempfile.mkdtemp(prefix="newsarchive-cache-"))
+    cache_root = scratch or (cache_dir or root / ".newsarchive-cache")
     try:
-        render_site(
-            result.issues,
-            tmp,
-            settings,
-            template_dirs=template_dirs,
-            static_dirs=static_dirs,
-            jobs=jobs,
-        )
-        stats = write_search_index(
-            result.issues, tmp, article_url,
-            cache_dir=(cache_dir or root / ".newsarchive-cache") / "search" if use_cache else None,
-        )
-        report = BuildReport(
-            issues=len(result.issues),
-            articles=sum(len(i.articles) for i in result.issues),
-            errors=result.errors,
-            warnings=sum(len(i.warnings) for i in result.issues),
-            search=stats or {},
-            out=out,
-        )
-        write_build_record(tmp, fingerprint, report)
-        report.rewritten = keep_unchanged_files(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    swap_in(tmp, out)
-    return report
-
-
-def keep_unchanged_files(new: Path, old: Path) -> int:
-    """Hard-link every file whose bytes did not change to the previous build's copy.
-
-    The new site is still complete in its own folder (and swapped in whole),
-    but a page the change did not touch keeps its inode and mtime: deploys and
-    `rsync` see only what really changed. Returns the number of new or changed files.
-    """
-    changed = 0
-    if not old.is_dir():
-        return sum(1 for p in new.rglob("*") if p.is_file())
-    for path in new.rglob("*"):
-        if not path.is_file() or path.name == BUILD_RECORD:
-            continue
-        before = old / path.relative_to(new)
+        cache = ParseCache(cache_root, salt=version)
+        entries = scan_sources(discover_sources(src), root, cache)
+        template_dirs = _first_existing(root / "templates", PROJECT_DIR / "templates")
+        static_dirs = _first_existing(root / "static", PROJECT_DIR / "static")
+        fingerprint = build_fingerprint(entries, root, template_dirs + static_dirs, base_url)
+        previous = read_build_record(out)
+        if use_cache and previous.get("fingerprint") == fingerprint:
+            # nothing that feeds the site changed: the site on disk is this build
+            return BuildReport(
+                issues=previous.get("issues", 0),
+                articles=previous.get("articles", 0),
+                errors=[FileError(**e) for e in previous.get("errors", [])],
+                warnings=previous.get("warnings", 0),
+                search=previous.get("search", {}),
+                out=out,
+                skipped=True,
+            )
+        catalog = Catalog.load(cache_root if use_cache else None, version)
+        toolkit = LazyToolkit(data_dir)
+        collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress)
+        issues = [issue for issue in collected.issues if issue.articles]
+        table = rank_keywords(issues, collected, catalog, cache, toolkit, version)
+        if collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table:
+            Catalog({i.content_key: i for i in issues}, table).save(cache_root if use_cache else None, version)
+        parsed = len(collected.counts)
+        collected.counts.clear()
+        _dedupe_slugs(issues)
+        settings = load_settings(root, base_url)
+        load_full = full_issue_loader(cache)
+        output = OutputTree(out, incremental=use_cache)
         try:
-            same = before.stat().st_size == path.stat().st_size and before.read_bytes() == path.read_bytes()
-        except OSError:
-            same = False
-        if not same:
-            changed += 1
-            continue
-        try:
-            tmp_link = path.with_name(path.name + ".link")
-            os.link(before, tmp_link)
-            os.replace(tmp_link, path)
-        except OSError:
-            pass  # another file system, or no hard links: the fresh copy is fine
-    return changed
+            rendered = render_site(issues, output, settings, template_dirs=template_dirs, static_dirs=static_dirs,
+                                   jobs=jobs, load_full=load_full)
+            stats = _write_search(write_search_index, issues, output, article_url, load_full,
+                                  cache_root / "search" if use_cache else None)
+            report = BuildReport(
+                issues=len(issues),
+                articles=sum(len(i.articles) for i in issues),
+                errors=collected.errors,
+                warnings=sum(len(i.warnings) for i in issues),
+                search=stats or {},
+                out=out,
+                parsed=parsed,
+                rendered=rendered.rendered,
+            )
+            output.write(BUILD_RECORD, build_record(fingerprint, report))
+            report.rewritten = len(output.changed)
+            report.removed = len(output.removed())
+            output.commit()
+        except BaseException:
+            output.abort()
+            raise
+        return report
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _write_search(write_search_index, issues, output, article_url, load_full, cache_dir):
+    """The search index through the output tree (keeps its unchanged shards)."""
+    import inspect
+
+    if "load_full" in inspect.signature(write_search_index).parameters:
+        return write_search_index(issues, output, article_url, cache_dir=cache_dir, load_full=load_full)
+    # index writers that take a folder and full issues
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        stats = write_search_index([load_full(i) for i in issues], Path(tmp), article_url, cache_dir=cache_dir)
+        for path in sorted(Path(tmp).rglob("*")):
+            if path.is_file():
+                output.write(path.relative_to(tmp).as_posix(), path.read_bytes())
+    return stats
 
 
 BUILD_RECORD = ".newsarchive-build.json"
@@ -392,7 +558,8 @@ def read_build_record(out: Path) -> dict:
         return {}
 
 
-def write_build_record(site: Path, fingerprint: str, report: "BuildReport") -> None:
+def build_record(fingerprint: str, report: "BuildReport") -> str:
+    """What the no-op check reads back: the fingerprint and the report to repeat."""
     import json
     from dataclasses import asdict
 
@@ -404,4 +571,4 @@ def write_build_record(site: Path, fingerprint: str, report: "BuildReport") -> N
         "errors": [asdict(e) for e in report.errors],
         "search": report.search,
     }
-    (site / BUILD_RECORD).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    return json.dumps(record, ensure_ascii=False)

@@ -5,9 +5,11 @@ Everything here is ordered deterministically so a rebuild writes the same bytes.
 """
 from __future__ import annotations
 
+import bisect
 import calendar
+import hashlib
 import heapq
-from collections import Counter
+import json
 from dataclasses import dataclass, field
 
 from ..model import Article, Issue
@@ -51,15 +53,35 @@ class Archive:
     term_index: dict[tuple[str, str], Term] = field(default_factory=dict)
     position: dict[str, int] = field(default_factory=dict)  # article url -> rank, newest first
     postings: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # term -> entry ranks
+    #: issue url -> rank of the first entry of the next older issue
+    older_from: dict[str, int] = field(default_factory=dict)
+    #: issue url -> hash of everything shown about it (see `issue_fingerprint`)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    #: issue url -> hash of the fingerprints of every older issue (what `related` can see)
+    older_keys: dict[str, str] = field(default_factory=dict)
+    key: str = ""  # hash of the whole archive
+    by_id: dict[int, str] = field(default_factory=dict)  # id(issue) -> fingerprint (no URL to compute)
 
     def __post_init__(self) -> None:
         self.term_index = {(t.kind, t.name): t for ts in self.terms.values() for t in ts}
         self.position = {e.url: i for i, e in enumerate(self.entries)}
         self.postings = {key: [self.position[e.url] for e in t.entries] for key, t in self.term_index.items()}
+        rank = 0
+        for issue in self.issues:
+            url = urls.issue_url(issue)
+            rank += len(self.by_issue[url])
+            self.older_from[url] = rank
+            self.fingerprints[url] = self.by_id[id(issue)] = issue_fingerprint(issue)
+        running = hashlib.blake2b(digest_size=16)
+        for issue in reversed(self.issues):  # oldest first
+            url = urls.issue_url(issue)
+            self.older_keys[url] = running.hexdigest()
+            running.update(self.fingerprints[url].encode())
+        self.key = running.hexdigest()
 
     @property
     def total_chars(self) -> int:
-        return sum(len(e.article.body_text) for e in self.entries)
+        return sum(e.article.chars for e in self.entries)
 
     @property
     def date_range(self) -> tuple[str, str] | None:
@@ -71,6 +93,17 @@ class Archive:
 
     def term(self, kind: str, name: str) -> Term | None:
         return self.term_index.get((kind, name))
+
+
+def issue_fingerprint(issue: Issue) -> str:
+    """A hash of everything a page may show about an issue: its parsed content
+    (`content_key`, or the content itself when unset) and what later stages
+    added (slug, district, tags). Equal fingerprints, equal pages."""
+    content = issue.content_key or json.dumps(issue.to_dict(with_source_lines=True), ensure_ascii=False, sort_keys=True)
+    added = [issue.slug, issue.district, issue.date, issue.date_source]
+    for a in issue.articles:
+        added.append((a.id, a.number, a.districts, a.streets, a.topics, a.keywords, a.persons))
+    return hashlib.blake2b((content + repr(added)).encode(), digest_size=16).hexdigest()
 
 
 def issue_order(issue: Issue) -> tuple:
@@ -93,7 +126,10 @@ def build_archive(issues: list[Issue]) -> Archive:
         for entry in entries:
             for name in dict.fromkeys(getattr(entry.article, attr) or []):
                 if name:
-                    found.setdefault(name, Term(kind, name, urls.term_url(kind, name))).entries.append(entry)
+                    term = found.get(name)
+                    if term is None:
+                        term = found[name] = Term(kind, name, urls.term_url(kind, name))
+                    term.entries.append(entry)
         terms[kind] = sorted(found.values(), key=lambda t: (-len(t.entries), t.name))
 
     years: dict[str, dict[str, dict[str, list[Issue]]]] = {}
@@ -112,22 +148,27 @@ RELATED_WEIGHTS = {"district": 1, "street": 3, "topic": 1, "keyword": 2}
 
 
 def related(archive: Archive, entry: Entry, limit: int = 5, max_postings: int = 100) -> list[Entry]:
-    """Articles sharing places (weighted up) and keywords/topics with this one.
+    """Earlier articles (from older issues) sharing places (weighted up) and keywords/topics.
 
-    Terms shared by more than `max_postings` articles say little and would make
-    a large archive quadratic, so they are skipped. Ties go to the newer article.
+    Only older issues count, so the list is a function of the article and the
+    archive before it: adding a new issue leaves every older page as it was
+    (readers find newer coverage on the tag pages). Terms with more than
+    `max_postings` older articles say little and would make a large archive
+    quadratic, so they are skipped. Ties go to the newer article.
     """
-    me = archive.position[entry.url]
+    first = archive.older_from[urls.issue_url(entry.issue)]
     scores: dict[int, int] = {}
     for kind, attr, _label in TAXONOMIES:
         weight = RELATED_WEIGHTS[kind]
         for name in set(getattr(entry.article, attr) or []):
             ranks = archive.postings.get((kind, name))
-            if ranks is None or len(ranks) > max_postings:
+            if ranks is None:
                 continue
-            for rank in ranks:
+            start = bisect.bisect_left(ranks, first)
+            if len(ranks) - start > max_postings:
+                continue
+            for rank in ranks[start:]:
                 scores[rank] = scores.get(rank, 0) + weight
-    scores.pop(me, None)
     best = heapq.nsmallest(limit, scores.items(), key=lambda kv: (-kv[1], kv[0]))
     return [archive.entries[rank] for rank, _ in best]
 

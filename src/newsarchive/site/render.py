@@ -9,22 +9,24 @@ raw HTML off.
 from __future__ import annotations
 
 import functools
+import hashlib
 import multiprocessing
 import re
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
+from jinja2 import meta
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from ..model import Article, Issue
 from . import urls
-from .archive import KIND_LABELS, TAXONOMIES, Archive, build_archive, month_calendar, related
+from ..output import as_output
+from .archive import KIND_LABELS, TAXONOMIES, Archive, Entry, Term, build_archive, month_calendar, related
 from .settings import Settings
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -34,10 +36,11 @@ class Lazy:
     """A list computed when a template first looks at it: planning stays cheap,
     and in a parallel render each worker computes only its own pages' lists."""
 
-    __slots__ = ("_fn", "_args", "_value")
+    __slots__ = ("_fn", "_args", "_value", "key")
 
-    def __init__(self, fn, *args):
+    def __init__(self, fn, *args, key: str | None = None):
         self._fn, self._args, self._value = fn, args, None
+        self.key = key  # stands for the value in page keys, so they need not compute it
 
     def _get(self) -> list:
         if self._value is None:
@@ -82,11 +85,17 @@ class Snippets:
 
 @dataclass
 class Page:
-    """One file to write: its root-relative path, template and page-specific context."""
+    """One file to write: its root-relative path, template and page-specific context.
+
+    `full` names the (summary) issue whose full text the page shows: it is
+    loaded only when the page is rendered. `key` hashes every input of the page.
+    """
 
     path: str
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    full: Issue | None = None
+    key: str = ""
 
 
 def make_env(template_dirs: list[Path]) -> Environment:
@@ -195,29 +204,16 @@ def render_markdown(text: str) -> Markup:
     return Markup(md.render(text))
 
 
-def paginate(items: list, per_page: int) -> list[list]:
-    return [items[i : i + per_page] for i in range(0, len(items), per_page)] or [[]]
-
-
-def numbered(path: str, n: int) -> str:
-    """Page n of a list: `x/index.html` → `x/index-2.html`, `k/ab.html` → `k/ab-2.html`."""
-    if n == 1:
-        return path
-    stem, ext = path.rsplit(".", 1)
-    return f"{stem}-{n}.{ext}"
-
-
 def plan_pages(archive: Archive, settings: Settings, env: Environment, extra_pages: dict | None) -> Iterator[Page]:
     """Every HTML/XML page of the site with its own data; shared data comes from `site_context`."""
     yield Page("index.html", "index.html", {"latest": archive.issues[: settings.latest_issues]})
-    pages = paginate(archive.issues, settings.items_per_page)
-    for n, chunk in enumerate(pages, 1):
-        yield Page(numbered("issues/index.html", n), "issues.html",
-                   {"issues": chunk, "pager": pager("issues/index.html", n, len(pages))})
+    for path, chunk, pages_nav in stable_pages("issues/index.html", archive.issues, settings.items_per_page):
+        yield Page(path, "issues.html", {"issues": chunk, "pager": pages_nav})
 
     for issue in archive.issues:
-        entries = archive.by_issue[urls.issue_url(issue)]
-        yield Page(urls.issue_url(issue), "issue.html", {"issue": issue, "entries": entries})
+        url = urls.issue_url(issue)
+        entries = archive.by_issue[url]
+        yield Page(url, "issue.html", {"issue": issue, "entries": entries})
         for i, entry in enumerate(entries):
             yield Page(entry.url, "article.html", {
                 "issue": issue,
@@ -225,10 +221,9 @@ def plan_pages(archive: Archive, settings: Settings, env: Environment, extra_pag
                 "entry": entry,
                 "prev": entries[i - 1] if i > 0 else None,
                 "next": entries[i + 1] if i + 1 < len(entries) else None,
-                "related": Lazy(related, archive, entry),
-                "citation": citation(issue, entry.article, settings),
-                "source": source_view(issue, entry.article),
-            })
+                # related articles come from older issues only: their hash stands for the list
+                "related": Lazy(related, archive, entry, key=archive.older_keys[url]),
+            }, full=issue)
 
     yield Page("archive.html", "archive.html", {})
     for year, months in archive.years.items():
@@ -236,20 +231,21 @@ def plan_pages(archive: Archive, settings: Settings, env: Environment, extra_pag
             m: month_calendar(year, m, days) for m, days in months.items()}})
         for month, days in months.items():
             yield Page(urls.month_url(year, month), "month.html", {
-                "year": year, "month": month, "days": days, "weeks": month_calendar(year, month, days)})
+                "year": year, "month": month, "days": days, "weeks": month_calendar(year, month, days),
+                "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for d in days.values() for i in d}})
             for day, issues in days.items():
-                yield Page(urls.day_url(year, month, day), "day.html",
-                           {"year": year, "month": month, "day": day, "issues": issues})
+                yield Page(urls.day_url(year, month, day), "day.html", {
+                    "year": year, "month": month, "day": day, "issues": issues,
+                    "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for i in issues}})
 
     for kind, _attr, label in TAXONOMIES:
         yield Page(urls.taxonomy_url(kind), "taxonomy.html",
                    {"kind": kind, "label": label, "terms": archive.terms[kind]})
         for term in archive.terms[kind]:
-            chunks = paginate(term.entries, settings.items_per_page)
-            for n, chunk in enumerate(chunks, 1):
-                yield Page(numbered(term.url, n), "term.html", {
-                    "kind": kind, "label": label, "term": term, "entries": chunk,
-                    "pager": pager(term.url, n, len(chunks))})
+            for path, chunk, pages_nav in stable_pages(term.url, term.entries, settings.items_per_page):
+                yield Page(path, "term.html", {
+                    "kind": kind, "label": label, "term": term if pages_nav["head"] else None,
+                    "name": term.name, "entries": chunk, "pager": pages_nav})
 
     about = settings.about_path
     about_html = render_markdown(about.read_text(encoding="utf-8")) if about.is_file() else Markup("")
@@ -268,13 +264,31 @@ def plan_pages(archive: Archive, settings: Settings, env: Environment, extra_pag
         yield Page(path, template, dict(context))
 
 
-def pager(first: str, n: int, total: int) -> dict:
-    return {
-        "number": n,
-        "total": total,
-        "prev": numbered(first, n - 1) if n > 1 else None,
-        "next": numbered(first, n + 1) if n < total else None,
-    }
+def stable_pages(head: str, items: list, per_page: int) -> list[tuple[str, list, dict]]:
+    """Split a newest-first list into pages that do not move as the list grows.
+
+    Older pages are fixed groups of `per_page` counted from the oldest item
+    (`x-1.html` holds the oldest ones), shown newest first; the head page
+    (`head`) shows everything newer than the groups: between `per_page` and
+    `2 * per_page - 1` items. Adding an item rewrites the head (and, every
+    `per_page` items, adds one page) instead of re-cutting every page of a
+    long list, as numbering from the newest would.
+    """
+    n = len(items)
+    groups = max(n // per_page - 1, 0)
+
+    def group_path(g: int) -> str:
+        stem, ext = head.rsplit(".", 1)
+        return f"{stem}-{g}.{ext}"
+
+    pages = [(head, items[: n - groups * per_page],
+              {"head": True, "group": None, "newer": None, "older": group_path(groups) if groups else None})]
+    for g in range(groups, 0, -1):
+        pages.append((group_path(g), items[n - g * per_page : n - (g - 1) * per_page], {
+            "head": False, "group": g,
+            "newer": group_path(g + 1) if g < groups else head,
+            "older": group_path(g - 1) if g > 1 else None}))
+    return pages
 
 
 def entry_id(url: str) -> str:
@@ -324,48 +338,160 @@ def site_context(archive: Archive, settings: Settings, page_path: str) -> dict[s
     }
 
 
-def copy_static(static_dirs: list[Path], out_dir: Path) -> list[Path]:
+def copy_static(static_dirs: list[Path], output) -> list[str]:
     """Copy assets into `static/`; later folders override earlier ones file by file."""
-    written: dict[Path, None] = {}
+    found: dict[str, Path] = {}
     for src in static_dirs:
         if not src.is_dir():
             continue
         for path in sorted(src.rglob("*")):
             if path.is_file() and not any(p.startswith(".") for p in path.relative_to(src).parts):
-                dest = out_dir / "static" / path.relative_to(src)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, dest)
-                written[dest] = None
-    return list(written)
+                found["static/" + path.relative_to(src).as_posix()] = path
+    for rel, path in found.items():
+        output.write(rel, path.read_bytes())
+    return list(found)
+
+
+#: files whose changes change every page (besides templates and settings)
+_SITE_CODE = ("render.py", "archive.py", "urls.py", "settings.py")
+
+
+class PageKeys:
+    """A page's key hashes its template set, the site settings and code, its path and
+    every value in its context (issues by fingerprint, entries by URL and fingerprint).
+    Templates that read the `archive` global (home page, sitemap…) also hash the whole archive.
+    """
+
+    def __init__(self, env: Environment, archive: Archive, settings: Settings, template_dirs: list[Path], extra: str = ""):
+        self.env, self.archive = env, archive
+        h = hashlib.blake2b(digest_size=16)
+        here = Path(__file__).resolve().parent
+        for path in [here / n for n in _SITE_CODE] + [here.parent / "model.py"]:
+            h.update(path.read_bytes())
+        for folder in template_dirs:
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file():
+                    h.update(path.relative_to(folder).as_posix().encode())
+                    h.update(path.read_bytes())
+        h.update(repr(settings).encode())
+        h.update(extra.encode())
+        self.base = h.hexdigest()
+        self._archive_wide: dict[str, bool] = {}
+        self._entries: dict[int, str] = {}
+
+    def key(self, page: Page) -> str:
+        parts = [self.base, page.path, page.template]
+        if self.archive_wide(page.template):
+            parts.append(self.archive.key)
+        self._digest(page.context, parts)
+        return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+    def archive_wide(self, name: str) -> bool:
+        """Does the template, or one it extends, includes or imports, read `archive`?"""
+        known = self._archive_wide.get(name)
+        if known is None:
+            self._archive_wide[name] = False  # cycles
+            try:
+                source = self.env.loader.get_source(self.env, name)[0]
+            except TemplateNotFound:
+                return False
+            ast = self.env.parse(source)
+            known = "archive" in meta.find_undeclared_variables(ast) or any(
+                self.archive_wide(t) for t in meta.find_referenced_templates(ast) if t)
+            self._archive_wide[name] = known
+        return known
+
+    def _digest(self, value, parts: list[str]) -> None:
+        kind = type(value)
+        if kind is str:
+            parts.append("s" + value)
+        elif kind is Entry:
+            parts.append(self._entry(value))
+        elif kind is list or kind is tuple:
+            parts.append("[")
+            for v in value:
+                if type(v) is Entry:
+                    parts.append(self._entry(v))
+                else:
+                    self._digest(v, parts)
+            parts.append("]")
+        elif kind is dict:
+            parts.append("{")
+            for k, v in value.items():
+                parts.append(str(k))
+                self._digest(v, parts)
+            parts.append("}")
+        elif value is None or kind is int or kind is bool or kind is float:
+            parts.append(repr(value))
+        elif kind is Issue:
+            parts.append("i" + self.archive.by_id[id(value)])
+        elif kind is Article:
+            parts.append("a" + value.id)  # its issue's fingerprint is in the same context
+        elif kind is Term:
+            parts.append(f"t{value.kind}|{value.name}|{len(value.entries)}")
+        elif kind is Lazy:
+            if value.key is not None:
+                parts.append("l" + value.key)
+            else:
+                self._digest(list(value), parts)
+        elif isinstance(value, str):
+            parts.append("s" + str(value))
+        elif callable(value):
+            parts.append("f" + getattr(value, "__qualname__", type(value).__name__))
+        else:
+            parts.append(repr(value))
+
+    def _entry(self, entry: Entry) -> str:
+        key = self._entries.get(id(entry))
+        if key is None:
+            # the issue's fingerprint covers its URL (date, slug) and the article's content
+            key = self._entries[id(entry)] = f"e{self.archive.by_id[id(entry.issue)]}{entry.article.number}"
+        return key
 
 
 def render_site(
     issues: list[Issue],
-    out_dir: Path,
+    out,
     settings: Settings,
     template_dirs: list[Path] | None = None,
     static_dirs: list[Path] | None = None,
     extra_pages: dict | None = None,
     jobs: int = 1,
-) -> list[Path]:
-    """Write the whole site into `out_dir` and return the files written.
+    load_full: Callable[[Issue], Issue] | None = None,
+) -> "RenderStats":
+    """Write the site's pages and assets to `out` (a folder, or an output.OutputTree).
 
+    Pages whose key the previous build recorded are not rendered at all; with
+    `load_full`, `issues` may be summaries (see `Article.summary`) and a page
+    showing an article body loads its issue only when rendered.
     `extra_pages` maps a root-relative output path to a template name or a
     (template name, context) pair, rendered with the same helpers as every page.
     """
-    out_dir = Path(out_dir)
+    output = as_output(out)
     template_dirs = template_dirs if template_dirs is not None else [settings.root / "templates"]
     static_dirs = static_dirs if static_dirs is not None else [settings.root / "static"]
     env = make_env(template_dirs)
     archive = build_archive(issues)
     pages = list(plan_pages(archive, settings, env, extra_pages))
-    job = RenderJob(env, archive, settings, pages, out_dir)
-    if jobs > 1 and len(pages) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
-        written = job.run_parallel(jobs)
+    keys = PageKeys(env, archive, settings, template_dirs, extra=repr(sorted((extra_pages or {}).items(), key=str)))
+    todo = []
+    for page in pages:
+        page.key = keys.key(page)
+        if not output.unchanged(page.path, page.key):
+            todo.append(page)
+    job = RenderJob(env, archive, settings, todo, output, load_full or (lambda issue: issue))
+    if jobs > 1 and len(todo) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
+        job.run_parallel(jobs)
     else:
-        written = job.run(0, 1)
-    written.extend(copy_static(static_dirs, out_dir))
-    return written
+        job.run(todo)
+    copy_static(static_dirs, output)
+    return RenderStats(pages=len(pages), rendered=len(todo))
+
+
+@dataclass
+class RenderStats:
+    pages: int
+    rendered: int  # the others kept the previous build's file (same key)
 
 
 PARALLEL_MIN_PAGES = 400  # below this, starting processes costs more than it saves
@@ -379,39 +505,46 @@ class RenderJob:
     archive: Archive
     settings: Settings
     pages: list[Page]
-    out_dir: Path
+    output: Any
+    load_full: Callable[[Issue], Issue]
 
-    def run(self, share: int, shares: int) -> list[Path]:
-        """Render every `shares`-th page starting at `share`."""
+    def run(self, pages: list[Page]) -> list[tuple[str, list[str], bool]]:
+        """Render `pages`; returns what was recorded for each (for a parent process)."""
         snippets = Snippets(self.env, self.archive, self.settings)
-        written: list[Path] = []
-        made: set[Path] = set()  # mkdir is a system call per page otherwise
         templates: dict[str, Any] = {}
-        for page in self.pages[share::shares]:
+        done = []
+        full_of: tuple[Issue | None, Issue | None] = (None, None)
+        for page in pages:
             context = site_context(self.archive, self.settings, page.path)
             context["entry_item"] = functools.partial(snippets.entry_item, page.path)
             context.update(page.context)
+            if page.full is not None:
+                if full_of[0] is not page.full:  # an issue's pages come one after another
+                    full_of = (page.full, self.load_full(page.full))
+                issue = full_of[1]
+                article = next(a for a in issue.articles if a.number == page.context["article"].number)
+                context.update(issue=issue, article=article, citation=citation(issue, article, self.settings),
+                               source=source_view(issue, article))
             template = templates.get(page.template) or templates.setdefault(page.template, self.env.get_template(page.template))
-            html = template.render(context)
-            dest = self.out_dir / page.path
-            if dest.parent not in made:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                made.add(dest.parent)
-            dest.write_text(html, encoding="utf-8", newline="\n")
-            written.append(dest)
-        return written
+            changed = self.output.write(page.path, template.render(context), page.key)
+            done.append((page.path, self.output.files[page.path], changed))
+        return done
 
-    def run_parallel(self, jobs: int) -> list[Path]:
-        """Fork workers that inherit the planned pages (no pickling of the archive)."""
+    def run_parallel(self, jobs: int) -> None:
+        """Fork workers that inherit the planned pages (no pickling of the archive);
+        each takes a contiguous run of pages, so an issue's full text is loaded once."""
         global _FORKED_JOB
         _FORKED_JOB = self
+        size = -(-len(self.pages) // (jobs * 4))
+        chunks = [(i, i + size) for i in range(0, len(self.pages), size)]
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                shares = pool.starmap(_render_share, [(i, jobs) for i in range(jobs)])
+                for done in pool.starmap(_render_chunk, chunks):
+                    for path, entry, changed in done:
+                        self.output.record(path, entry, changed)
         finally:
             _FORKED_JOB = None
-        return [Path(p) for share in shares for p in share]
 
 
-def _render_share(share: int, shares: int) -> list[str]:
-    return [str(p) for p in _FORKED_JOB.run(share, shares)]
+def _render_chunk(start: int, end: int) -> list[tuple[str, list[str], bool]]:
+    return _FORKED_JOB.run(_FORKED_JOB.pages[start:end])

@@ -6,7 +6,8 @@
 
 Segmentation goes through `segment.Segmenter` (rjieba) with every place name
 and topic term as a user word; keyword IDF blends jieba's table with the
-document frequencies of the articles given, so tag the whole archive at once.
+document frequencies of the archive's oldest articles (`KeywordTable`), so
+keywords need the whole archive (`assign_keywords`), the rest one issue.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from ..model import Article, Issue
 from .gazetteer import Gazetteer, Places
-from .keywords import ArchiveIDF, JiebaIDF, is_candidate, tfidf, term_counts, top_keywords
+from .keywords import ArchiveIDF, JiebaIDF, KeywordTable, is_candidate, reference_size, tfidf, term_counts, top_keywords
 from .persons import join_names, persons
 from .segment import Segmenter, Token
 from .topics import Taxonomy
@@ -83,15 +84,14 @@ class Tagger:
     @classmethod
     def load(cls, data_dir: Path | None = None) -> "Tagger":
         """Package data, with `data_dir`'s gazetteer.yaml / topics.yaml / stopwords.txt merged on top."""
-        dirs = _layers(data_dir)
-        files = {name: [d / name for d in dirs if (d / name).is_file()] for name in DATA_FILES}
+        files = _data_files(data_dir)
         gazetteer = Gazetteer.load(files["gazetteer.yaml"])
         taxonomy = Taxonomy.load(files["topics.yaml"])
         segmenter = Segmenter()
         segmenter.add_words(gazetteer.user_words(segmenter.has_word))
         segmenter.add_words((t, "n") for t in taxonomy.seed_terms() if len(t) >= 2 and not segmenter.has_word(t))
         return cls(segmenter, gazetteer, taxonomy, _read_stopwords(files["stopwords.txt"]), JiebaIDF(),
-                   _version([p for ps in files.values() for p in ps]))
+                   data_version(data_dir))
 
     def place_names(self) -> frozenset[str]:
         """Every name the gazetteer knows (districts, short names, streets, aliases): for `check`."""
@@ -117,12 +117,33 @@ class Tagger:
             p.article.persons = persons(p.tokens, self._not_names, self.jieba_idf)
             p.article.term_counts = dict(sorted(counts.items()))
 
-    def assign_keywords(self, issues: list[Issue]) -> None:
-        """Keywords by archive weight (what sets an article apart): needs every article's counts."""
-        articles = [a for issue in issues for a in issue.articles]
-        idf = ArchiveIDF(self.jieba_idf, [a.term_counts for a in articles])
-        for article in articles:
-            article.keywords = top_keywords(tfidf(article.term_counts, idf), exclude=[*article.persons, *self._district_names])
+    def reference(self, issues: list[Issue]) -> tuple[str, list[Article]]:
+        """The articles whose document frequencies weigh keywords, and an id for that set.
+
+        The oldest `reference_size(n)` articles (by issue date, then file):
+        adding the newest issue leaves them, and everyone's keywords, alone.
+        The id hashes the issues' `content_key`s (their term counts when unset).
+        """
+        return keyword_reference(issues, self.version)
+
+    def keyword_table(self, issues: list[Issue], counts=None) -> KeywordTable:
+        """Count the reference articles' terms; `counts(article)` gives an article's
+        term counts when they are not on the article (summaries)."""
+        table_id, reference = self.reference(issues)
+        counts = counts or (lambda a: a.term_counts)
+        return KeywordTable.count(table_id, (counts(a) for a in reference))
+
+    def assign_keywords(self, issues: list[Issue], table: KeywordTable | None = None, counts=None) -> KeywordTable:
+        """Keywords by archive weight (what sets an article apart). Without a `table`
+        one is counted from `issues`; the table used is returned for reuse."""
+        counts = counts or (lambda a: a.term_counts)
+        table = table or self.keyword_table(issues, counts)
+        idf = ArchiveIDF(self.jieba_idf, table)
+        exclude = self._district_names
+        for issue in issues:
+            for article in issue.articles:
+                article.keywords = top_keywords(tfidf(counts(article), idf), exclude=[*article.persons, *exclude])
+        return table
 
     def _keep(self, tok) -> bool:
         """Keyword candidate? Decided once per (word, flag): words repeat across articles."""
@@ -162,6 +183,29 @@ class Tagger:
         if not articles:
             return None
         return min(articles, key=lambda d: (-articles[d], -mentions[d], first[d], d))
+
+
+def keyword_reference(issues: list[Issue], version: str) -> tuple[str, list[Article]]:
+    """See `Tagger.reference`; needs no dictionaries, so a build can tell whether
+    keywords must be re-ranked before loading any."""
+    ordered = sorted(issues, key=lambda i: (i.date or "9999-99-99", i.source))
+    articles = [(i, a) for i in ordered for a in sorted(i.articles, key=lambda a: a.number)]
+    size = reference_size(len(articles))
+    digest = hashlib.sha256(f"{version}|{size}".encode())
+    for issue, article in articles[:size]:
+        identity = issue.content_key or hashlib.sha256(repr(sorted(article.term_counts.items())).encode()).hexdigest()
+        digest.update(f"|{identity}:{article.number}".encode())
+    return digest.hexdigest()[:24], [a for _, a in articles[:size]]
+
+
+def _data_files(data_dir: Path | None) -> dict[str, list[Path]]:
+    dirs = _layers(data_dir)
+    return {name: [d / name for d in dirs if (d / name).is_file()] for name in DATA_FILES}
+
+
+def data_version(data_dir: Path | None = None) -> str:
+    """`Tagger.version` without loading anything: cache keys are known before parsing."""
+    return _version([p for ps in _data_files(data_dir).values() for p in ps])
 
 
 def _version(data_files: list[Path]) -> str:

@@ -13,6 +13,7 @@ import importlib.util
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -81,29 +82,66 @@ def is_candidate(token: Token, stopwords: frozenset[str], known=None) -> bool:
     return flag == "eng" and bool(_LATIN.fullmatch(word))
 
 
+#: the archive's own document frequencies come from its oldest articles, as many as the
+#: largest step of this series at or below the archive's size (all of them up to the base)
+REFERENCE_BASE, REFERENCE_GROWTH = 200, 1.1
+
+
+def reference_size(n: int) -> int:
+    """How many of the oldest articles the archive's document frequencies count.
+
+    Growing in ~10 % steps instead of with every article keeps keywords stable
+    while an archive grows: adding an issue re-ranks nobody else's keywords
+    until the archive has grown by a tenth (then all are re-ranked once). It is
+    a function of the archive alone, so a cold build and an incremental one agree.
+    """
+    if n <= REFERENCE_BASE:
+        return n
+    size = REFERENCE_BASE
+    while True:
+        bigger = max(size + 1, int(size * REFERENCE_GROWTH))
+        if bigger > n:
+            return size
+        size = bigger
+
+
+@dataclass
+class KeywordTable:
+    """Document frequencies over the reference articles; `id` says which articles they were."""
+
+    id: str
+    n: int
+    df: dict[str, int]
+
+    @classmethod
+    def count(cls, table_id: str, documents: Iterable[Iterable[str]]) -> "KeywordTable":
+        df: Counter = Counter()
+        n = 0
+        for terms in documents:
+            n += 1
+            df.update(set(terms))
+        return cls(table_id, n, dict(df))
+
+
 class ArchiveIDF:
     """jieba's IDF times the archive's own: words every article uses sink.
 
     idf(w) = jieba_idf(w) * (log((N + 1) / (df(w) + 1)) + FLOOR), df counted
-    over the articles tagged together. For one article this ranks exactly as
-    jieba's TF-IDF; across an archive a word in every article (工作, 疫情防控)
-    keeps only the floor, a few percent of the weight of a word of its own.
+    over the reference articles (`KeywordTable`). For one article this ranks
+    exactly as jieba's TF-IDF; across an archive a word in every article
+    (工作, 疫情防控) keeps only the floor, a few percent of the weight of a word of its own.
     """
 
     FLOOR = 0.05
 
-    def __init__(self, jieba_idf: JiebaIDF, documents: Iterable[Iterable[str]]):
+    def __init__(self, jieba_idf: JiebaIDF, table: KeywordTable):
         self.jieba = jieba_idf
-        self.df: Counter = Counter()
-        self.n = 0
-        for terms in documents:
-            self.n += 1
-            self.df.update(set(terms))
-
+        self.df = table.df
+        self.n = table.n
         self._cache: dict[str, float] = {}
 
     def local(self, word: str) -> float:
-        return math.log((self.n + 1) / (self.df[word] + 1)) + self.FLOOR
+        return math.log((self.n + 1) / (self.df.get(word, 0) + 1)) + self.FLOOR
 
     def __getitem__(self, word: str) -> float:
         value = self._cache.get(word)

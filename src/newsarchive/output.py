@@ -1,0 +1,218 @@
+"""The site folder as a transaction: files are staged, then moved in all at once.
+
+A manifest in the site (`.newsarchive-manifest.json`) records, per file, a
+hash of its bytes and the *page key* it was rendered from (a hash of every
+input of the page). With it a rebuild can
+
+- skip rendering a page whose key did not change (`unchanged`),
+- skip writing a file whose bytes did not change (`write`),
+- delete the files the new build no longer makes (`commit`),
+
+so adding one issue rewrites only the files that really change and the rest
+keep their inodes and mtimes (deploys and `rsync` see only the change).
+
+Nothing touches the live site before `commit`: a build that fails leaves the
+previous site as it was. Without a manifest (first build, or a folder made by
+something else) the whole site is built in a temporary folder and swapped in.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+MANIFEST = ".newsarchive-manifest.json"
+MANIFEST_VERSION = 1
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+class OutputTree:
+    """Collects a build's files; `commit()` makes them the site at `out`."""
+
+    def __init__(self, out: Path, incremental: bool = True):
+        self.out = Path(out).resolve()
+        self.previous: dict[str, list[str]] = self._read_manifest() if incremental else {}
+        self.incremental = bool(self.previous)
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-", dir=self.out.parent))
+        self.files: dict[str, list[str]] = {}  # path -> [bytes digest, page key]
+        self.changed: list[str] = []  # paths whose bytes are new in this build
+        self._made: set[str] = set()
+        self._existing = self._scan() if self.incremental else set()
+
+    # -- reading the previous build ---------------------------------------
+    def _read_manifest(self) -> dict[str, list[str]]:
+        try:
+            data = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+            return {}
+        files = data.get("files")
+        return files if isinstance(files, dict) else {}
+
+    def _scan(self) -> set[str]:
+        """Files really on disk: a file deleted by hand is written again, not trusted."""
+        found = set()
+        root = str(self.out)
+        cut = len(root) + 1
+        for folder, _dirs, names in os.walk(root):
+            prefix = folder[cut:].replace(os.sep, "/")
+            for name in names:
+                found.add(f"{prefix}/{name}" if prefix else name)
+        return found
+
+    def previous_key(self, path: str) -> str | None:
+        entry = self.previous.get(path)
+        return entry[1] if entry and path in self._existing else None
+
+    # -- producing this build ---------------------------------------------
+    def unchanged(self, path: str, key: str) -> bool:
+        """True (and the file is kept) when the previous build made `path` from the same key."""
+        entry = self.previous.get(path)
+        if not key or entry is None or entry[1] != key or path not in self._existing:
+            return False
+        self.files[path] = entry
+        return True
+
+    def keep(self, path: str) -> bool:
+        """Keep the previous build's file as it is; False when there is none to keep."""
+        entry = self.previous.get(path)
+        if entry is None or path not in self._existing:
+            return False
+        self.files[path] = entry
+        return True
+
+    def write(self, path: str, data: bytes | str, key: str = "") -> bool:
+        """Stage `data` for `path` unless the previous build has the same bytes there.
+        Returns whether the file changes."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        sha = digest(data)
+        self.files[path] = [sha, key]
+        entry = self.previous.get(path)
+        if entry is not None and entry[0] == sha and path in self._existing:
+            return False
+        dest = os.path.join(self.staging, path)
+        parent = os.path.dirname(dest)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        with open(dest, "wb") as fh:
+            fh.write(data)
+        self.changed.append(path)
+        return True
+
+    def record(self, path: str, entry: list[str], changed: bool) -> None:
+        """Take over what a forked worker's copy of this tree did for `path`."""
+        self.files[path] = entry
+        if changed:
+            self.changed.append(path)
+
+    def paths(self) -> set[str]:
+        return set(self.files)
+
+    # -- finishing ----------------------------------------------------------
+    def removed(self) -> list[str]:
+        return sorted(p for p in self.previous if p not in self.files and p in self._existing)
+
+    def commit(self) -> None:
+        """Make the staged build the site. Incremental: move changed files in, delete
+        the ones no longer made; the manifest is dropped first, so an interrupted
+        commit makes the next build a full one instead of trusting stale hashes."""
+        manifest = json.dumps({"version": MANIFEST_VERSION, "files": self.files}, ensure_ascii=False, separators=(",", ":"))
+        if not self.incremental:
+            (self.staging / MANIFEST).write_text(manifest, encoding="utf-8")
+            _swap_in(self.staging, self.out)
+            return
+        (self.out / MANIFEST).unlink(missing_ok=True)
+        made: set[str] = set()
+        for path in self.changed:
+            dest = os.path.join(self.out, path)
+            parent = os.path.dirname(dest)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            os.replace(os.path.join(self.staging, path), dest)
+        removed = self.removed()
+        for path in removed:
+            try:
+                os.unlink(os.path.join(self.out, path))
+            except OSError:
+                pass
+        _prune_empty_dirs(self.out, removed)
+        tmp = self.out / f"{MANIFEST}.tmp"
+        tmp.write_text(manifest, encoding="utf-8")
+        os.replace(tmp, self.out / MANIFEST)
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+class DirectoryOutput:
+    """Plain writes into a folder, for callers (tests, tools) that need no transaction."""
+
+    incremental = False
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        self.files: dict[str, list[str]] = {}
+        self.changed: list[str] = []
+
+    def unchanged(self, path: str, key: str) -> bool:
+        return False
+
+    def keep(self, path: str) -> bool:
+        return False
+
+    def write(self, path: str, data: bytes | str, key: str = "") -> bool:
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        dest = self.out / path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+        self.files[path] = [digest(data), key]
+        self.changed.append(path)
+        return True
+
+    def record(self, path: str, entry: list[str], changed: bool) -> None:
+        self.files[path] = entry
+        if changed:
+            self.changed.append(path)
+
+
+def as_output(out) -> "OutputTree | DirectoryOutput":
+    return out if hasattr(out, "write") else DirectoryOutput(Path(out))
+
+
+def _prune_empty_dirs(root: Path, removed: list[str]) -> None:
+    """Folders left empty by removed files go too (deepest first)."""
+    folders = {p.rsplit("/", 1)[0] for p in removed if "/" in p}
+    candidates = set()
+    for folder in folders:
+        while folder:
+            candidates.add(folder)
+            folder = folder.rpartition("/")[0]
+    for folder in sorted(candidates, key=lambda f: -f.count("/")):
+        try:
+            os.rmdir(os.path.join(root, folder))
+        except OSError:
+            pass  # not empty
+
+
+def _swap_in(tmp_out: Path, out: Path) -> None:
+    """Replace `out` by a completed build: a failed build leaves the old site alone."""
+    backup = None
+    if out.exists():
+        backup = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, backup)
+    os.replace(tmp_out, out)
+    if backup is not None:
+        shutil.rmtree(backup, ignore_errors=True)

@@ -1,0 +1,191 @@
+"""Incremental builds: what a rebuild rewrites, and that it equals a cold build.
+
+The archive is the five seed issues; the "new issue" is a seed's text under a
+later date (front matter), as an editor adds the next day's page.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsarchive.output import MANIFEST, OutputTree
+from newsarchive.pipeline import BUILD_RECORD, build
+from newsarchive.site.render import stable_pages
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "articles").glob("*.txt"))
+BOOKKEEPING = {BUILD_RECORD, MANIFEST}
+
+
+def tree(site: Path) -> dict[str, tuple[bytes, int, int]]:
+    """path -> (bytes, inode, mtime) of every file but the build's own records."""
+    out = {}
+    for path in site.rglob("*"):
+        rel = path.relative_to(site).as_posix()
+        if path.is_file() and rel not in BOOKKEEPING:
+            st = path.stat()
+            out[rel] = (path.read_bytes(), st.st_ino, st.st_mtime_ns)
+    return out
+
+
+def new_issue_text(date: str) -> str:
+    body = SAMPLES[1].read_text(encoding="utf-8")
+    return f"---\ndate: {date}\npublication: 港闸报\n---\n{body}"
+
+
+@pytest.fixture(scope="module")
+def steady_keywords():
+    """Keyword document frequencies from the 36 seed articles only, as they would be in an
+    archive past `REFERENCE_BASE` articles (below it every new article re-ranks all keywords)."""
+    import newsarchive.tagging as tagging
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tagging, "reference_size", lambda n: min(n, 36))
+        yield
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory, steady_keywords):
+    """A built archive of the seeds, then the same plus one newer issue, built incrementally."""
+    tmp = tmp_path_factory.mktemp("incremental")
+    articles = tmp / "articles"
+    articles.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, articles / sample.name)
+    out = tmp / "_site"
+    build(articles, out, root=tmp)
+    before = tree(out)
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    report = build(articles, out, root=tmp)
+    return tmp, out, before, tree(out), report
+
+
+def test_adding_an_issue_rewrites_only_what_shows_it(grown):
+    _tmp, _out, before, after, report = grown
+    assert report.parsed == 1 and not report.skipped
+    changed = {p for p in after if p in before and after[p][0] != before[p][0]}
+    added = set(after) - set(before)
+    assert set(before) - set(after) == set()
+    assert any(p.startswith("2023/01/05/2023-01-05-next/") for p in added)
+    for path in changed:
+        # old article and issue pages never change: related lists look only at older issues
+        assert not path.startswith(("2020/", "2022/")) or path.endswith("index.html") and path.count("/") <= 2, path
+    assert "index.html" in changed and "feed.xml" in changed
+    untouched = [p for p in before if p in after and after[p][0] == before[p][0]]
+    assert len(untouched) > len(before) * 0.6
+    for path in untouched:  # same bytes: the very same file (inode, mtime), not a rewrite
+        assert after[path][1:] == before[path][1:], path
+
+
+def test_below_the_reference_size_a_new_issue_re_ranks_keywords(tmp_path, monkeypatch):
+    import newsarchive.tagging as tagging
+    from newsarchive.tagging import keywords
+
+    monkeypatch.setattr(tagging, "reference_size", keywords.reference_size)  # the module fixture's patch may be on
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, articles / sample.name)
+    out = tmp_path / "_site"
+    first = build(articles, out, root=tmp_path)
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    second = build(articles, out, root=tmp_path)
+    assert second.parsed == 1 and second.rendered > first.rendered * 0.5  # all keywords ranked again
+
+
+def test_incremental_build_equals_a_cold_build(grown, tmp_path):
+    tmp, out, _before, after, _report = grown
+    cold_out = tmp_path / "_cold"
+    build(tmp / "articles", cold_out, root=tmp, use_cache=False)
+    cold = tree(cold_out)
+    assert sorted(cold) == sorted(after)
+    differing = [p for p in cold if cold[p][0] != after[p][0]]
+    assert differing == []
+
+
+def test_removing_an_issue_removes_its_pages(tmp_path):
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for sample in SAMPLES[:2]:
+        shutil.copy(sample, articles / sample.name)
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path)
+    assert (out / "2023/01/05/2023-01-05-next/index.html").is_file()
+    (articles / "2023-01-05-next.txt").unlink()
+    report = build(articles, out, root=tmp_path)
+    assert report.removed > 0
+    assert not (out / "2023").exists()  # files and the folders they leave empty
+
+
+def test_output_tree_stages_until_commit(tmp_path):
+    out = tmp_path / "site"
+    first = OutputTree(out)
+    first.write("a.html", "A")
+    first.write("d/b.html", "B", key="k-b")
+    first.commit()
+    assert (out / "a.html").read_text() == "A" and (out / MANIFEST).is_file()
+    inode = (out / "a.html").stat().st_ino
+
+    second = OutputTree(out)
+    assert second.incremental
+    assert second.unchanged("d/b.html", "k-b") and not second.unchanged("d/b.html", "other")
+    assert second.write("a.html", "A") is False  # same bytes: not staged
+    second.write("c.html", "C")
+    assert not (out / "c.html").exists()  # nothing touches the site before commit
+    second.abort()
+    assert not (out / "c.html").exists() and (out / "d/b.html").is_file()
+
+    third = OutputTree(out)
+    third.write("a.html", "A")
+    third.write("c.html", "C")
+    third.commit()  # d/b.html neither written nor kept: removed
+    assert (out / "a.html").stat().st_ino == inode
+    assert (out / "c.html").read_text() == "C" and not (out / "d").exists()
+
+
+def test_a_file_deleted_by_hand_is_written_again(tmp_path):
+    out = tmp_path / "site"
+    first = OutputTree(out)
+    first.write("a.html", "A", key="k")
+    first.commit()
+    (out / "a.html").unlink()
+    second = OutputTree(out)
+    assert not second.unchanged("a.html", "k")
+    assert second.write("a.html", "A") is True
+    second.commit()
+    assert (out / "a.html").read_text() == "A"
+
+
+def test_an_interrupted_commit_makes_the_next_build_full(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    first = OutputTree(out)
+    first.write("a.html", "A")
+    first.commit()
+    second = OutputTree(out)
+    second.write("a.html", "A2")
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        second.commit()
+    monkeypatch.undo()
+    assert not OutputTree(out).incremental  # no manifest to trust: everything is written again
+
+
+@pytest.mark.parametrize("n", [0, 1, 19, 20, 21, 39, 40, 41, 60, 99, 100, 101])
+def test_stable_pages_cover_everything_once_in_fixed_groups(n):
+    items = list(range(n, 0, -1))  # newest first
+    pages = stable_pages("k/a.html", items, 20)
+    assert pages[0][0] == "k/a.html"
+    shown = [i for _path, chunk, _nav in pages for i in chunk]
+    assert sorted(shown) == sorted(items) and len(shown) == n
+    for path, chunk, nav in pages[1:]:
+        g = nav["group"]
+        assert path == f"k/a-{g}.html" and chunk == list(range(g * 20, (g - 1) * 20, -1))
+    # one more item: every group page but the newest keeps its items and links
+    grown = stable_pages("k/a.html", [n + 1] + items, 20)
+    old = {path: (chunk, nav) for path, chunk, nav in pages[2:]}
+    new = {path: (chunk, nav) for path, chunk, nav in grown}
+    assert all(new[path] == old[path] for path in old)
