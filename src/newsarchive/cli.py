@@ -67,7 +67,8 @@ def parse(files: tuple[Path, ...], as_json: bool, no_tags: bool) -> None:
 @click.option("--jobs", "-j", default=min(os.cpu_count() or 1, 8), show_default="number of CPUs, at most 8", type=click.IntRange(1, 64), help="Parse and render on N processes.")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write .newsarchive-cache/.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool, quiet: bool) -> None:
+@click.option("--timings", is_flag=True, help="Print the seconds each build phase took (stderr).")
+def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool, quiet: bool, timings: bool) -> None:
     """Build the static archive from SRC into OUT.
 
     A file that cannot be read is reported (file:line: error: …) and skipped;
@@ -88,6 +89,8 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
     )
     for error in report.errors:
         click.echo(str(error), err=True)
+    if timings and report.timings:
+        click.echo("timings: " + ", ".join(f"{k} {v:.3f}s" for k, v in report.timings.items()), err=True)
     verb = "up to date:" if report.skipped else f"{report.rewritten} files changed; built"
     click.echo(
         f"{verb} {report.issues} issues, {report.articles} articles in {out}/"

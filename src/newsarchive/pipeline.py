@@ -236,6 +236,23 @@ class BuildReport:
     parsed: int = 0  # files parsed (the others came from the cache)
     rendered: int = 0  # pages rendered (the others kept their previous file)
     removed: int = 0  # files of the previous build no longer made
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+
+
+class PhaseClock:
+    """Wall seconds per build phase, for `build --timings` and the benchmarks."""
+
+    def __init__(self):
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = self._now()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 4)
+        self._last = now
 
 
 def _first_existing(*candidates: Path) -> list[Path]:
@@ -452,7 +469,9 @@ def build(
     cache_root = scratch or (cache_dir or root / ".newsarchive-cache")
     try:
         cache = ParseCache(cache_root, salt=version)
+        clock = PhaseClock()
         entries = scan_sources(discover_sources(src), root, cache)
+        clock.lap("scan")
         template_dirs = _first_existing(root / "templates", PROJECT_DIR / "templates")
         static_dirs = _first_existing(root / "static", PROJECT_DIR / "static")
         fingerprint = build_fingerprint(entries, root, template_dirs + static_dirs, base_url)
@@ -468,22 +487,29 @@ def build(
                 out=out,
                 skipped=True,
             )
+        clock.lap("fingerprint")
         catalog = Catalog.load(cache_root if use_cache else None, version)
+        clock.lap("catalog")
         toolkit = LazyToolkit(data_dir)
         collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress)
+        clock.lap("parse")
         issues = [issue for issue in collected.issues if issue.articles]
         table = rank_keywords(issues, collected, catalog, cache, toolkit, version)
+        clock.lap("keywords")
         if collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table:
             Catalog({i.content_key: i for i in issues}, table).save(cache_root if use_cache else None, version)
         parsed = len(collected.counts)
         collected.counts.clear()
+        clock.lap("catalog-save")
         _dedupe_slugs(issues)
         settings = load_settings(root, base_url)
         load_full = full_issue_loader(cache)
         output = OutputTree(out, incremental=use_cache)
+        clock.lap("manifest")
         try:
             rendered = render_site(issues, output, settings, template_dirs=template_dirs, static_dirs=static_dirs,
                                    jobs=jobs, load_full=load_full)
+            clock.lap("render")
             stats = _write_search(write_search_index, issues, output, article_url, load_full,
                                   cache_root / "search" if use_cache else None)
             report = BuildReport(
@@ -499,7 +525,10 @@ def build(
             output.write(BUILD_RECORD, build_record(fingerprint, report))
             report.rewritten = len(output.changed)
             report.removed = len(output.removed())
+            clock.lap("search")
             output.commit()
+            clock.lap("commit")
+            report.timings = clock.laps
         except BaseException:
             output.abort()
             raise
