@@ -467,31 +467,39 @@ def render_site(
     `extra_pages` maps a root-relative output path to a template name or a
     (template name, context) pair, rendered with the same helpers as every page.
     """
+    import time
+
+    started = time.perf_counter()
     output = as_output(out)
     template_dirs = template_dirs if template_dirs is not None else [settings.root / "templates"]
     static_dirs = static_dirs if static_dirs is not None else [settings.root / "static"]
     env = make_env(template_dirs)
     archive = build_archive(issues)
     pages = list(plan_pages(archive, settings, env, extra_pages))
+    planned = time.perf_counter()
     keys = PageKeys(env, archive, settings, template_dirs, extra=repr(sorted((extra_pages or {}).items(), key=str)))
     todo = []
     for page in pages:
         page.key = keys.key(page)
         if not output.unchanged(page.path, page.key):
             todo.append(page)
+    keyed = time.perf_counter()
     job = RenderJob(env, archive, settings, todo, output, load_full or (lambda issue: issue))
     if jobs > 1 and len(todo) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
         job.run_parallel(jobs)
     else:
         job.run(todo)
     copy_static(static_dirs, output)
-    return RenderStats(pages=len(pages), rendered=len(todo))
+    done = time.perf_counter()
+    return RenderStats(pages=len(pages), rendered=len(todo), timings={
+        "plan": round(planned - started, 4), "page-keys": round(keyed - planned, 4), "pages": round(done - keyed, 4)})
 
 
 @dataclass
 class RenderStats:
     pages: int
     rendered: int  # the others kept the previous build's file (same key)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 PARALLEL_MIN_PAGES = 400  # below this, starting processes costs more than it saves
