@@ -584,7 +584,7 @@ def build(
         clock.lap("manifest")
         try:
             rendered = render_site(issues, output, settings, template_dirs=template_dirs, static_dirs=static_dirs,
-                                   jobs=jobs, load_full=load_full)
+                                   jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None)
             clock.lap("render")
             stats = _write_search(write_search_index, issues, output, article_url, load_full,
                                   cache_root / "search" if use_cache else None)

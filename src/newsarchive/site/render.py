@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from jinja2 import meta
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import ChoiceLoader, FileSystemBytecodeCache, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
@@ -98,9 +98,14 @@ class Page:
     key: str = ""
 
 
-def make_env(template_dirs: list[Path]) -> Environment:
+def make_env(template_dirs: list[Path], bytecode_dir: Path | None = None) -> Environment:
+    """`bytecode_dir` keeps compiled templates between builds (compiling them all
+    took ~0.3 s, a large share of a one-issue rebuild)."""
+    if bytecode_dir is not None:
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs]),
+        bytecode_cache=FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir is not None else None,
         autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -458,6 +463,7 @@ def render_site(
     extra_pages: dict | None = None,
     jobs: int = 1,
     load_full: Callable[[Issue], Issue] | None = None,
+    cache_dir: Path | None = None,
 ) -> "RenderStats":
     """Write the site's pages and assets to `out` (a folder, or an output.OutputTree).
 
@@ -473,7 +479,7 @@ def render_site(
     output = as_output(out)
     template_dirs = template_dirs if template_dirs is not None else [settings.root / "templates"]
     static_dirs = static_dirs if static_dirs is not None else [settings.root / "static"]
-    env = make_env(template_dirs)
+    env = make_env(template_dirs, cache_dir / "templates" if cache_dir is not None else None)
     archive = build_archive(issues)
     pages = list(plan_pages(archive, settings, env, extra_pages))
     planned = time.perf_counter()
