@@ -55,6 +55,36 @@ def dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def query_bytes(site: Path, query: str) -> dict:
+    """Bytes of search/ files the real page loads in headless Chromium to answer `query` (for benchmarks/run.py)."""
+    import jinja2
+    from playwright.sync_api import sync_playwright
+
+    site = Path(site)
+    page_path = site / "bench-search-page.html"
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader([jinja2.DictLoader({"base.html": BASE}), jinja2.FileSystemLoader(ROOT / "templates")]), autoescape=True)
+    page_path.write_text(env.get_template("search.html").render(rel=""), encoding="utf-8")
+    (site / "static").mkdir(exist_ok=True)
+    shutil.copy(ROOT / "static" / "search.js", site / "static" / "search.js")
+    search_dir = (site / "search").resolve()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            page = browser.new_page()
+            urls: list[str] = []
+            page.on("request", lambda r: urls.append(r.url))
+            page.goto(page_path.as_uri())
+            page.wait_for_function("() => window.__naSearch && window.__naSearch.store && window.__naSearch.store.manifest")
+            m = page.evaluate(MEASURE, query)
+            page.wait_for_timeout(100)
+            browser.close()
+    finally:
+        page_path.unlink(missing_ok=True)
+    files = {Path(u.removeprefix("file://")) for u in urls}
+    idx = [f for f in files if search_dir in f.parents]
+    return {"bytes": sum(f.stat().st_size for f in idx), "files": len(idx), "ms": m["ms"]}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10000)

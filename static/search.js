@@ -30,6 +30,11 @@
     var p = pending[name];
     if (p) { delete pending[name]; p.forEach(function (f) { f[0](data); }); }
   };
+  // index files call __na(data) or __na(keys, units); the script element says which file it is
+  window.__na = function (a, b) {
+    var s = document.currentScript, name = s && s._naName;
+    if (name != null) reg.add(name, b === undefined ? a : [a, b]);
+  };
 
   function load(name) {
     if (Object.prototype.hasOwnProperty.call(store, name)) return Promise.resolve(store[name]);
@@ -37,6 +42,7 @@
       if (pending[name]) { pending[name].push([ok, fail]); return; }
       pending[name] = [[ok, fail]];
       var s = document.createElement('script');
+      s._naName = name;
       s.src = root + 'search/' + name + '.js';
       s.async = true;
       var failAll = function (why) {
@@ -51,32 +57,71 @@
   }
 
   // ---- decoding -----------------------------------------------------------
-  function nums(s) {
-    var out = [], v = 0;
+  // 15-bit code units (0x3000 + v) -> bytes
+  function unitBytes(s) {
+    var out = new Uint8Array(Math.floor(s.length * 15 / 8)), acc = 0, n = 0, j = 0;
     for (var i = 0; i < s.length; i++) {
-      var k = AI[s[i]];
-      if (k >= 46) v = v * 46 + (k - 46);
-      else { out.push(v * 46 + k); v = 0; }
+      acc = ((acc << 15) | (s.charCodeAt(i) - 0x3000)) >>> 0; n += 15;
+      while (n >= 8) { n -= 8; out[j++] = (acc >>> n) & 255; }
+      acc &= (1 << n) - 1;
     }
     return out;
   }
-  // positional list -> Map(doc -> [positions])
-  function plist(s, base) {
-    var n = nums(s), m = new Map(), d = base, i = 0;
-    while (i < n.length) {
-      var v = n[i++], tf = 1, p = 0;
-      d += Math.floor(v / 2) + 1;
-      if (v % 2) tf = n[i++];
-      var ps = new Array(tf);
-      for (var j = 0; j < tf; j++) { p += n[i++]; ps[j] = p; }
-      m.set(d, ps);
+  function leb(b, st) {
+    var v = 0, mul = 1, x;
+    do { x = b[st.i++]; v += (x & 127) * mul; mul *= 128; } while (x & 128);
+    return v;
+  }
+  function Bits(b, i) { this.b = b; this.p = i * 8; }
+  Bits.prototype.bit = function () { var p = this.p++; return (this.b[p >> 3] >> (7 - (p & 7))) & 1; };
+  Bits.prototype.read = function (n) { var v = 0; for (var i = 0; i < n; i++) v = v * 2 + this.bit(); return v; };
+  Bits.prototype.gamma = function () { var z = 0; while (!this.bit()) z++; var v = 1; for (var i = 0; i < z; i++) v = v * 2 + this.bit(); return v; };
+  Bits.prototype.rice = function (k) {
+    var q = 0;
+    while (q < QMAX && !this.bit()) q++;
+    if (q === QMAX) return this.gamma() - 1;
+    return q * Math.pow(2, k) + this.read(k);
+  };
+  Bits.prototype.end = function () { return (this.p + 7) >> 3; };
+  var QMAX = 20;
+  // one segment at byte i: adds doc -> positions (or true) to map; returns the byte after it
+  function segment(b, i, base, positional, map) {
+    var r = new Bits(b, i), n = r.gamma(), kd = r.read(4), d = base;
+    if (!positional) {
+      for (var e = 0; e < n; e++) { d += r.rice(kd) + 1; map.set(d, true); }
+      return r.end();
     }
+    var kp = r.read(4), multi = r.bit(), kg = multi ? r.read(4) : 0;
+    for (var e2 = 0; e2 < n; e2++) {
+      d += r.rice(kd) + 1;
+      var tf = multi && r.bit() ? r.gamma() + 1 : 1, p = r.rice(kp), ps = [p];
+      for (var j = 1; j < tf; j++) { p += r.rice(kg) + 1; ps.push(p); }
+      map.set(d, ps);
+    }
+    return r.end();
+  }
+  // a bucket file: Map(key -> [bytes, start, end])
+  var buckets = {};
+  function bucket(name) {
+    var got = buckets[name];
+    if (got) return got;
+    var data = store[name], ks = Array.from(data[0]), keys = [], i = 0;
+    while (i < ks.length) {
+      if (ks[i] === '#') { var j = ks.indexOf('\uffff', i); keys.push(ks.slice(i, j).join('')); i = j + 1; }
+      else { keys.push(ks[i] + ks[i + 1]); i += 2; }
+    }
+    var b = unitBytes(data[1]), st = {i: 0}, m = new Map();
+    keys.forEach(function (k) { var n = leb(b, st); m.set(k, [b, st.i, st.i + n]); st.i += n; });
+    buckets[name] = m;
     return m;
   }
-  function flist(s, base) {
-    var n = nums(s), m = new Map(), d = base;
-    for (var i = 0; i < n.length; i++) { d += n[i] + 1; m.set(d, true); }
-    return m;
+  // deflated payloads (text parts, meta blocks), inflated in memory
+  var inflated = {}, metaCache = {};
+  function inflate(name) {
+    if (inflated[name]) return inflated[name];
+    var b = unitBytes(store[name]), st = {i: 0}, n = leb(b, st);
+    var ds = new Blob([b.subarray(st.i, st.i + n)]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+    return (inflated[name] = new Response(ds).text());
   }
   var table = null;
   // The text code table: manifest.seed, then the GB2312 hanzi in code order
@@ -202,16 +247,24 @@
     return Promise.all(Object.keys(names).map(load)).then(function () {
       var rangeSets = [];
       all.forEach(function (k) {
-        var v = store[bucketName('p/', k, manifest.buckets)][k];
+        var v = bucket(bucketName('p/', k, manifest.buckets)).get(k);
         var rs = new Set();
         if (v == null) { self.small[k] = new Map(); }
-        else if (typeof v === 'string') {
-          var m = k[0] === '#' ? flist(v, -1) : plist(v, -1);
-          self.small[k] = m; self.df[k] = m.size;
-          m.forEach(function (_, d) { rs.add(Math.floor(d / R)); });
-        } else {
-          self.big[k] = v; self.df[k] = v[0];
-          for (var i = 1; i < v.length; i++) rs.add(v[i]);
+        else {
+          var b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 2), r = -1, i;
+          if (x % 2) {  // big: df and the ranges holding its segments
+            var ranges = [];
+            self.df[k] = leb(b, st);
+            for (i = 0; i < nr; i++) { r += leb(b, st) + 1; ranges.push(r); rs.add(r); }
+            self.big[k] = ranges;
+          } else {
+            var m = new Map();
+            for (i = 0; i < nr; i++) {
+              r += leb(b, st) + 1; rs.add(r);
+              st.i = segment(b, st.i, r * R - 1, k[0] !== '#', m);
+            }
+            self.small[k] = m; self.df[k] = m.size;
+          }
         }
         rangeSets.push(rs);
       });
@@ -222,8 +275,12 @@
       // title matches for the whole archive: a doc with every term in its title is a hit
       var tl = {};
       keys.forEach(function (k) {
-        var v = store[bucketName('t/', k, manifest.tbuckets)][k];
-        if (v) tl[k] = plist(v, -1);
+        var v = bucket(bucketName('t/', k, manifest.tbuckets)).get(k);
+        if (v) {
+          var b = v[0], st = {i: v[1]}, nr = leb(b, st), r = -1, m = new Map();
+          for (var i = 0; i < nr; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, m); }
+          tl[k] = m;
+        }
       });
       self.title = new Map();
       self.q.terms.forEach(function (t, ti) {
@@ -265,14 +322,15 @@
     var r = this.ranges.shift(), R = manifest.range;
     var keys = this.keys().concat(this.facetKeys());
     var names = {};
-    keys.forEach(function (k) { if (self.big[k]) names['c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])] = 1; });
+    keys.forEach(function (k) { if (self.big[k] && self.big[k].indexOf(r) >= 0) names['c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])] = 1; });
     return Promise.all(Object.keys(names).map(load)).then(function () {
       var lists = {};
       keys.forEach(function (k) {
         if (self.small[k]) lists[k] = self.small[k];
         else {
-          var v = store['c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])][k];
-          lists[k] = v == null ? new Map() : (k[0] === '#' ? flist(v, r * R - 1) : plist(v, r * R - 1));
+          var v = bucket('c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])).get(k), m = new Map();
+          if (v) segment(v[0], v[1], r * R - 1, k[0] !== '#', m);
+          lists[k] = m;
         }
       });
       var lo = r * R, hi = lo + R;
@@ -384,13 +442,20 @@
     names = Object.keys(names);
     if (snips && links.length && !table) names.push('chars');
     return Promise.all(names.map(load)).then(function () {
+      return Promise.all(names.filter(function (n) { return n[0] === 'm' || n[0] === 'd'; }).map(inflate));
+    }).then(function () {
+      var texts = {};
+      var got = names.filter(function (n) { return n[0] === 'm' || n[0] === 'd'; });
+      return Promise.all(got.map(function (n) { return inflate(n).then(function (t) { texts[n] = n[0] === 'm' ? (metaCache[n] = metaCache[n] || JSON.parse(t)) : t; }); })).then(function () { return texts; });
+    }).then(function (texts) {
       if (seq !== self.seq) return;
       if (!table && store.chars) table = Array.from(store.chars);
       var html = links.map(function (h, i) {
-        var d = store['m/' + Math.floor(h.doc / manifest.meta)][h.doc % manifest.meta], snip = '';
+        var row = texts['m/' + Math.floor(h.doc / manifest.meta)][h.doc % manifest.meta], snip = '';
+        var d = {u: row[0], t: row[1], d: row[2], a: row[3], k: row[4]};
         if (i < snips) {
           var part = Math.floor(Math.max(h.first, 0) / manifest.part);
-          snip = '<p class="search-snippet">' + snippet(decodeText(store['d/' + h.doc + '-' + part]),
+          snip = '<p class="search-snippet">' + snippet(decodeText(texts['d/' + h.doc + '-' + part]),
             Math.max(h.first, 0) - part * manifest.part, s.q.terms) + '</p>';
         }
         var meta = [d.d, d.a].filter(Boolean).map(esc).join(' · ');

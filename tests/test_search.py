@@ -26,35 +26,82 @@ def stand_in_url(issue: Issue, article: Article) -> str:
 
 
 def load_index(out: Path) -> dict:
+    """Every index file, decoded: {"manifest": {...}, "p/0": {key: bytes}, "d/3-0": text, "m/0": [...], ...}."""
     store = {}
     for f in (out / "search").rglob("*.js"):
-        m = re.fullmatch(r'window\.__naSearch\.add\(("[^"]*"),(.*)\);\n', f.read_text("utf-8"), re.S)
+        name = f.relative_to(out / "search").with_suffix("").as_posix()
+        raw = f.read_bytes()
+        if name == "manifest":
+            m = re.fullmatch(r"__na\((.*)\)\n", raw.decode("utf-8"), re.S)
+            store[name] = json.loads(m.group(1))
+            continue
+        assert raw[:2] == b"\xff\xfe", f  # UTF-16LE with a BOM
+        text = raw[2:].decode("utf-16-le")
+        m = re.fullmatch(r'__na\((".*?")(?:,(".*"))?\)\n', text, re.S)
         assert m, f
-        store[json.loads(m.group(1))] = json.loads(m.group(2))
+        a = json.loads(m.group(1))
+        if name == "chars":
+            store[name] = a
+        elif m.group(2) is None:  # deflated: text part or meta block
+            data = S._unblob(S.from_units(a))
+            store[name] = json.loads(data) if name.startswith("m/") else S.decode_text(data.decode("utf-8"))
+        else:
+            keys, data = S.split_keys(a), S.from_units(json.loads(m.group(2)))
+            entries, i = {}, 0
+            for k in keys:
+                n, i = S._read_leb(data, i)
+                entries[k] = data[i : i + n]
+                i += n
+            store[name] = entries
     return store
 
 
-def plist(s: str, base: int) -> dict[int, list[int]]:
-    n, out, d, i = S.dec_nums(s), {}, base, 0
-    while i < len(n):
-        v = n[i]
-        d += (v >> 1) + 1
-        tf, i = (n[i + 1], i + 2) if v & 1 else (1, i + 1)
-        ps, p = [], 0
-        for j in range(tf):
-            p += n[i + j]
+class Bits:
+    def __init__(self, data: bytes, i: int):
+        self.bits = "".join(format(b, "08b") for b in data[i:])
+        self.start, self.p = i, 0
+
+    def read(self, n: int) -> int:
+        v = int(self.bits[self.p : self.p + n] or "0", 2)
+        self.p += n
+        return v
+
+    def gamma(self) -> int:
+        z = 0
+        while self.read(1) == 0:
+            z += 1
+        return (1 << z) | self.read(z)
+
+    def rice(self, k: int) -> int:
+        q = 0
+        while q < S.QMAX and self.read(1) == 0:
+            q += 1
+        return self.gamma() - 1 if q == S.QMAX else (q << k) | self.read(k)
+
+    def end(self) -> int:
+        return self.start + (self.p + 7) // 8
+
+
+def segment(data: bytes, i: int, base: int, positional: bool, out: dict) -> int:
+    r = Bits(data, i)
+    n, kd, d = r.gamma(), r.read(4), base
+    if not positional:
+        for _ in range(n):
+            d += r.rice(kd) + 1
+            out[d] = []
+        return r.end()
+    kp, multi = r.read(4), r.read(1)
+    kg = r.read(4) if multi else 0
+    for _ in range(n):
+        d += r.rice(kd) + 1
+        tf = r.gamma() + 1 if multi and r.read(1) else 1
+        p = r.rice(kp)
+        ps = [p]
+        for _ in range(tf - 1):
+            p += r.rice(kg) + 1
             ps.append(p)
         out[d] = ps
-        i += tf
-    return out
-
-
-def flist(s: str, base: int) -> dict[int, list[int]]:
-    out, d = {}, base
-    for gap in S.dec_nums(s):
-        d += gap + 1
-        out[d] = []
-    return out
+    return r.end()
 
 
 def grams(term: str) -> list[tuple[str, int]]:
@@ -67,13 +114,37 @@ def body_list(store: dict, key: str) -> dict[int, list[int]]:
     v = store[f"p/{S.fnv(key) % man['buckets']}"].get(key)
     if v is None:
         return {}
-    dec = flist if key.startswith("#") else plist
-    if isinstance(v, str):
-        return dec(v, -1)
-    out = {}
-    for r in v[1:]:
-        chunk = store[f"c/{r}/{S.fnv(key) % man['cbuckets'][r]}"][key]
-        out.update(dec(chunk, r * man["range"] - 1))
+    R, out, positional = man["range"], {}, not key.startswith("#")
+    x, i = S._read_leb(v, 0)
+    r = -1
+    if x % 2:  # big: its segments are in the range chunk files
+        _, i = S._read_leb(v, i)
+        for _ in range(x // 2):
+            g, i = S._read_leb(v, i)
+            r += g + 1
+            seg = store[f"c/{r}/{S.fnv(key) % man['cbuckets'][r]}"][key]
+            assert segment(seg, 0, r * R - 1, positional, out) == len(seg)
+        return out
+    for _ in range(x // 2):
+        g, i = S._read_leb(v, i)
+        r += g + 1
+        i = segment(v, i, r * R - 1, positional, out)
+    assert i == len(v)
+    return out
+
+
+def title_list(store: dict, key: str) -> dict[int, list[int]]:
+    man = store["manifest"]
+    v = store[f"t/{S.fnv(key) % man['tbuckets']}"].get(key)
+    out: dict[int, list[int]] = {}
+    if v is None:
+        return out
+    nr, i = S._read_leb(v, 0)
+    r = -1
+    for _ in range(nr):
+        g, i = S._read_leb(v, i)
+        r += g + 1
+        i = segment(v, i, r * man["range"] - 1, True, out)
     return out
 
 
@@ -83,8 +154,7 @@ def reference_search(store: dict, query: str, prefix: str = "p") -> set[int]:
     for term in query.split():
         gs = grams(term)
         if prefix == "t":
-            tb = store["manifest"]["tbuckets"]
-            lists = [plist(store[f"t/{S.fnv(k) % tb}"].get(k, ""), -1) for k, _ in gs]
+            lists = [title_list(store, k) for k, _ in gs]
         else:
             lists = [body_list(store, k) for k, _ in gs]
         found = set()
@@ -132,8 +202,12 @@ def built(request, samples, tmp_path, monkeypatch):
 
 
 def test_numbers_and_text_roundtrip():
-    for n in [0, 1, 45, 46, 2115, 2116, 97335, 97336, 10**9]:
-        assert S.dec_nums(S.enc_num(n)) == [n]
+    for n in [0, 1, 127, 128, 16383, 16384, 10**9]:
+        assert S._read_leb(S._leb(n), 0) == (n, len(S._leb(n)))
+    for data in [b"", b"\x00", b"\xff" * 7, bytes(range(256)), b"\x01\x02\x03" * 101]:
+        units = S.to_units(data)
+        assert all(0x3000 <= ord(c) < 0xB000 for c in units)
+        assert S.from_units(units)[: len(data)] == data and len(S.from_units(units)) - len(data) <= 1
     text = "核酸采样，区委书记。\n2020年 A-b_c\t“引号”《书》𠮷😀\u3000①"
     assert S.decode_text(S.encode_text(text)) == text
     assert '"' not in S.encode_text('a"b\\c') or True
@@ -188,9 +262,9 @@ def test_manifest_facets_and_meta(built, samples):
     order = doc_order(samples)
     for d, (issue, art) in enumerate(order):
         per = store["manifest"]["meta"]
-        m = store[f"m/{d // per}"][d % per]
-        assert m["u"] == stand_in_url(issue, art) and m["t"] == art.display_title and m["d"] == issue.date
-        text = "".join(S.decode_text(store[f"d/{d}-{p}"])[: S.PART] for p in range((len(art.body_text) - 1) // S.PART + 1))
+        u, t, date, _, _ = store[f"m/{d // per}"][d % per]
+        assert u == stand_in_url(issue, art) and t == art.display_title and date == issue.date
+        text = "".join(store[f"d/{d}-{p}"][: S.PART] for p in range((len(art.body_text) - 1) // S.PART + 1))
         assert text == art.body_text
     y = sorted(years)[0]
     assert set(body_list(store, "#y" + y)) == {d for d, (i, _) in enumerate(order) if i.date.startswith(y)}
@@ -227,3 +301,68 @@ def test_cache_rebuilds_only_touched_ranges(tmp_path, monkeypatch):
 def test_empty_archive(tmp_path):
     stats = S.write_search_index([], tmp_path, stand_in_url)
     assert stats["docs"] == 0 and (tmp_path / "search" / "manifest.js").exists()
+
+
+class RecordingOutput:
+    """The pipeline's output object: a folder plus the previous build's files; records what was written or kept."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.written: list[str] = []
+        self.kept: list[str] = []
+
+    def write(self, rel: str, data: bytes) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.written.append(rel)
+
+    def keep(self, rel: str) -> bool:
+        if (self.root / rel).exists():
+            self.kept.append(rel)
+            return True
+        return False
+
+
+def test_incremental_update_is_byte_identical_and_rewrites_only_touched_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "RANGE", 4)
+    monkeypatch.setattr(S, "BIG", 40)
+    issues = [make_issue(f"2021-01-{d:02d}", [(f"标题{d}", f"第{d}天核酸采样，区委书记{d}"), ("其他", "疫情防控" * d)]) for d in range(1, 12)]
+    for n, issue in enumerate(issues):
+        issue.content_key = f"key{n}"
+    cache = tmp_path / "cache"
+    out = RecordingOutput(tmp_path / "site")
+    S.write_search_index(issues, out, stand_in_url, cache_dir=cache)
+    before = {p.relative_to(out.root).as_posix(): p.read_bytes() for p in out.root.rglob("*.js")}
+    assert not out.kept
+
+    new = make_issue("2021-02-01", [("新", "新的核酸采样点")], source="2021-02-01-y.txt")
+    new.content_key = "new"
+    loaded = []
+
+    full = {i.source: i for i in issues + [new]}
+
+    def load_full(issue):
+        loaded.append(issue.source)
+        return full[issue.source]
+
+    light = [Issue(source=i.source, slug=i.slug, date=i.date, district=i.district, articles=[
+        Article(id=a.id, number=a.number, title=a.title, districts=a.districts) for a in i.articles]) for i in issues]
+    for li, i in zip(light, issues):
+        li.content_key = i.content_key
+    inc = RecordingOutput(tmp_path / "site")
+    stats = S.write_search_index(light + [new], inc, stand_in_url, cache_dir=cache, load_full=load_full)
+    # 22 docs + 1 in ranges of 4: only the last range (docs 20-22) is rebuilt, from its issues read in full
+    assert stats["ranges_rebuilt"] == 1 and loaded == ["2021-01-11-x.txt", new.source]
+    cold = tmp_path / "cold"
+    S.write_search_index(issues + [new], cold, stand_in_url)
+    want = {p.relative_to(cold).as_posix(): p.read_bytes() for p in cold.rglob("*.js")}
+    # the files the output keeps or writes are exactly a cold build's
+    assert set(inc.written) | set(inc.kept) == set(want)
+    got = {rel: (inc.root / rel).read_bytes() for rel in want}
+    assert got == want
+    # written: only new or changed files (and the manifest)
+    changed = {rel for rel in want if before.get(rel) != want[rel]}
+    assert changed <= set(inc.written)
+    assert set(inc.written) - changed <= {"search/manifest.js"}
+    assert len(inc.kept) > len(inc.written) / 2

@@ -166,7 +166,7 @@ def test_missing_shard_is_reported_not_spinning(site, page, tmp_path):
     shutil.copytree(out, broken)
     man = (broken / "search" / "manifest.js").read_text("utf-8")
     import json, re
-    nb = json.loads(re.search(r',(\{.*\})\);', man).group(1))["buckets"]
+    nb = json.loads(re.search(r'__na\((\{.*\})\)', man).group(1))["buckets"]
     (broken / "search" / "p" / f"{S.fnv('核酸') % nb}.js").unlink()
     page.goto((broken / "search.html").as_uri() + "?q=" + quote("核酸采样"))
     page.wait_for_function("() => document.querySelector('[data-search-status]').dataset.state === 'error'", timeout=5000)

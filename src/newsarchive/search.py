@@ -1,55 +1,74 @@
 """Full-text search index for Chinese text that works from ``file://``.
 
 The browser side (``static/search.js``) cannot ``fetch()`` local files, so every
-piece of the index is a small JavaScript file that calls a global registration
-function when loaded with a ``<script>`` tag::
+piece of the index is a small JavaScript file that calls a global function when
+loaded with a ``<script>`` tag; the page knows which file it asked for.
 
-    window.__naSearch.add("p/12", {...})
+Compact binary in a script: every index file but the manifest is UTF-16LE with
+a byte-order mark (which a browser honours over any HTTP charset), holding
+``__na("keys","units")`` or ``__na("units")``: *units* is binary data, 15 bits
+per UTF-16 code unit (``0x3000 + v``, never a quote, backslash, line break or
+surrogate): 94 % of the file's bits are payload.  Inside, byte strings:
+LEB128 numbers, bit-coded posting lists, and deflate (``deflate-raw``, which
+the browser inflates with ``DecompressionStream``, in memory).
 
-Layout of ``out_dir/search/`` (all paths deterministic; identical input gives
-byte-identical files, so a pipeline may skip rewriting unchanged ones):
+Layout of ``search/`` (all paths deterministic; identical input gives
+byte-identical files):
 
 ``manifest.js``
-    counts, bucket counts, facet values (districts, streets, topics, years).
+    (UTF-8 JSON) counts, bucket counts, facet values (districts, streets,
+    topics, years), the text-code table check.
 ``p/<b>.js``
-    body posting lists, hashed into ``buckets`` files by key.  A key is a
-    character bigram (both characters letters or digits, after a 1:1
-    normalisation: NFKC where it maps one char to one char, lower case) or a
-    facet key (``#d港闸区``, ``#s…``, ``#t…``, ``#y2020``).  A value is either
-    the whole list as a string, or — for a *big* list — ``[df, r1, r2, …]``:
-    the list is cut by doc range (``range`` docs each) into
+    body posting lists, hashed into ``buckets`` files by key (FNV-1a of the
+    key's UTF-16 units).  A key is a character bigram (both characters letters
+    or digits, after a 1:1 normalisation: NFKC where it maps one char to one
+    char, lower case) or a facet key (``#d港闸区``, ``#s…``, ``#t…``,
+    ``#y2020``).  Per key: ``LEB(2·nr + big)`` then, for a small list,
+    ``nr`` × (``LEB(range gap)`` segment); for a *big* list ``LEB(df)`` and the ``nr``
+    range gaps: its segments are in
 ``c/<r>/<k>.js``
-    the chunks of big lists for doc range ``r`` (hashed into ``cbuckets[r]``
-    files).  A query reads the newest range first and stops once it has enough
-    results, so common words cost a bounded number of bytes.
+    the segments of big lists for doc range ``r`` (``range`` docs each), hashed
+    into ``cbuckets[r]`` files.  A query reads the newest range first and stops
+    once it has enough results, so common words cost a bounded number of bytes.
 ``t/<b>.js``
     title index: the same lists over kicker + title + subtitle (the prefix of
-    ``Article.body_text``), for the whole archive; title matches rank first.
-``m/<doc // META>.js``
-    url, title, kicker, date and district of ``META`` consecutive articles:
-    loaded for the results listed.
+    ``Article.body_text``), for the whole archive: ``LEB(nr)`` then ``nr`` ×
+    (``LEB(range gap)`` segment); title matches rank first.
+``m/<doc // meta>.js``
+    ``LEB(n)`` + deflate of the UTF-8 JSON list of (url, title, kicker, date,
+    districts) of ``meta`` consecutive articles: loaded for the results listed.
 ``d/<doc>-<part>.js``
-    the article text in parts of ``PART`` characters (plus an overlap): loaded
-    only for results shown with a snippet, only the part holding the first
-    match.  Text is stored in a compact code
-    (``chars.js``: the frequent characters get one or two ASCII bytes).
+    ``LEB(n)`` + deflate of the article text in parts of ``PART`` characters
+    (plus an overlap), in a compact code (``encode_text``: the frequent
+    characters get one ASCII byte, the GB2312 hanzi two): loaded only for
+    results shown with a snippet, only the part holding the first match.
 
-A posting list is a string of numbers in a base-46 variable-length code
-(46 "more digits follow" symbols, 46 "last digit" symbols, all printable ASCII
-minus ``"`` and ``\\``): per document the doc-id gap, the number of
-occurrences, and the position gaps; the doc gap is doubled and its low bit
-set when a number of occurrences follows (absent: one occurrence).  Positions count characters of the
-normalised ``body_text``, so the client checks that the bigrams of a query sit
-next to each other (区委 … 书记 apart does not match 区委书记).
+A bucket file's keys are its first argument, joined by U+FFFF, in code point
+order; its units are, per key, ``LEB(len) bytes``.
+
+A *segment* is the list of one key in one doc range, bit-coded (MSB first)
+and padded to a byte: ``gamma(n)``, ``k_d`` (4 bits); for a positional list
+also ``k_p`` (4), ``multi`` (1) and, if ``multi``, ``k_g`` (4); then per doc
+entry ``rice(doc gap, k_d)`` (gap from the previous doc of the list, or from
+the range start), and for a positional list: if ``multi``, one bit "tf > 1"
+and then ``gamma(tf - 1)``; ``rice(first position, k_p)``, and
+``rice(position gap - 1, k_g)`` for the others.  ``rice(v, k)``: ``v >> k``
+zeros, a one, the low ``k`` bits of ``v``; from ``QMAX`` zeros on (no one
+after them): ``gamma(v + 1)``.  ``gamma(v ≥ 1)``: bit length - 1 zeros, then
+``v``.  The builder picks each ``k`` to minimise the segment.  Positions count
+characters of the normalised ``body_text``, so the client checks that the
+bigrams of a query sit next to each other (区委 … 书记 apart does not match
+区委书记).
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import pickle
-import math
 import unicodedata
+import zlib
 from collections import defaultdict
 from pathlib import Path
 from typing import Callable
@@ -61,48 +80,23 @@ try:  # the vectorised builder; without numpy the pure-Python reference is used
 except ImportError:  # pragma: no cover
     np = None
 
-VERSION = 1
+VERSION = 2
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
-META = 4  # articles per meta file (url, title, date, district)
-PART = 1000  # characters per stored text part
-OVERLAP = 40  # extra characters at the end of each part, for snippets
-BIG = 3072  # a list longer than this (in bytes) is cut into range chunks
-BUCKET_TARGET = 4096  # aimed-for bytes per posting file
+META = 16  # articles per meta file (url, title, date, district)
+PART = 2000  # characters per stored text part
+OVERLAP = 60  # extra characters at the end of each part, for snippets
+BIG = 2048  # a list longer than this (in bytes) is cut into range segments
+BUCKET_TARGET = 3072  # aimed-for payload bytes per posting file
+CHUNK_TARGET = 6144
 TITLE_TARGET = 2048
+QMAX = 20  # rice codes: this many zeros start an escape (gamma of v + 1)
+KMAX = 15
+SEP = "\uffff"  # between the keys of a bucket file
+UNIT0 = 0x3000  # code unit of 15-bit value 0
 
 ALPHABET = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"\\')  # 92 symbols
 assert len(ALPHABET) == 92
-LAST = ALPHABET[:46]
-MORE = ALPHABET[46:]
 ONE = 40  # single-symbol char codes: ALPHABET[:40]; prefixes ALPHABET[40:] × ALPHABET
-
-# --- numbers ---------------------------------------------------------------
-
-_SMALL = [LAST[n] for n in range(46)] + [MORE[n // 46] + LAST[n % 46] for n in range(46, 46 * 46)]
-
-
-def enc_num(n: int) -> str:
-    if n < 2116:
-        return _SMALL[n]
-    digits = [LAST[n % 46]]
-    n //= 46
-    while n:
-        digits.append(MORE[n % 46])
-        n //= 46
-    return "".join(reversed(digits))
-
-
-def dec_nums(s: str) -> list[int]:
-    out, v = [], 0
-    for ch in s:
-        i = ALPHABET.index(ch)
-        if i >= 46:
-            v = v * 46 + (i - 46)
-        else:
-            out.append(v * 46 + i)
-            v = 0
-    return out
-
 
 # --- text ------------------------------------------------------------------
 
@@ -237,7 +231,197 @@ def _fnv_many(keys) -> dict[str, int]:
     return out
 
 
-# --- building --------------------------------------------------------------
+
+
+# --- bits --------------------------------------------------------------------
+
+
+def _leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _rice_len(v: int, k: int) -> int:
+    q = v >> k
+    return q + 1 + k if q < QMAX else QMAX + 2 * (v + 1).bit_length() - 1
+
+
+def _best_k(values: list[int]) -> int:
+    """The Rice parameter that codes `values` in the fewest bits (the smallest on ties)."""
+    if not values:
+        return 0
+    best, best_k = None, 0
+    for k in range(KMAX + 1):
+        c = sum(_rice_len(v, k) for v in values)
+        if best is None or c < best:
+            best, best_k = c, k
+    return best_k
+
+
+class _Bits:
+    """MSB-first bit string (the pure-Python reference coder)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def put(self, value: int, nbits: int):
+        if nbits:
+            self.parts.append(format(value, f"0{nbits}b"))
+
+    def gamma(self, v: int):
+        self.put(v, 2 * v.bit_length() - 1)
+
+    def rice(self, v: int, k: int):
+        q = v >> k
+        if q < QMAX:
+            self.put((1 << k) | (v & ((1 << k) - 1)), q + 1 + k)
+        else:
+            self.put(0, QMAX)
+            self.gamma(v + 1)
+
+    def to_bytes(self) -> bytes:
+        s = "".join(self.parts)
+        s += "0" * (-len(s) % 8)
+        return int(s, 2).to_bytes(len(s) // 8, "big") if s else b""
+
+
+def _seg_positional(entries: list[tuple[int, list[int]]]) -> bytes:
+    """One segment: `entries` = [(doc local to the range, positions)], docs ascending."""
+    gaps, prev = [], -1
+    for d, _ in entries:
+        gaps.append(d - prev - 1)
+        prev = d
+    firsts = [ps[0] for _, ps in entries]
+    rest = [b - a - 1 for _, ps in entries for a, b in zip(ps, ps[1:])]
+    multi = any(len(ps) > 1 for _, ps in entries)
+    kd, kp, kg = _best_k(gaps), _best_k(firsts), _best_k(rest)
+    b = _Bits()
+    b.gamma(len(entries))
+    b.put(kd, 4)
+    b.put(kp, 4)
+    b.put(int(multi), 1)
+    if multi:
+        b.put(kg, 4)
+    for (_, ps), g in zip(entries, gaps):
+        b.rice(g, kd)
+        if multi:
+            b.put(int(len(ps) > 1), 1)
+            if len(ps) > 1:
+                b.gamma(len(ps) - 1)
+        b.rice(ps[0], kp)
+        for a, c in zip(ps, ps[1:]):
+            b.rice(c - a - 1, kg)
+    return b.to_bytes()
+
+
+def _seg_docs(docs: list[int]) -> bytes:
+    """A facet segment: docs (local to the range, ascending) only."""
+    gaps, prev = [], -1
+    for d in docs:
+        gaps.append(d - prev - 1)
+        prev = d
+    kd = _best_k(gaps)
+    b = _Bits()
+    b.gamma(len(docs))
+    b.put(kd, 4)
+    for g in gaps:
+        b.rice(g, kd)
+    return b.to_bytes()
+
+
+def to_units(data: bytes) -> str:
+    """Bytes as a string of 15-bit code units ``UNIT0 + v`` (MSB first, zero-padded)."""
+    if not data:
+        return ""
+    if np is None:  # pragma: no cover
+        s = "".join(format(b, "08b") for b in data)
+        s += "0" * (-len(s) % 15)
+        return "".join(chr(UNIT0 + int(s[i : i + 15], 2)) for i in range(0, len(s), 15))
+    bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8))
+    pad = -len(bits) % 15
+    if pad:
+        bits = np.concatenate([bits, np.zeros(pad, dtype=np.uint8)])
+    groups = bits.reshape(-1, 15).astype(np.uint16)
+    v = groups @ (1 << np.arange(14, -1, -1, dtype=np.uint16))
+    return (v.astype("<u2") + UNIT0).astype("<u2").tobytes().decode("utf-16-le")
+
+
+def from_units(s: str) -> bytes:
+    """Inverse of `to_units` (plus up to one zero byte of padding)."""
+    bits = "".join(format(ord(c) - UNIT0, "015b") for c in s)
+    n = len(bits) // 8
+    return int(bits[: n * 8], 2).to_bytes(n, "big") if n else b""
+
+
+def _deflate(data: bytes) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    return c.compress(data) + c.flush()
+
+
+def _blob(data: bytes) -> bytes:
+    """A compressed payload: its byte length, then raw deflate."""
+    z = _deflate(data)
+    return _leb(len(z)) + z
+
+
+def _unblob(data: bytes) -> bytes:
+    n, i = _read_leb(data, 0)
+    return zlib.decompress(data[i : i + n], -15)
+
+
+def _read_leb(data: bytes, i: int) -> tuple[int, int]:
+    v = shift = 0
+    while True:
+        b = data[i]
+        i += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return v, i
+
+
+def _js_units(payload: bytes, keys: list[str] | None = None) -> bytes:
+    """A UTF-16LE (BOM) script ``__na("keys","units")`` or ``__na("units")``."""
+    units = to_units(payload)
+    if keys is None:
+        text = '\ufeff__na("' + units + '")\n'
+    else:
+        text = "\ufeff__na(" + json.dumps(join_keys(keys), ensure_ascii=False) + ',"' + units + '")\n'
+    return text.encode("utf-16-le", "surrogatepass")
+
+
+def join_keys(keys: list[str]) -> str:
+    """The keys of a bucket as one string: a bigram as its two characters, a facet key (``#…``) followed by SEP."""
+    return "".join(k + SEP if k[:1] == "#" else k for k in keys)
+
+
+def split_keys(s: str) -> list[str]:
+    out, i = [], 0
+    while i < len(s):
+        if s[i] == "#":
+            j = s.index(SEP, i)
+            out.append(s[i:j])
+            i = j + 1
+        else:
+            out.append(s[i : i + 2])
+            i += 2
+    return out
+
+
+def _bucket_payload(items: list[tuple[str, bytes]]) -> bytes:
+    return b"".join(_leb(len(b)) + b for _, b in items)
+
+
+# --- documents -----------------------------------------------------------------
 
 
 def title_prefix(article: Article) -> str:
@@ -260,132 +444,94 @@ def _postings(masked: str) -> dict[str, list[int]]:
     return pos
 
 
-_CODES: list[str] = list(_SMALL)
-
-
-def _codes(n: int) -> list[str]:
-    """Encoded numbers 0..n-1 as a list (grown on demand)."""
-    if len(_CODES) < n:
-        _CODES.extend(enc_num(i) for i in range(len(_CODES), n))
-    return _CODES
-
-
-class _ListBuilder:
-    """Appends doc entries to per-key encoded lists (doc gap, tf, position gaps)."""
-
-    __slots__ = ("base", "parts", "last", "df")
-
-    def __init__(self, base: int = -1):
-        self.base = base
-        self.parts: dict[str, list[str]] = {}
-        self.last: dict[str, int] = {}
-        self.df: dict[str, int] = {}
-
-    def add_doc(self, doc: int, postings: dict[str, list[int]], length: int):
-        parts, last, df, base = self.parts, self.last, self.df, self.base
-        S = _codes(max(length + 2, 2 * RANGE + 2))
-        for key, ps in postings.items():
-            gap = doc - last.get(key, base) - 1
-            last[key] = doc
-            if len(ps) == 1:  # most entries: no tf number, the gap's low bit says so
-                g = gap * 2
-                entry = (S[g] if g < len(S) else enc_num(g)) + S[ps[0]]
-            else:
-                g = gap * 2 + 1
-                deltas = [ps[0]] + [b - a for a, b in zip(ps, ps[1:])]
-                entry = (S[g] if g < len(S) else enc_num(g)) + S[len(ps)] + "".join([S[d] for d in deltas])
-            lst = parts.get(key)
-            if lst is None:
-                parts[key] = [entry]
-                df[key] = 1
-            else:
-                lst.append(entry)
-                df[key] += 1
-
-    def add_facet(self, doc: int, key: str):
-        gap = doc - self.last.get(key, self.base) - 1
-        self.last[key] = doc
-        self.df[key] = self.df.get(key, 0) + 1
-        self.parts.setdefault(key, []).append(enc_num(gap))
-
-
-def _js(call: str, name: str, data) -> str:
-    if type(data) is str:  # what json.dumps(data, ensure_ascii=False) returns, without its overhead
-        return f"window.__naSearch.{call}({json.dumps(name)},{_json_str(data)});\n"
-    return f"window.__naSearch.{call}({json.dumps(name)},{json.dumps(data, ensure_ascii=False, separators=(',', ':'), sort_keys=True)});\n"
-
-
-_json_str = json.encoder.encode_basestring
-
-
-def _pow2_buckets(total: int, target: int) -> int:
-    n = 1
-    while n * target < total:
-        n *= 2
-    return n
-
-
-def _doc_payload(issue: Issue, article: Article, article_url) -> tuple:
-    """Everything the index needs from one article: plain, picklable, hashable."""
+def _doc_lite(issue: Issue, article: Article, article_url) -> tuple[list[str], list, int]:
+    """What the index needs of an article besides its text: (facets, meta, title length)."""
     year = (issue.date or "")[:4]
     districts = list(dict.fromkeys(article.districts or ([issue.district] if issue.district else [])))
-    facets = [("#d" + v) for v in districts]
+    facets = [("#d" + v) for v in districts]  # (SEP never occurs in a key: see join_keys)
     facets += ["#s" + v for v in dict.fromkeys(article.streets)]
     facets += ["#t" + v for v in dict.fromkeys(article.topics)]
     if year:
         facets.append("#y" + year)
-    meta = {"u": article_url(issue, article), "t": article.display_title, "d": issue.date or "", "a": " ".join(districts)}
-    if article.kicker:
-        meta["k"] = article.kicker
-    return (article.body_text, len(title_prefix(article)), facets, meta)
+    meta = [article_url(issue, article), article.display_title, issue.date or "", " ".join(districts), article.kicker or ""]
+    return facets, meta, len(title_prefix(article))
 
 
-def _build_range_py(job: tuple[int, list[tuple]]) -> dict:
-    """Posting lists, title lists and text/meta files for the docs of one range.
+def _doc_key(issue: Issue, article: Article, lite: tuple) -> str:
+    """Stable id of everything the index holds for this article (no text needed when the issue has a content_key)."""
+    ck = getattr(issue, "content_key", "") or ""
+    h = hashlib.sha1()
+    if ck:
+        h.update(f"k{ck}\x00{article.number}\x00".encode())
+    else:
+        h.update(b"t" + article.body_text.encode("utf-8", "surrogatepass") + b"\x00")
+    h.update(json.dumps(lite, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
 
-    The pure-Python reference; `_build_range_np` returns the same result."""
-    r, payloads = job
-    body = _ListBuilder(r * RANGE - 1)
-    title = _ListBuilder(r * RANGE - 1)
-    files: dict[str, str] = {}
-    metas: list[dict] = []
-    text_bytes = 0
-    for i, (raw, tlen, facets, meta) in enumerate(payloads):
-        doc = r * RANGE + i
-        text_bytes += len(raw.encode("utf-8"))
-        masked = word_mask(normalize(raw))
-        body.add_doc(doc, _postings(masked), len(masked))
-        if tlen:
-            title.add_doc(doc, _postings(masked[:tlen]), tlen)
-        for key in facets:
-            body.add_facet(doc, key)
-        metas.append(meta)
-        for part in range(max(1, math.ceil(len(raw) / PART))):
-            files[f"d/{doc}-{part}"] = _js("add", f"d/{doc}-{part}", encode_text(raw[part * PART : (part + 1) * PART + OVERLAP]))
+
+def _text_files(doc: int, raw: str, enc: Callable[[int, int], str]) -> dict[str, bytes]:
+    """The compressed text parts of one article (`enc(a, b)`: the text code of ``raw[a:b]``)."""
+    files = {}
+    size = len(raw)
+    for part in range(max(1, math.ceil(size / PART))):
+        a, b = min(part * PART, size), min((part + 1) * PART + OVERLAP, size)
+        files[f"d/{doc}-{part}"] = _blob(enc(a, b).encode("utf-8", "surrogatepass"))
+    return files
+
+
+def _meta_files(r: int, metas: list[list]) -> dict[str, bytes]:
+    files = {}
     per = math.gcd(META, RANGE)  # meta files never straddle ranges
     for i in range(0, len(metas), per):
         block = (r * RANGE + i) // per
-        files[f"m/{block}"] = _js("add", f"m/{block}", metas[i : i + per])
+        files[f"m/{block}"] = _blob(json.dumps(metas[i : i + per], ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+    return files
+
+
+def _facet_segments(r: int, payloads: list[tuple]) -> tuple[dict[str, bytes], dict[str, int]]:
+    docs: dict[str, list[int]] = {}
+    for i, p in enumerate(payloads):
+        for key in p[2]:
+            docs.setdefault(key, []).append(i)
+    return {k: _seg_docs(v) for k, v in docs.items()}, {k: len(v) for k, v in docs.items()}
+
+
+def _build_range_py(job: tuple[int, list[tuple]]) -> dict:
+    """Posting segments, title segments and text/meta files for the docs of one range.
+
+    The pure-Python reference; `_build_range_np` returns the same result.
+    A payload is (text, title length, facets, meta)."""
+    r, payloads = job
+    body: dict[str, list] = {}
+    title: dict[str, list] = {}
+    files: dict[str, bytes] = {}
+    text_bytes = 0
+    for i, (raw, tlen, _facets, _meta) in enumerate(payloads):
+        doc = r * RANGE + i
+        text_bytes += len(raw.encode("utf-8", "surrogatepass"))
+        masked = word_mask(normalize(raw))
+        for key, ps in _postings(masked).items():
+            body.setdefault(key, []).append((i, ps))
+        if tlen:
+            for key, ps in _postings(masked[:tlen]).items():
+                title.setdefault(key, []).append((i, ps))
+        files.update(_text_files(doc, raw, lambda a, b: encode_text(raw[a:b])))
+    files.update(_meta_files(r, [p[3] for p in payloads]))
+    segs = {k: _seg_positional(v) for k, v in body.items()}
+    df = {k: len(v) for k, v in body.items()}
+    fsegs, fdf = _facet_segments(r, payloads)
+    segs.update(fsegs)
+    df.update(fdf)
     return {
-        "body": ({k: "".join(v) for k, v in body.parts.items()}, body.df, body.last),
-        "title": ({k: "".join(v) for k, v in title.parts.items()}, title.last),
+        "body": segs,
+        "df": df,
+        "title": {k: _seg_positional(v) for k, v in title.items()},
         "files": files,
         "text_bytes": text_bytes,
     }
 
 
 # --- vectorised building (numpy) ---------------------------------------------
-#
-# `_build_range_np` gives exactly the result of `_build_range_py`, but works on
-# the whole range at once: the docs are joined with NUL separators, mapped to
-# small ids of their masked normalised characters by table look-up (0 for a
-# separator), every bigram becomes one integer (id1 * ids + id2), and sorting
-# bigram * n + row (row: the bigram's index in text order) gives (key, doc,
-# position) order with one fast unstable sort.  The numbers of all lists
-# (flagged doc gap, tf, position gaps) are laid out in one array, encoded digit
-# by digit into one uint8 array of ALPHABET symbols and cut per key by offsets.
-# Stored text is encoded the same way: one table look-up for the whole range,
-# cut per part by character offsets.  Requires numpy >= 1.26.
 
 _ALPHA_U8 = None  # ALPHABET as a uint8 array
 _MTAB = None  # code point -> id of its masked normalised char (0: separator)
@@ -447,82 +593,6 @@ def _masked_ids(cps):
     return _MTAB[cps]
 
 
-def _enc_nums(nums):
-    """The base-46 code of every number in `nums` (int64 ≥ 0): (symbols uint8, end offset per number)."""
-    nd = np.ones(len(nums), dtype=np.int64)
-    top = int(nums.max()) if len(nums) else 0
-    t = 46
-    while t <= top:
-        nd += nums >= t
-        t *= 46
-    end = np.cumsum(nd)
-    out = np.empty(int(end[-1]) if len(end) else 0, dtype=np.uint8)
-    out[end - 1] = _ALPHA_U8[nums % 46]  # last digit
-    sel = np.flatnonzero(nd > 1)
-    rest, j = nums[sel] // 46, 1
-    while len(sel):  # digit j (from the end) of the numbers with more than j digits
-        out[end[sel] - 1 - j] = _ALPHA_U8[46 + rest % 46]
-        rest //= 46
-        keep = nd[sel] > j + 1
-        sel, rest, j = sel[keep], rest[keep], j + 1
-    return out, end
-
-
-def _lists_np(key, doc, pos, r: int, ids: int):
-    """Encoded lists for postings sorted by (key, doc, pos); `doc` local to range `r`, key = id1 * ids + id2.
-
-    Returns (keys, lists, df, last) as Python lists, in key order."""
-    n = len(key)
-    if not n:
-        return [], [], [], []
-    ks = np.empty(n, dtype=bool)
-    ks[0] = True
-    np.not_equal(key[1:], key[:-1], out=ks[1:])
-    es = ks.copy()
-    es[1:] |= doc[1:] != doc[:-1]
-    e_row = np.flatnonzero(es)  # first posting of every doc entry
-    tf = np.diff(np.append(e_row, n))
-    e_doc = doc[e_row]
-    e_first_of_key = ks[e_row]
-    prev = np.empty(len(e_row), dtype=np.int64)
-    prev[0] = -1
-    prev[1:] = e_doc[:-1]
-    prev[e_first_of_key] = -1
-    multi = tf > 1
-    # numbers per posting: its position gap, preceded at a doc entry by the flagged gap (and tf)
-    slots = np.ones(n, dtype=np.int64)
-    slots[e_row] += 1 + multi
-    slot_end = np.cumsum(slots)
-    nums = np.empty(int(slot_end[-1]), dtype=np.int64)
-    pgap = np.empty(n, dtype=np.int64)
-    pgap[0] = pos[0]
-    np.subtract(pos[1:], pos[:-1], out=pgap[1:])
-    pgap[e_row] = pos[e_row]
-    nums[slot_end - 1] = pgap
-    e_slot = slot_end[e_row] - slots[e_row]
-    nums[e_slot] = (e_doc - prev - 1) * 2 + multi
-    nums[e_slot[multi] + 1] = tf[multi]
-    sym, sym_end = _enc_nums(nums)
-    k_row = np.flatnonzero(ks)
-    k_slot = slot_end[k_row] - slots[k_row]
-    k_start = np.zeros(len(k_row) + 1, dtype=np.int64)
-    k_start[1:-1] = sym_end[k_slot[1:] - 1]
-    k_start[-1] = len(sym)
-    text = sym.tobytes().decode("ascii")
-    b = k_start.tolist()
-    lists = [text[b[i] : b[i + 1]] for i in range(len(k_row))]
-    kk = key[k_row]
-    pair = np.empty(2 * len(kk), dtype="<u4")
-    pair[0::2] = _ID_CP[kk // ids]
-    pair[1::2] = _ID_CP[kk % ids]
-    ktext = pair.tobytes().decode("utf-32-le", "surrogatepass")
-    keys = [ktext[i : i + 2] for i in range(0, len(ktext), 2)]
-    k_ent = np.flatnonzero(e_first_of_key)
-    df = np.diff(np.append(k_ent, len(e_row)))
-    last = e_doc[np.append(k_ent[1:], len(e_row)) - 1] + r * RANGE
-    return keys, lists, df.tolist(), last.tolist()
-
-
 def _encode_texts(text: str, cps):
     """``encode_text`` of `text` as one string, and the code offset of every character (plus the end)."""
     first, second, length = _ENC_TAB
@@ -536,6 +606,145 @@ def _encode_texts(text: str, cps):
     two = np.flatnonzero(ln == 2)
     out[off[two] + 1] = second[cps[two]]
     return out.tobytes().decode("utf-32-le", "surrogatepass"), off.tolist()
+
+
+
+
+def _bitlen(v):
+    """Bit length of every value of an int64 array (values < 2**53)."""
+    return np.frexp(v.astype(np.float64))[1].astype(np.int64)
+
+
+def _rice_words(v, k):
+    """Rice codes of `v` with parameters `k` as two words each: (val1, nb1, val2, nb2)."""
+    q = v >> k
+    esc = q >= QMAX
+    one = np.int64(1)
+    val1 = np.where(esc, 0, (one << k) | (v & ((one << k) - 1)))
+    nb1 = np.where(esc, QMAX, q + 1 + k)
+    val2 = np.where(esc, v + 1, 0)
+    nb2 = np.where(esc, 2 * _bitlen(v + 1) - 1, 0)
+    return val1, nb1, val2, nb2
+
+
+def _best_k_np(values, seg, nseg: int):
+    """Per segment, the Rice parameter coding its `values` in the fewest bits (smallest on ties)."""
+    if not len(values):
+        return np.zeros(nseg, dtype=np.int64)
+    bl1 = 2 * _bitlen(values + 1) - 1
+    costs = np.empty((KMAX + 1, nseg), dtype=np.float64)
+    for k in range(KMAX + 1):
+        q = values >> k
+        c = np.where(q < QMAX, q + 1 + k, QMAX + bl1)
+        costs[k] = np.bincount(seg, weights=c, minlength=nseg)
+    return np.argmin(costs, axis=0).astype(np.int64)
+
+
+def _pack_words(val, nb) -> bytes:
+    """Concatenate the bit words (`val` of `nb` bits each, ≤ 63) MSB first; the total is a whole number of bytes."""
+    nb = nb.astype(np.int64)
+    end = np.cumsum(nb)
+    total = int(end[-1]) if len(end) else 0
+    bits = np.zeros(total, dtype=np.uint8)
+    start = end - nb
+    sel = np.flatnonzero(nb > 0)
+    val = val.astype(np.uint64)
+    j = 0
+    while len(sel):
+        bits[start[sel] + j] = ((val[sel] >> (nb[sel] - 1 - j).astype(np.uint64)) & np.uint64(1)).astype(np.uint8)
+        j += 1
+        sel = sel[nb[sel] > j]
+    return np.packbits(bits).tobytes()
+
+
+def _segments_np(key, doc, pos):
+    """Positional segments of postings sorted by (key, doc, pos); `doc` local to the range.
+
+    Returns (segment key ids, segment bytes, df) in key order."""
+    n = len(key)
+    if not n:
+        return np.zeros(0, dtype=np.int64), [], []
+    ks = np.empty(n, dtype=bool)
+    ks[0] = True
+    np.not_equal(key[1:], key[:-1], out=ks[1:])
+    es = ks.copy()
+    es[1:] |= doc[1:] != doc[:-1]
+    e_row = np.flatnonzero(es)  # first posting of every doc entry
+    ne = len(e_row)
+    tf = np.diff(np.append(e_row, n))
+    e_doc = doc[e_row]
+    k_row = np.flatnonzero(ks)
+    nseg = len(k_row)
+    seg_of_row = np.cumsum(ks) - 1
+    seg_e = seg_of_row[e_row]
+    e_first = ks[e_row]
+    prev = np.empty(ne, dtype=np.int64)
+    prev[0] = -1
+    prev[1:] = e_doc[:-1]
+    prev[e_first] = -1
+    gap = e_doc - prev - 1
+    multi_e = tf > 1
+    n_e = np.bincount(seg_e, minlength=nseg)
+    multi = np.bincount(seg_e, weights=multi_e, minlength=nseg) > 0
+    firsts = pos[e_row]
+    rest_rows = np.flatnonzero(~es)
+    rest = pos[rest_rows] - pos[rest_rows - 1] - 1
+    kd = _best_k_np(gap, seg_e, nseg)
+    kp = _best_k_np(firsts, seg_e, nseg)
+    kg = _best_k_np(rest, seg_of_row[rest_rows], nseg)
+
+    # words: per segment 5 header + 4 per entry + 2 per posting + 1 pad
+    n_p = np.diff(np.append(k_row, n))
+    seg_words = 6 + 4 * n_e + 2 * n_p
+    seg_start = np.zeros(nseg, dtype=np.int64)
+    np.cumsum(seg_words[:-1], out=seg_start[1:])
+    W = int(seg_start[-1] + seg_words[-1])
+    val = np.zeros(W, dtype=np.int64)
+    nb = np.zeros(W, dtype=np.int64)
+    # header
+    val[seg_start] = n_e
+    nb[seg_start] = 2 * _bitlen(n_e) - 1
+    val[seg_start + 1], nb[seg_start + 1] = kd, 4
+    val[seg_start + 2], nb[seg_start + 2] = kp, 4
+    val[seg_start + 3], nb[seg_start + 3] = multi, 1
+    val[seg_start + 4], nb[seg_start + 4] = kg, np.where(multi, 4, 0)
+    # entries
+    first_e = np.zeros(nseg, dtype=np.int64)
+    np.cumsum(n_e[:-1], out=first_e[1:])
+    e_idx = np.arange(ne, dtype=np.int64)
+    e_w = seg_start[seg_e] + 5 + 4 * (e_idx - first_e[seg_e]) + 2 * (e_row - k_row[seg_e])
+    v1, b1, v2, b2 = _rice_words(gap, kd[seg_e])
+    val[e_w], nb[e_w], val[e_w + 1], nb[e_w + 1] = v1, b1, v2, b2
+    m = multi[seg_e]
+    val[e_w + 2], nb[e_w + 2] = multi_e, np.where(m, 1, 0)
+    val[e_w + 3] = tf - 1
+    nb[e_w + 3] = np.where(multi_e, 2 * _bitlen(tf - 1) - 1, 0)
+    # positions
+    v1, b1, v2, b2 = _rice_words(firsts, kp[seg_e])
+    p_w = e_w + 4
+    val[p_w], nb[p_w], val[p_w + 1], nb[p_w + 1] = v1, b1, v2, b2
+    if len(rest_rows):
+        e_of_row = np.cumsum(es) - 1
+        er = e_of_row[rest_rows]
+        p_w = e_w[er] + 4 + 2 * (rest_rows - e_row[er])
+        v1, b1, v2, b2 = _rice_words(rest, kg[seg_of_row[rest_rows]])
+        val[p_w], nb[p_w], val[p_w + 1], nb[p_w + 1] = v1, b1, v2, b2
+    bits = np.add.reduceat(nb, seg_start)
+    pad_w = seg_start + seg_words - 1
+    nb[pad_w] = -bits % 8
+    data = _pack_words(val, nb)
+    ends = np.cumsum((bits + nb[pad_w]) // 8).tolist()
+    starts = [0] + ends[:-1]
+    segs = [data[a:b] for a, b in zip(starts, ends)]
+    return key[k_row], segs, n_e.tolist()
+
+
+def _key_strings(kk, ids: int) -> list[str]:
+    pair = np.empty(2 * len(kk), dtype="<u4")
+    pair[0::2] = _ID_CP[kk // ids]
+    pair[1::2] = _ID_CP[kk % ids]
+    ktext = pair.tobytes().decode("utf-32-le", "surrogatepass")
+    return [ktext[i : i + 2] for i in range(0, len(ktext), 2)]
 
 
 def _build_range_np(job: tuple[int, list[tuple]]) -> dict:
@@ -564,278 +773,43 @@ def _build_range_np(job: tuple[int, list[tuple]]) -> dict:
         row = np.argsort(key, kind="stable")
         key = key[row]
     doc, pos = doc[row], pos[row]
+    del row
     tlen = np.array([p[1] for p in payloads], dtype=np.int64)
     in_title = pos < tlen[doc] - 1  # the bigram lies inside masked[:tlen]
 
-    keys, lists, df, last = _lists_np(key, doc, pos, r, ids)
-    body_parts = dict(zip(keys, lists))
-    body_df = dict(zip(keys, df))
-    body_last = dict(zip(keys, last))
-    keys, lists, _, last = _lists_np(key[in_title], doc[in_title], pos[in_title], r, ids)
-    title_parts = dict(zip(keys, lists))
-    title_last = dict(zip(keys, last))
+    kk, segs, df = _segments_np(key, doc, pos)
+    names = _key_strings(kk, ids)
+    body = dict(zip(names, segs))
+    body_df = dict(zip(names, df))
+    kk, segs, _ = _segments_np(key[in_title], doc[in_title], pos[in_title])
+    title = dict(zip(_key_strings(kk, ids), segs))
+    del key, doc, pos, in_title
 
-    f_parts: dict[str, list[str]] = {}  # facet lists, as `_ListBuilder.add_facet`
-    f_last: dict[str, int] = {}
-    f_df: dict[str, int] = {}
-    f_base = r * RANGE - 1
-    codes = _codes(RANGE + 1)
-    files: dict[str, str] = {}
-    metas: list[dict] = []
+    fsegs, fdf = _facet_segments(r, payloads)
+    body.update(fsegs)
+    body_df.update(fdf)
+    files: dict[str, bytes] = {}
     enc, off = _encode_texts(text, cps) if len(cps) else ("", [0])
-    text_bytes = len(text.encode("utf-8")) - max(len(raws) - 1, 0)  # minus the NUL separators
-    for i, (raw, _, fs, meta) in enumerate(payloads):
-        doc_id = r * RANGE + i
-        for key_ in fs:
-            gap = doc_id - f_last.get(key_, f_base) - 1
-            f_last[key_] = doc_id
-            lst = f_parts.get(key_)
-            code = codes[gap] if 0 <= gap < len(codes) else enc_num(gap)
-            if lst is None:
-                f_parts[key_] = [code]
-                f_df[key_] = 1
-            else:
-                lst.append(code)
-                f_df[key_] += 1
-        metas.append(meta)
-        s, size = int(starts[i]), len(raw)
-        for part in range(max(1, math.ceil(size / PART))):
-            a, b = s + min(part * PART, size), s + min((part + 1) * PART + OVERLAP, size)
-            files[f"d/{doc_id}-{part}"] = _js("add", f"d/{doc_id}-{part}", enc[off[a] : off[b]])
-    body_parts.update((k, "".join(v)) for k, v in f_parts.items())
-    body_df.update(f_df)
-    body_last.update(f_last)
-    per = math.gcd(META, RANGE)
-    for i in range(0, len(metas), per):
-        block = (r * RANGE + i) // per
-        files[f"m/{block}"] = _js("add", f"m/{block}", metas[i : i + per])
-    return {
-        "body": (body_parts, body_df, body_last),
-        "title": (title_parts, title_last),
-        "files": files,
-        "text_bytes": text_bytes,
-    }
+    text_bytes = len(text.encode("utf-8", "surrogatepass")) - max(len(raws) - 1, 0)  # minus the NUL separators
+    st = starts.tolist()
+    for i, raw in enumerate(raws):
+        s = st[i]
+        files.update(_text_files(r * RANGE + i, raw, lambda a, b: enc[off[s + a] : off[s + b]]))
+    files.update(_meta_files(r, [p[3] for p in payloads]))
+    return {"body": body, "df": body_df, "title": title, "files": files, "text_bytes": text_bytes}
 
 
 _build_range = _build_range_np if np is not None else _build_range_py
 
 
-def _range_key(r: int, payloads: list[tuple]) -> str:
-    h = hashlib.sha1(f"{VERSION}:{RANGE}:{PART}:{OVERLAP}:{META}:{r}".encode())
-    h.update(json.dumps(payloads, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-    return h.hexdigest()
+# --- writing ---------------------------------------------------------------
 
 
-def _build_ranges(
-    jobs: list[tuple[int, list[tuple]]], cache_dir: Path | None, workers: int, build: Callable[[tuple], dict] | None = None
-) -> tuple[list[dict], int]:
-    """Build every range, reusing cached ones; returns (results, how many were rebuilt)."""
-    build = build or _build_range
-    results: list[dict | None] = [None] * len(jobs)
-    keys = [_range_key(r, p) for r, p in jobs] if cache_dir else [""] * len(jobs)
-    todo = []
-    for i, key in enumerate(keys):
-        if cache_dir:
-            try:
-                with open(cache_dir / f"{key}.pickle", "rb") as f:
-                    results[i] = pickle.load(f)
-                continue
-            except (OSError, pickle.UnpicklingError, EOFError):
-                pass
-        todo.append(i)
-    if workers > 1 and len(todo) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(min(workers, len(todo))) as pool:
-            built = list(pool.map(build, [jobs[i] for i in todo]))
-    else:
-        built = [build(jobs[i]) for i in todo]
-    for i, res in zip(todo, built):
-        results[i] = res
-        if cache_dir:
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = cache_dir / f"{keys[i]}.tmp{os.getpid()}"
-            with open(tmp, "wb") as f:
-                pickle.dump(res, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, cache_dir / f"{keys[i]}.pickle")
-    return results, len(todo)  # type: ignore[return-value]
-
-
-def write_search_index(
-    issues: list[Issue],
-    out_dir: Path,
-    article_url: Callable[[Issue, Article], str],
-    cache_dir: Path | None = None,
-    workers: int | None = None,
-    *,
-    _reference: bool = False,
-) -> dict:
-    """Write ``out_dir/search/…js``; return stats {docs, text_bytes, index_bytes, shards, …}.
-
-    Documents are numbered by (issue date, source, article number) and cut into
-    ranges of ``RANGE`` docs; each range is built on its own (in parallel when
-    ``workers`` > 1; default 1, or the CPU count for big archives without
-    numpy) and, with ``cache_dir``, reused when none of its articles changed —
-    adding the newest issue rebuilds one range.  Output is deterministic, and files whose bytes
-    are already in place are not rewritten.  ``_reference`` builds with the
-    pure-Python reference code instead of numpy (for tests: same bytes).
-    """
-    out = Path(out_dir) / "search"
-    files: dict[str, str] = {}
-
-    docs: list[tuple[Issue, Article]] = []
-    for issue in sorted(issues, key=lambda i: (i.date or "", i.source)):
-        for article in sorted(issue.articles, key=lambda a: a.number):
-            docs.append((issue, article))
-    payloads = [_doc_payload(i, a, article_url) for i, a in docs]
-    jobs = [(r, payloads[r * RANGE : (r + 1) * RANGE]) for r in range((len(docs) + RANGE - 1) // RANGE)]
-    build = _build_range_py if _reference else _build_range
-    if workers is None:  # with numpy a range takes ~0.3 s: shipping it to a process pool costs more
-        workers = min(os.cpu_count() or 1, len(jobs)) if len(docs) > RANGE and build is _build_range_py else 1
-    built, rebuilt = _build_ranges(jobs, Path(cache_dir) if cache_dir else None, workers, build)
-
-    facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
-    names = {"d": "district", "s": "street", "t": "topic", "y": "year"}
-    for _, _, fs, _ in payloads:
-        for f in fs:
-            kind = names[f[1]]
-            facets[kind][f[2:]] = facets[kind].get(f[2:], 0) + 1
-    text_bytes = 0
-    for res in built:
-        files.update(res["files"])
-        text_bytes += res["text_bytes"]
-
-    # body lists: merge ranges per key; lists longer than BIG are cut by range
-    keys: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
-    for r, res in enumerate(built):
-        lists, df, _ = res["body"]
-        for key, lst in lists.items():
-            keys[key].append((r, lst, df[key]))
-    small: dict[str, object] = {}
-    chunks: list[dict[str, str]] = [dict() for _ in built]
-    hashes = _fnv_many(keys)
-    for key, per_range in keys.items():
-        if (len(per_range[0][1]) if len(per_range) == 1 else sum(len(lst) for _, lst, _ in per_range)) <= BIG:
-            small[key] = _join_ranges([(r, lst, built[r]["body"][2][key]) for r, lst, _ in per_range], not key.startswith("#"))
-        else:
-            small[key] = [sum(df for _, _, df in per_range)] + [r for r, _, _ in per_range]
-            for r, lst, _ in per_range:
-                chunks[r][key] = lst
-    nb = _pow2_buckets(sum(len(k) * 3 + 6 + (len(v) if isinstance(v, str) else 20) for k, v in small.items()), BUCKET_TARGET)
-    buckets: list[dict] = [dict() for _ in range(nb)]
-    for key, v in small.items():
-        buckets[hashes[key] % nb][key] = v
-    for b, d in enumerate(buckets):
-        files[f"p/{b}"] = _js("add", f"p/{b}", d)
-    cbuckets = []
-    for r, ch in enumerate(chunks):
-        n = _pow2_buckets(sum(len(v) + len(k) * 3 + 6 for k, v in ch.items()), BUCKET_TARGET * 2) if ch else 0  # 8 KB chunk files
-        cbuckets.append(n)
-        cb: list[dict] = [dict() for _ in range(n)]
-        for key, v in ch.items():
-            cb[hashes[key] % n][key] = v
-        for k, d in enumerate(cb):
-            files[f"c/{r}/{k}"] = _js("add", f"c/{r}/{k}", d)
-
-    tparts: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
-    for r, res in enumerate(built):
-        lists, last = res["title"]
-        for key, lst in lists.items():
-            tparts[key].append((r, lst, last[key]))
-    tlists = {k: _join_ranges(v) for k, v in tparts.items()}
-    hashes = _fnv_many(tlists)
-    ntb = _pow2_buckets(sum(len(k) * 3 + 6 + len(v) for k, v in tlists.items()), TITLE_TARGET)
-    tb: list[dict] = [dict() for _ in range(ntb)]
-    for key, v in tlists.items():
-        tb[hashes[key] % ntb][key] = v
-    for b, d in enumerate(tb):
-        files[f"t/{b}"] = _js("add", f"t/{b}", d)
-
-    files["chars"] = _js("add", "chars", "".join(_TABLE))
-    manifest = {
-        "v": VERSION,
-        "docs": len(docs),
-        "range": RANGE,
-        "part": PART,
-        "meta": math.gcd(META, RANGE),
-        "buckets": nb,
-        "cbuckets": cbuckets,
-        "tbuckets": ntb,
-        "one": ONE,
-        "seed": SEED,
-        "tablefnv": fnv("".join(_TABLE)),
-        "tablelen": len(_TABLE),
-        "facets": {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0])) for k, v in facets.items()},
-    }
-    manifest["facets"]["year"] = sorted(facets["year"].items(), reverse=True)
-    files["manifest"] = _js("add", "manifest", manifest)
-
-    index_bytes = 0
-    written = 0
-    made: set[str] = set()
-    base = str(out)
-    for name, content in files.items():
-        data = content.encode("utf-8")
-        index_bytes += len(data)
-        if _write_if_changed(os.path.join(base, name + ".js"), data, made):
-            written += 1
-    return {
-        "docs": len(docs),
-        "text_bytes": text_bytes,
-        "index_bytes": index_bytes,
-        "shards": len(files),
-        "written": written,
-        "ratio": round(index_bytes / text_bytes, 3) if text_bytes else 0.0,
-        "ranges": len(jobs),
-        "ranges_rebuilt": rebuilt,
-    }
-
-
-def _join_ranges(per_range: list[tuple[int, str, int]], flagged: bool = True) -> str:
-    """One list over all docs from per-range lists (whose first doc gap counts from the range start).
-
-    In positional lists the first number of an entry is ``gap * 2 + (tf > 1)``."""
-    pieces, last, sym = [], -1, _SYM
-    for r, lst, range_last in per_range:
-        v = i = 0  # the first number and where it ends (as `_first_num`)
-        for ch in lst:
-            k = sym[ch]
-            i += 1
-            if k < 46:
-                v = v * 46 + k
-                break
-            v = v * 46 + (k - 46)
-        else:
-            raise ValueError("empty list")
-        gap, flag = (v >> 1, v & 1) if flagged else (v, 0)
-        first_doc = r * RANGE + gap
-        new = first_doc - last - 1
-        v_new = new * 2 + flag if flagged else new
-        pieces.append(lst if v_new == v else enc_num(v_new) + lst[i:])  # as `_reset_gap`; codes are canonical
-        last = range_last
-    return "".join(pieces)
-
-
-_SYM = {ch: i for i, ch in enumerate(ALPHABET)}
-
-
-def _first_num(s: str) -> int:
-    v = 0
-    for ch in s:
-        i = ALPHABET.index(ch)
-        if i >= 46:
-            v = v * 46 + (i - 46)
-        else:
-            return v * 46 + i
-    raise ValueError("empty list")
-
-
-def _reset_gap(part: str, gap: int) -> str:
-    """Replace the first number of an encoded doc entry by `gap`."""
-    i = 0
-    while ALPHABET.index(part[i]) >= 46:
-        i += 1
-    return enc_num(gap) + part[i + 1 :]
+def _pow2_buckets(total: int, target: int) -> int:
+    n = 1
+    while n * target < total:
+        n *= 2
+    return n
 
 
 def _write_if_changed(path: str | Path, data: bytes, made: set[str] | None = None) -> bool:
@@ -857,4 +831,272 @@ def _write_if_changed(path: str | Path, data: bytes, made: set[str] | None = Non
     return True
 
 
-__all__ = ["write_search_index", "normalize", "encode_text", "decode_text", "enc_num", "dec_nums", "fnv"]
+class _DirOutput:
+    """`output` given as the site folder: write changed files, delete stale ones under search/."""
+
+    def __init__(self, root: Path):
+        self.root = str(root)
+        self.made: set[str] = set()
+        self.written = 0
+        self.seen: set[str] = set()
+
+    def write(self, rel: str, data: bytes) -> None:
+        self.seen.add(rel)
+        if _write_if_changed(os.path.join(self.root, rel), data, self.made):
+            self.written += 1
+
+    def keep(self, rel: str) -> bool:  # never asked: a folder is always compared byte by byte
+        return False
+
+    def finish(self) -> None:
+        base = os.path.join(self.root, "search")
+        for d, _, names in os.walk(base):
+            for n in names:
+                rel = os.path.relpath(os.path.join(d, n), self.root).replace(os.sep, "/")
+                if rel not in self.seen:
+                    os.unlink(os.path.join(d, n))
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _range_key(r: int, doc_keys: list[str]) -> str:
+    h = hashlib.sha1(f"{VERSION}:{RANGE}:{PART}:{OVERLAP}:{META}:{QMAX}:{r}".encode())
+    for k in doc_keys:
+        h.update(k.encode())
+    return h.hexdigest()
+
+
+def _load(path: Path):
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return None
+
+
+def _save(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def write_search_index(
+    issues: list[Issue],
+    output,
+    article_url: Callable[[Issue, Article], str],
+    cache_dir: Path | None = None,
+    load_full: Callable[[Issue], Issue] | None = None,
+    workers: int | None = None,
+    *,
+    _reference: bool = False,
+) -> dict:
+    """Write the index under ``search/``; return stats {docs, text_bytes, index_bytes, shards, …}.
+
+    `output`: the site folder (a Path: files whose bytes changed are written,
+    stale ones under ``search/`` deleted), or an object with ``write(relpath,
+    data)`` and ``keep(relpath) -> bool`` (every file is either written or,
+    when known to be byte-identical to the previous build, kept).
+    Documents are numbered by (issue date, source, article number) and cut into
+    ranges of ``RANGE`` docs; each range is built on its own (in parallel when
+    ``workers`` > 1) and, with ``cache_dir``, reused when none of its articles
+    changed — its key comes from each issue's ``content_key`` (or, when empty,
+    the text), the article number and everything else the index stores, so a
+    warm rebuild reads no text: `load_full(issue)` (default: the issue itself)
+    is called only for issues in ranges to rebuild.  Output is deterministic.
+    ``_reference`` builds with the pure-Python reference code instead of numpy
+    (for tests: same bytes).
+    """
+    out = output if hasattr(output, "write") and hasattr(output, "keep") else _DirOutput(Path(output))
+    folder = isinstance(out, _DirOutput)
+    cache = Path(cache_dir) if cache_dir else None
+    build = _build_range_py if _reference else _build_range
+
+    docs: list[tuple[Issue, Article]] = []
+    for issue in sorted(issues, key=lambda i: (i.date or "", i.source)):
+        for article in sorted(issue.articles, key=lambda a: a.number):
+            docs.append((issue, article))
+    lites = [_doc_lite(i, a, article_url) for i, a in docs]
+    nranges = (len(docs) + RANGE - 1) // RANGE
+    rkeys = [_range_key(r, [_doc_key(i, a, lites[d]) for d, (i, a) in enumerate(docs[r * RANGE : (r + 1) * RANGE], r * RANGE)]) for r in range(nranges)]
+    prev = (_load(cache / "state.pickle") if cache and not folder else None) or {"files": {}, "ranges": []}
+    prev_files: dict[str, bytes] = prev["files"]
+    state: dict[str, bytes] = {}
+    stats = {"written": 0, "kept": 0, "index_bytes": 0}
+
+    def emit(rel: str, payload: bytes, keys: list[str] | None = None, data: bytes | None = None, digest: tuple | None = None):
+        if digest is None:
+            data = data if data is not None else _js_units(payload, keys)
+            digest = (_digest(data), len(data))
+        state[rel] = digest
+        if not folder and prev_files.get(rel) == digest and out.keep(rel):
+            stats["kept"] += 1
+            return
+        out.write(rel, data if data is not None else _js_units(payload, keys))
+        stats["written"] += 1
+
+    def payloads_of(r: int) -> list[tuple]:
+        full: dict[int, Issue] = {}
+        out_p = []
+        for d in range(r * RANGE, min((r + 1) * RANGE, len(docs))):
+            issue, article = docs[d]
+            if load_full is not None:
+                fi = full.get(id(issue))
+                if fi is None:
+                    fi = full[id(issue)] = load_full(issue)
+                article = next((a for a in fi.articles if a.number == article.number), article)
+            facets, meta, tlen = lites[d]
+            out_p.append((article.body_text, tlen, facets, meta))
+        return out_p
+
+    posts: list[dict | None] = [None] * nranges
+    todo = []
+    for r, rk in enumerate(rkeys):
+        post = _load(cache / f"{rk}.post.pickle") if cache else None
+        if post is None:
+            todo.append(r)
+            continue
+        posts[r] = post
+        same = not folder and r < len(prev["ranges"]) and prev["ranges"][r] == rk
+        files = None
+        for name, dg in post["digests"].items():
+            rel = f"search/{name}.js"
+            if same and prev_files.get(rel) == dg and out.keep(rel):
+                state[rel] = dg
+                stats["kept"] += 1
+                continue
+            if files is None:
+                files = _load(cache / f"{rk}.files.pickle")
+                if files is None:  # the cache lost half a range: build it again
+                    break
+            emit(rel, files[name], digest=dg)
+        else:
+            continue
+        posts[r] = None
+        todo.append(r)
+
+    def finish(r: int, res: dict) -> None:
+        files = res.pop("files")
+        res["digests"] = {name: (_digest(p), _js_size(p)) for name, p in files.items()}
+        posts[r] = res
+        if cache:
+            _save(cache / f"{rkeys[r]}.files.pickle", files)
+            _save(cache / f"{rkeys[r]}.post.pickle", res)
+        for name, p in files.items():
+            emit(f"search/{name}.js", p, digest=res["digests"][name])
+
+    if workers is None:
+        workers = 1
+    if workers > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(workers, len(todo))) as pool:
+            for r, res in zip(todo, pool.map(build, [(r, payloads_of(r)) for r in todo])):
+                finish(r, res)
+    else:
+        for r in todo:
+            finish(r, build((r, payloads_of(r))))
+
+    # body lists: merge ranges per key; lists longer than BIG are cut by range
+    where: dict[str, list[int]] = defaultdict(list)
+    size: dict[str, int] = defaultdict(int)
+    for r, post in enumerate(posts):
+        for k, seg in post["body"].items():
+            where[k].append(r)
+            size[k] += len(seg)
+    entries: dict[str, bytes] = {}
+    chunks: list[list[tuple[str, bytes]]] = [[] for _ in range(nranges)]
+    for k, rs in where.items():
+        gaps = [r - p - 1 for p, r in zip([-1] + rs, rs)]
+        if size[k] <= BIG:
+            entries[k] = _leb(2 * len(rs)) + b"".join(_leb(g) + posts[r]["body"][k] for g, r in zip(gaps, rs))
+        else:
+            df = sum(posts[r]["df"][k] for r in rs)
+            entries[k] = _leb(2 * len(rs) + 1) + _leb(df) + b"".join(_leb(g) for g in gaps)
+            for r in rs:
+                chunks[r].append((k, posts[r]["body"][k]))
+    hashes = _fnv_many(where)
+    nb = _pow2_buckets(sum(len(v) + len(k) + 2 for k, v in entries.items()), BUCKET_TARGET)
+    _emit_buckets(emit, "search/p/", entries, hashes, nb)
+    cbuckets = []
+    for r, ch in enumerate(chunks):
+        n = _pow2_buckets(sum(len(v) + len(k) + 2 for k, v in ch), CHUNK_TARGET) if ch else 0
+        cbuckets.append(n)
+        _emit_buckets(emit, f"search/c/{r}/", dict(ch), hashes, n)
+
+    tw: dict[str, list[int]] = defaultdict(list)
+    for r, post in enumerate(posts):
+        for k in post["title"]:
+            tw[k].append(r)
+    tlists = {}
+    for k, rs in tw.items():
+        gaps = [r - p - 1 for p, r in zip([-1] + rs, rs)]
+        tlists[k] = _leb(len(rs)) + b"".join(_leb(g) + posts[r]["title"][k] for g, r in zip(gaps, rs))
+    ntb = _pow2_buckets(sum(len(v) + len(k) + 2 for k, v in tlists.items()), TITLE_TARGET)
+    _emit_buckets(emit, "search/t/", tlists, _fnv_many(tlists), ntb)
+
+    facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
+    names = {"d": "district", "s": "street", "t": "topic", "y": "year"}
+    for fs, _, _ in lites:
+        for f in fs:
+            kind = names[f[1]]
+            facets[kind][f[2:]] = facets[kind].get(f[2:], 0) + 1
+    table = "".join(_TABLE)
+    chars = ("\ufeff__na(" + json.dumps(table, ensure_ascii=False) + ")\n").encode("utf-16-le")
+    emit("search/chars.js", b"", data=chars)
+    manifest = {
+        "v": VERSION,
+        "docs": len(docs),
+        "range": RANGE,
+        "part": PART,
+        "meta": math.gcd(META, RANGE),
+        "buckets": nb,
+        "cbuckets": cbuckets,
+        "tbuckets": ntb,
+        "one": ONE,
+        "seed": SEED,
+        "tablefnv": fnv(table),
+        "tablelen": len(_TABLE),
+        "facets": {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0])) for k, v in facets.items()},
+    }
+    manifest["facets"]["year"] = sorted(facets["year"].items(), reverse=True)
+    data = ("__na(" + json.dumps(manifest, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + ")\n").encode("utf-8")
+    emit("search/manifest.js", b"", data=data)
+
+    if folder:
+        out.finish()
+    elif cache:
+        _save(cache / "state.pickle", {"files": state, "ranges": rkeys})
+    text_bytes = sum(p["text_bytes"] for p in posts)
+    index_bytes = sum(size for _, size in state.values())
+    return {
+        "docs": len(docs),
+        "text_bytes": text_bytes,
+        "index_bytes": index_bytes,
+        "shards": len(state),
+        "written": out.written if folder else stats["written"],
+        "kept": stats["kept"],
+        "ratio": round(index_bytes / text_bytes, 3) if text_bytes else 0.0,
+        "ranges": nranges,
+        "ranges_rebuilt": len(todo),
+    }
+
+
+def _js_size(payload: bytes) -> int:
+    """len(_js_units(payload))."""
+    return 2 * (len('\ufeff__na("")\n') + (len(payload) * 8 + 14) // 15)
+
+
+def _emit_buckets(emit, prefix: str, entries: dict[str, bytes], hashes: dict[str, int], n: int) -> None:
+    buckets: list[list[str]] = [[] for _ in range(n)]
+    for k in entries:
+        buckets[hashes[k] % n].append(k)
+    for b, keys in enumerate(buckets):
+        keys.sort()
+        emit(f"{prefix}{b}.js", _bucket_payload([(k, entries[k]) for k in keys]), keys)
+
+
+__all__ = ["write_search_index", "normalize", "encode_text", "decode_text", "fnv", "to_units", "from_units"]
