@@ -244,7 +244,14 @@
     var names = {};
     all.forEach(function (k) { names[bucketName('p/', k, manifest.buckets)] = 1; });
     keys.forEach(function (k) { names[bucketName('t/', k, manifest.tbuckets)] = 1; });
-    return Promise.all(Object.keys(names).map(load)).then(function () {
+    // a common word's list lives in range chunks read newest first: fetch the newest
+    // range's chunk with the buckets (a few KB when the word turns out rare) and save a round
+    var newest = -1;
+    for (var r = manifest.cbuckets.length - 1; r >= 0; r--) if (manifest.cbuckets[r]) { newest = r; break; }
+    if (newest >= 0) all.forEach(function (k) { names['c/' + newest + '/' + (fnv(k) % manifest.cbuckets[newest])] = 1; });
+    var wanted = Object.keys(names);
+    // the speculative chunks must not fail a search: only the buckets are required
+    return Promise.all(wanted.map(function (n) { return n[0] === 'c' ? load(n).catch(function () {}) : load(n); })).then(function () {
       var rangeSets = [];
       all.forEach(function (k) {
         var v = bucket(bucketName('p/', k, manifest.buckets)).get(k);
@@ -431,9 +438,20 @@
       return self.render();
     }).catch(function (e) { if (seq === self.seq) self.fail(e); });
   };
+  // results with snippets first, then the rest of the list: fewer files stand
+  // between the reader and the first answers
   UI.prototype.render = function () {
     var self = this, s = this.current, seq = this.seq;
     var list = s.sorted(), links = list.slice(0, this.links), snips = this.snips;
+    var first = links.slice(0, Math.min(links.length, Math.max(snips, 1)));
+    var whole = links.length <= first.length;
+    return this.paint(s, seq, list, first, snips, whole).then(function () {
+      if (seq === self.seq && !whole) return self.paint(s, seq, list, links, snips, true);
+    });
+  };
+  // `whole`: the list is complete; until then the status says "partial" and the list is aria-busy
+  UI.prototype.paint = function (s, seq, list, links, snips, whole) {
+    var self = this;
     var names = {};
     links.forEach(function (h, i) {
       names['m/' + Math.floor(h.doc / manifest.meta)] = 1;
@@ -463,13 +481,13 @@
           (meta ? ' <span class="search-meta">' + meta + '</span>' : '') + snip + '</li>';
       }).join('');
       self.results.innerHTML = html;
-      self.results.setAttribute('aria-busy', 'false');
+      self.results.setAttribute('aria-busy', whole ? 'false' : 'true');
       var n = list.length;
       var msg = n ? (s.done ? '找到 ' + n + ' 篇' : '已找到 ' + n + ' 篇较新的文章，按“更多结果”检索更早的')
         : (s.done ? '没有找到包含“' + s.q.terms.map(function (t) { return t.raw; }).join(' ') + '”的文章' : '');
       if (n > links.length) msg += '（列出前 ' + links.length + ' 篇）';
       if (s.q.ignored.length) msg += '；单字“' + s.q.ignored.join('、') + '”未参与检索';
-      self.say(msg);
+      self.say(msg, whole ? '' : 'partial');
       self.moreState();
     });
   };
@@ -518,11 +536,15 @@
     var run = function (src) {
       self.text = src.value;
       self.inputs.forEach(function (i) { if (i !== src) i.value = src.value; });
+      // answer at once (index files are cached, a stale answer is dropped by seq);
+      // the timer only merges events of one task
       clearTimeout(timer);
-      timer = setTimeout(function () { self.query(); }, 30);
+      timer = setTimeout(function () { self.query(); }, 0);
     };
     this.inputs.forEach(function (inp) {
-      inp.addEventListener('input', function () { run(inp); });
+      // while an IME composes (pinyin letters), wait for the characters it commits
+      inp.addEventListener('input', function (e) { if (!e.isComposing) run(inp); });
+      inp.addEventListener('compositionend', function () { run(inp); });
       inp.addEventListener('keydown', function (e) {
         if (e.key === 'ArrowDown') {
           var a = self.results.querySelector('a');

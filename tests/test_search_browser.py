@@ -71,7 +71,7 @@ def page(browser):
 def wait_done(page):
     page.wait_for_function(
         "() => { const s = document.querySelector('[data-search-status]');"
-        " return s && s.dataset.state !== 'busy' && s.textContent.trim() !== ''; }",
+        " return s && s.dataset.state !== 'busy' && s.dataset.state !== 'partial' && s.textContent.trim() !== ''; }",
         timeout=5000,
     )
 
@@ -114,7 +114,7 @@ def test_snippet_highlights_the_match(site, page):
 def test_typing_answers_and_updates_url(site, page):
     out, issues = site
     page.goto((out / "search.html").as_uri())
-    page.wait_for_function("() => document.querySelector('[data-search-status]').dataset.state !== 'busy'")
+    page.wait_for_function("() => !['busy', 'partial'].includes(document.querySelector('[data-search-status]').dataset.state)")
     page.click("#search-q")
     page.keyboard.type("核酸 采样点", delay=30)
     page.wait_for_function("() => document.querySelectorAll('[data-search-results] a').length > 0")

@@ -17,9 +17,9 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 class Lexicon:
     def __init__(self, segmenter=None):
         if segmenter is None:
-            import rjieba
+            from ..tagging.segment import Segmenter
 
-            segmenter = rjieba.Jieba()
+            segmenter = Segmenter()
         self._seg = segmenter
         self.spans_boundary = lru_cache(maxsize=4096)(self._spans_boundary)
         self.has_verb = lru_cache(maxsize=4096)(self._has_verb)

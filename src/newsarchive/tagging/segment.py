@@ -14,13 +14,36 @@ from typing import Iterable
 Token = tuple[str, str]
 
 
+def _jieba_class():
+    """rjieba's `Jieba` class without importing the `rjieba` package: its __init__
+    builds a module-level default tokenizer (~0.2 s, in every process) that we never use."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    loaded = sys.modules.get("rjieba.rjieba")
+    if loaded is not None:
+        return loaded.Jieba
+    try:
+        spec = importlib.util.find_spec("rjieba")
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        binary = next(p for p in folder.iterdir() if p.name.startswith("rjieba.") and p.suffix in (".so", ".pyd"))
+        ext = importlib.util.spec_from_file_location("rjieba.rjieba", binary)
+        module = importlib.util.module_from_spec(ext)
+        ext.loader.exec_module(module)
+        sys.modules["rjieba.rjieba"] = module
+        return module.Jieba
+    except Exception:  # another layout: the package import works everywhere
+        import rjieba
+
+        return rjieba.Jieba
+
+
 class Segmenter:
     """Cut and POS-tag Chinese text; load once per process (dictionary build ~0.1 s)."""
 
     def __init__(self, user_words: Iterable[tuple[str, str]] = ()):
-        import rjieba  # imported here: loading it builds jieba's dictionary
-
-        self._jieba = rjieba.Jieba()
+        self._jieba = _jieba_class()()
         #: (word, frequency, POS) in the order added: the user dictionary, e.g. to give jieba the same
         self.user_words: list[tuple[str, int, str]] = []
         self.add_words(user_words)
