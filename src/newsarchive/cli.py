@@ -91,6 +91,7 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
         click.echo(str(error), err=True)
     if timings and report.timings:
         click.echo("timings: " + ", ".join(f"{k} {v:.3f}s" for k, v in report.timings.items()), err=True)
+        click.echo("peak RSS MB after: " + ", ".join(f"{k} {v}" for k, v in report.peak_mb.items()), err=True)
     verb = "up to date:" if report.skipped else f"{report.rewritten} files changed; built"
     click.echo(
         f"{verb} {report.issues} issues, {report.articles} articles in {out}/"

@@ -285,6 +285,7 @@ class BuildReport:
     rendered: int = 0  # pages rendered (the others kept their previous file)
     removed: int = 0  # files of the previous build no longer made
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
+    peak_mb: dict[str, int] = field(default_factory=dict)  # main process peak RSS after each phase
 
 
 class PhaseClock:
@@ -296,11 +297,18 @@ class PhaseClock:
         self._now = time.perf_counter
         self._last = self._now()
         self.laps: dict[str, float] = {}
+        self.peak_mb: dict[str, int] = {}  # the main process's peak RSS after each phase
 
     def lap(self, name: str) -> None:
         now = self._now()
         self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 4)
         self._last = now
+        try:
+            import resource
+
+            self.peak_mb[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        except (ImportError, OSError):
+            pass
 
 
 def _first_existing(*candidates: Path) -> list[Path]:
@@ -608,6 +616,7 @@ def build(
             output.commit()
             clock.lap("commit")
             report.timings = {**clock.laps, **{f"render.{k}": v for k, v in rendered.timings.items()}}
+            report.peak_mb = clock.peak_mb
         except BaseException:
             output.abort()
             if saving is not None:
