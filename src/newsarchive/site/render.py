@@ -481,24 +481,17 @@ def render_site(
     static_dirs = static_dirs if static_dirs is not None else [settings.root / "static"]
     env = make_env(template_dirs, cache_dir / "templates" if cache_dir is not None else None)
     archive = build_archive(issues)
-    pages = list(plan_pages(archive, settings, env, extra_pages))
-    planned = time.perf_counter()
     keys = PageKeys(env, archive, settings, template_dirs, extra=repr(sorted((extra_pages or {}).items(), key=str)))
-    todo = []
-    for page in pages:
-        page.key = keys.key(page)
-        if not output.unchanged(page.path, page.key):
-            todo.append(page)
-    keyed = time.perf_counter()
-    job = RenderJob(env, archive, settings, todo, output, load_full or (lambda issue: issue))
-    if jobs > 1 and len(todo) >= PARALLEL_MIN_PAGES and "fork" in multiprocessing.get_all_start_methods():
-        job.run_parallel(jobs)
+    job = RenderJob(env, archive, settings, output, load_full or (lambda issue: issue), keys, extra_pages)
+    planned = time.perf_counter()
+    if jobs > 1 and len(archive.entries) >= PARALLEL_MIN_ARTICLES and "fork" in multiprocessing.get_all_start_methods():
+        pages, rendered = job.run_parallel(jobs)
     else:
-        job.run(todo)
+        pages, rendered = job.run(0, 1)
     copy_static(static_dirs, output)
     done = time.perf_counter()
-    return RenderStats(pages=len(pages), rendered=len(todo), timings={
-        "plan": round(planned - started, 4), "page-keys": round(keyed - planned, 4), "pages": round(done - keyed, 4)})
+    return RenderStats(pages=pages, rendered=rendered, timings={
+        "archive": round(planned - started, 4), "pages": round(done - planned, 4)})
 
 
 @dataclass
@@ -508,27 +501,46 @@ class RenderStats:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-PARALLEL_MIN_PAGES = 400  # below this, starting processes costs more than it saves
+PARALLEL_MIN_ARTICLES = 100  # below this, starting processes costs more than it saves
+#: pages go to workers in runs of this many (an issue's pages stay together: its text loads once)
+BLOCK = 64
 #: the job a forked render worker inherits; set only around the fork
 _FORKED_JOB: "RenderJob | None" = None
 
 
 @dataclass
 class RenderJob:
+    """Plans the pages, keys them and renders those whose key changed. In parallel,
+    every worker walks the same (cheap, deterministic) plan and takes every
+    `shares`-th run of BLOCK pages: no process ever holds the whole plan."""
+
     env: Environment
     archive: Archive
     settings: Settings
-    pages: list[Page]
     output: Any
     load_full: Callable[[Issue], Issue]
+    keys: PageKeys
+    extra_pages: dict | None = None
 
-    def run(self, pages: list[Page]) -> list[tuple[str, list[str], bool]]:
-        """Render `pages`; returns what was recorded for each (for a parent process)."""
+    def run(self, share: int, shares: int) -> tuple[int, int, list[tuple[str, list[str], bool]]] | tuple[int, int]:
+        records = self._run(share, shares)
+        return records[0], records[1]
+
+    def _run(self, share: int, shares: int) -> tuple[int, int, list[tuple[str, list[str], bool]]]:
         snippets = Snippets(self.env, self.archive, self.settings)
         templates: dict[str, Any] = {}
         done = []
+        pages = rendered = 0
         full_of: tuple[Issue | None, Issue | None] = (None, None)
-        for page in pages:
+        for n, page in enumerate(plan_pages(self.archive, self.settings, self.env, self.extra_pages)):
+            if (n // BLOCK) % shares != share:
+                continue
+            pages += 1
+            page.key = self.keys.key(page)
+            if self.output.unchanged(page.path, page.key):
+                done.append((page.path, self.output.files[page.path], False))
+                continue
+            rendered += 1
             context = site_context(self.archive, self.settings, page.path)
             context["entry_item"] = functools.partial(snippets.entry_item, page.path)
             context.update(page.context)
@@ -542,23 +554,25 @@ class RenderJob:
             template = templates.get(page.template) or templates.setdefault(page.template, self.env.get_template(page.template))
             changed = self.output.write(page.path, template.render(context), page.key)
             done.append((page.path, self.output.files[page.path], changed))
-        return done
+        return pages, rendered, done
 
-    def run_parallel(self, jobs: int) -> None:
-        """Fork workers that inherit the planned pages (no pickling of the archive);
-        each takes a contiguous run of pages, so an issue's full text is loaded once."""
+    def run_parallel(self, jobs: int) -> tuple[int, int]:
+        """Fork workers that inherit the archive (no pickling); the parent records
+        what each worker wrote or kept."""
         global _FORKED_JOB
         _FORKED_JOB = self
-        size = -(-len(self.pages) // (jobs * 4))
-        chunks = [(i, i + size) for i in range(0, len(self.pages), size)]
+        pages = rendered = 0
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for done in pool.starmap(_render_chunk, chunks):
+                for share_pages, share_rendered, done in pool.starmap(_render_share, [(i, jobs) for i in range(jobs)]):
+                    pages += share_pages
+                    rendered += share_rendered
                     for path, entry, changed in done:
                         self.output.record(path, entry, changed)
         finally:
             _FORKED_JOB = None
+        return pages, rendered
 
 
-def _render_chunk(start: int, end: int) -> list[tuple[str, list[str], bool]]:
-    return _FORKED_JOB.run(_FORKED_JOB.pages[start:end])
+def _render_share(share: int, shares: int):
+    return _FORKED_JOB._run(share, shares)
