@@ -357,12 +357,8 @@ def copy_static(static_dirs: list[Path], output) -> list[str]:
     return list(found)
 
 
-#: files whose changes change every page (besides templates and settings)
-_SITE_CODE = ("render.py", "archive.py", "urls.py", "settings.py")
-
-
 class PageKeys:
-    """A page's key hashes its template set, the site settings and code, its path and
+    """A page's key hashes its template set, the site settings and the package's code, its path and
     every value in its context (issues by fingerprint, entries by URL and fingerprint).
     Templates that read the `archive` global (home page, sitemap…) also hash the whole archive.
     """
@@ -370,8 +366,8 @@ class PageKeys:
     def __init__(self, env: Environment, archive: Archive, settings: Settings, template_dirs: list[Path], extra: str = ""):
         self.env, self.archive = env, archive
         h = hashlib.blake2b(digest_size=16)
-        here = Path(__file__).resolve().parent
-        for path in [here / n for n in _SITE_CODE] + [here.parent / "model.py"]:
+        package = Path(__file__).resolve().parent.parent
+        for path in sorted(package.rglob("*.py")):  # any code change may change any page
             h.update(path.read_bytes())
         for folder in template_dirs:
             for path in sorted(Path(folder).rglob("*")):
