@@ -59,14 +59,23 @@ after them): ``gamma(v + 1)``.  ``gamma(v ≥ 1)``: bit length - 1 zeros, then
 characters of the normalised ``body_text``, so the client checks that the
 bigrams of a query sit next to each other (区委 … 书记 apart does not match
 区委书记).
+
+Building: each range is tokenised and bit-coded with numpy, whole arrays at a
+time (`_build_range_py` is the plain reference: same bytes), two ranges at once
+in threads; the lists of all ranges are then merged and laid out into the
+bucket files with numpy too.  With a cache a range whose articles did not
+change is reused, and a file whose content digest did not change since the
+previous build is kept (``output.keep``), neither made nor written again.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import math
 import os
 import pickle
+import threading
 import unicodedata
 import zlib
 from collections import defaultdict
@@ -85,6 +94,7 @@ RANGE = 1024  # documents per range (big lists are cut at range boundaries)
 META = 16  # articles per meta file (url, title, date, district)
 PART = 2000  # characters per stored text part
 OVERLAP = 60  # extra characters at the end of each part, for snippets
+THREADS = 2  # ranges built at once (threads) when `workers` is not given
 BIG = 2048  # a list longer than this (in bytes) is cut into range segments
 BUCKET_TARGET = 3072  # aimed-for payload bytes per posting file
 CHUNK_TARGET = 6144
@@ -417,10 +427,6 @@ def split_keys(s: str) -> list[str]:
     return out
 
 
-def _bucket_payload(items: list[tuple[str, bytes]]) -> bytes:
-    return b"".join(_leb(len(b)) + b for _, b in items)
-
-
 # --- documents -----------------------------------------------------------------
 
 
@@ -457,16 +463,37 @@ def _doc_lite(issue: Issue, article: Article, article_url) -> tuple[list[str], l
     return facets, meta, len(title_prefix(article))
 
 
-def _doc_key(issue: Issue, article: Article, lite: tuple) -> str:
-    """Stable id of everything the index holds for this article (no text needed when the issue has a content_key)."""
-    ck = getattr(issue, "content_key", "") or ""
-    h = hashlib.sha1()
-    if ck:
-        h.update(f"k{ck}\x00{article.number}\x00".encode())
-    else:
-        h.update(b"t" + article.body_text.encode("utf-8", "surrogatepass") + b"\x00")
-    h.update(json.dumps(lite, ensure_ascii=False).encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+def _doc_lites(docs: list[tuple[Issue, Article]], article_url) -> list[tuple[list[str], list, int]]:
+    """`_doc_lite` of every (issue, article), docs of an issue next to each other."""
+    out = []
+    last = None
+    for issue, article in docs:
+        if issue is not last:
+            last = issue
+            date = issue.date or ""
+            year = ["#y" + date[:4]] if date[:4] else []
+            idist = [issue.district] if issue.district else []
+        districts = list(dict.fromkeys(article.districts)) if article.districts else idist
+        facets = ["#d" + v for v in districts]
+        if article.streets:
+            facets += ["#s" + v for v in dict.fromkeys(article.streets)]
+        if article.topics:
+            facets += ["#t" + v for v in dict.fromkeys(article.topics)]
+        facets += year
+        kicker = article.kicker
+        parts = [p for p in (kicker, article.title, article.subtitle) if p]
+        tlen = sum(map(len, parts)) + len(parts) - 1 if parts else 0
+        out.append((facets, [article_url(issue, article), article.display_title, date, " ".join(districts), kicker or ""], tlen))
+    return out
+
+
+def _doc_ids(docs: list[tuple[Issue, Article]]) -> list:
+    """Per article, a stable id of its text: the issue's content_key and the article number, or else a hash of the text."""
+    out = []
+    for issue, article in docs:
+        ck = getattr(issue, "content_key", "") or ""
+        out.append(["k", ck, article.number] if ck else ["t", hashlib.sha1(article.body_text.encode("utf-8", "surrogatepass")).hexdigest()])
+    return out
 
 
 def _text_files(doc: int, raw: str, enc: Callable[[int, int], str]) -> dict[str, bytes]:
@@ -542,24 +569,33 @@ _ENC_TAB = None  # (first, second, length) of the text code, per BMP code point
 _PACK_LIMIT = 2**63  # bigram * n + row must stay below this (else: stable argsort)
 
 
+_TABLES_LOCK = threading.Lock()  # ranges are built in threads: the char tables grow under this lock
+
+
 def _np_tables():
     global _ALPHA_U8, _MTAB, _ENC_TAB, _ID_CP, _KNOWN
-    if _ALPHA_U8 is None:
-        _ID_CP = np.zeros(1, dtype=np.uint32)
-        _KNOWN = np.zeros(0x110000, dtype=bool)
-        _ALPHA_U8 = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8).copy()
-        _MTAB = np.zeros(0x110000, dtype=np.uint32)
-        first = np.arange(0x10000, dtype=np.uint32)
-        first[:0x80] = 0x20  # ASCII outside the table becomes a space
-        second = np.zeros(0x10000, dtype=np.uint32)
-        length = np.ones(0x10000, dtype=np.int64)
-        for c, code in _CODE.items():
-            o = ord(c)
-            first[o] = ord(code[0])
-            if len(code) == 2:
-                second[o] = ord(code[1])
-                length[o] = 2
-        _ENC_TAB = (first, second, length)
+    with _TABLES_LOCK:
+        if _ALPHA_U8 is None:
+            _init_np_tables()
+
+
+def _init_np_tables():
+    global _ALPHA_U8, _MTAB, _ENC_TAB, _ID_CP, _KNOWN
+    _ID_CP = np.zeros(1, dtype=np.uint32)
+    _KNOWN = np.zeros(0x110000, dtype=bool)
+    _ALPHA_U8 = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8).copy()
+    _MTAB = np.zeros(0x110000, dtype=np.uint32)
+    first = np.arange(0x10000, dtype=np.uint32)
+    first[:0x80] = 0x20  # ASCII outside the table becomes a space
+    second = np.zeros(0x10000, dtype=np.uint32)
+    length = np.ones(0x10000, dtype=np.int64)
+    for c, code in _CODE.items():
+        o = ord(c)
+        first[o] = ord(code[0])
+        if len(code) == 2:
+            second[o] = ord(code[1])
+            length[o] = 2
+    _ENC_TAB = (first, second, length)
 
 
 def _code_points(text: str):
@@ -571,10 +607,16 @@ def _code_points_str(cps) -> str:
 
 
 def _masked_ids(cps):
-    """For the code points `cps` of a text, the char ids of ``word_mask(normalize(text))``.
+    """For the code points `cps` of a text, the char ids of ``word_mask(normalize(text))``,
+    and the table id -> code point (`_ID_CP`) they refer to.
 
     0 for a separator (NUL), else a small id (`_ID_CP[id]`: the masked char), so
     a bigram and a row number fit one int64.  New chars are learned as `normalize` does."""
+    with _TABLES_LOCK:
+        return _masked_ids_locked(cps), _ID_CP
+
+
+def _masked_ids_locked(cps):
     global _ID_CP
     unknown = cps[~_KNOWN[cps]]
     new = set(_code_points_str(np.unique(unknown))) if len(unknown) else ()
@@ -605,150 +647,327 @@ def _encode_texts(text: str, cps):
     out[off[:-1]] = np.where(bmp, first[idx], cps)
     two = np.flatnonzero(ln == 2)
     out[off[two] + 1] = second[cps[two]]
-    return out.tobytes().decode("utf-32-le", "surrogatepass"), off.tolist()
+    return out.tobytes().decode("utf-32-le", "surrogatepass"), off
 
 
+def _text_files_np(doc0: int, sizes, starts, enc: str, off) -> dict[str, bytes]:
+    """`_text_files` of docs ``doc0 + i`` (`sizes[i]` characters from `starts[i]`): their
+    text code is ``enc[off[starts[i] + a] : off[starts[i] + b]]`` for ``raw[a:b]``."""
+    nparts = np.maximum(1, (sizes + PART - 1) // PART)
+    doc = np.repeat(np.arange(len(sizes)), nparts)
+    part = np.arange(len(doc)) - np.repeat(_excl_cumsum(nparts)[:-1], nparts)
+    size = sizes[doc]
+    a = off[starts[doc] + np.minimum(part * PART, size)].tolist()
+    b = off[starts[doc] + np.minimum((part + 1) * PART + OVERLAP, size)].tolist()
+    files = {}
+    for d, p, x, y in zip((doc + doc0).tolist(), part.tolist(), a, b):
+        files[f"d/{d}-{p}"] = _blob(enc[x:y].encode("utf-8", "surrogatepass"))
+    return files
+
+
+
+
+CP = 0x110000  # a bigram's code: first code point * CP + second (its order is the string order)
+
+
+_BITLEN16 = None  # bit length of every value below 2**16
 
 
 def _bitlen(v):
-    """Bit length of every value of an int64 array (values < 2**53)."""
+    """Bit length of every value of an int array (values < 2**53), as int64."""
+    global _BITLEN16
+    if len(v) and 0 <= v.min() and v.max() < 2**16:
+        if _BITLEN16 is None:
+            _BITLEN16 = np.frexp(np.arange(2**16, dtype=np.float64))[1].astype(np.int64)
+        return _BITLEN16[v]
     return np.frexp(v.astype(np.float64))[1].astype(np.int64)
 
 
-def _rice_words(v, k):
-    """Rice codes of `v` with parameters `k` as two words each: (val1, nb1, val2, nb2)."""
-    q = v >> k
-    esc = q >= QMAX
-    one = np.int64(1)
-    val1 = np.where(esc, 0, (one << k) | (v & ((one << k) - 1)))
-    nb1 = np.where(esc, QMAX, q + 1 + k)
-    val2 = np.where(esc, v + 1, 0)
-    nb2 = np.where(esc, 2 * _bitlen(v + 1) - 1, 0)
-    return val1, nb1, val2, nb2
+def _excl_cumsum(a):
+    out = np.zeros(len(a) + 1, dtype=np.int64)
+    np.cumsum(a, out=out[1:])
+    return out
 
 
-def _best_k_np(values, seg, nseg: int):
-    """Per segment, the Rice parameter coding its `values` in the fewest bits (smallest on ties)."""
+def _best_k_np(values, counts):
+    """Per group of `values` (consecutive groups of `counts` values each), the Rice
+    parameter coding it in the fewest bits (the smallest on ties; 0 for no values).
+
+    Exact: every k up to the bit length of the largest value is tried (a larger k
+    codes every value in ``1 + k`` bits: more)."""
+    best_k = np.zeros(len(counts), dtype=np.int64)
     if not len(values):
-        return np.zeros(nseg, dtype=np.int64)
-    bl1 = 2 * _bitlen(values + 1) - 1
-    costs = np.empty((KMAX + 1, nseg), dtype=np.float64)
-    for k in range(KMAX + 1):
-        q = values >> k
-        c = np.where(q < QMAX, q + 1 + k, QMAX + bl1)
-        costs[k] = np.bincount(seg, weights=c, minlength=nseg)
-    return np.argmin(costs, axis=0).astype(np.int64)
+        return best_k
+    present = np.flatnonzero(counts)
+    starts = _excl_cumsum(counts)[present]
+    cnt = counts[present].astype(np.int64)
+    vmax = int(values.max())
+    kmax = min(KMAX, vmax.bit_length())
+    dt = np.int16 if vmax < 2**14 else np.int32 if vmax < 2**30 else np.int64
+    q = values.astype(dt)
+    esc = best = None
+    kb = np.zeros(len(present), dtype=np.int64)
+    for k in range(kmax + 1):
+        if k:
+            np.right_shift(q, 1, out=q)
+        if (vmax >> k) >= QMAX:  # some value escapes: QMAX zeros and gamma(v + 1)
+            if esc is None:
+                esc = (QMAX + 2 * _bitlen(values + 1) - 2).astype(dt)  # its bits, minus 1
+            s = np.add.reduceat(np.where(q < QMAX, q, esc - dt(k)), starts, dtype=np.int64)
+        else:
+            s = np.add.reduceat(q, starts, dtype=np.int64)
+        s += cnt * (1 + k)  # every code: q zeros ... a one and k bits
+        if best is None:
+            best = s
+        else:
+            better = s < best
+            np.copyto(best, s, where=better)
+            kb[better] = k
+    best_k[present] = kb
+    return best_k
 
 
-def _pack_words(val, nb) -> bytes:
-    """Concatenate the bit words (`val` of `nb` bits each, ≤ 63) MSB first; the total is a whole number of bytes."""
-    nb = nb.astype(np.int64)
-    end = np.cumsum(nb)
-    total = int(end[-1]) if len(end) else 0
-    bits = np.zeros(total, dtype=np.uint8)
-    start = end - nb
-    sel = np.flatnonzero(nb > 0)
-    val = val.astype(np.uint64)
-    j = 0
-    while len(sel):
-        bits[start[sel] + j] = ((val[sel] >> (nb[sel] - 1 - j).astype(np.uint64)) & np.uint64(1)).astype(np.uint8)
-        j += 1
-        sel = sel[nb[sel] > j]
-    return np.packbits(bits).tobytes()
+def _rice_np(v, k):
+    """Rice codes of `v` (int64) with parameters `k` as one word each: (value, bits).
+
+    An escape is QMAX zero bits then gamma(v + 1): the word ``v + 1`` of
+    ``QMAX + 2·bitlen(v + 1) - 1`` bits (its leading bits are zeros)."""
+    q = v >> k
+    val = v - ((q - 1) << k)  # (1 << k) | low k bits
+    nb = q + 1 + k
+    esc = np.flatnonzero(q >= QMAX)
+    if len(esc):
+        e = v[esc] + 1
+        val[esc] = e
+        nb[esc] = QMAX + 2 * _bitlen(e) - 1
+    return val, nb
+
+
+def _gamma_bits(v):
+    return 2 * _bitlen(v) - 1
+
+
+def _pack_bits(val, nb):
+    """The words (`val` < 2**63 in `nb` ≥ bitlen(val) bits each, int64), concatenated MSB
+    first and zero-padded to a byte: a uint8 array.  (`val` is used up.)"""
+    last = np.cumsum(nb, dtype=np.int64)
+    total = int(last[-1]) if len(last) else 0
+    out = np.zeros((total + 63) >> 6, dtype=np.uint64)
+    if total:
+        v = val.view(np.uint64)
+        last -= 1  # bit index of every word's last bit
+        r = (last & 63).view(np.uint64)
+        w = last
+        w >>= 6  # its 64-bit word
+        hi = (v >> np.uint64(1)) >> r  # the part in word w - 1 (v < 2**63)
+        np.subtract(np.uint64(63), r, out=r)
+        v <<= r  # the part in word w
+        del r
+        first = np.empty(len(w), dtype=bool)
+        first[0] = True
+        np.not_equal(w[1:], w[:-1], out=first[1:])
+        st = np.flatnonzero(first)
+        del first
+        out[w[st]] = np.add.reduceat(v, st)  # disjoint bits: sum == or
+        del st
+        sp = np.flatnonzero(hi)
+        if len(sp):  # at most one word spills into each word
+            out[w[sp] - 1] |= hi[sp]
+    return out.astype(">u8").view(np.uint8)[: (total + 7) >> 3]
+
+
+def _join3(v1, b1, v2, b2, v3, b3):
+    """Three words as one where they fit 63 bits: (fits, value, bits)."""
+    tot = b1 + b2 + b3
+    fit = tot <= 63
+    val = np.where(fit, (((v1 << b2) | v2) << b3) | v3, 0)
+    return fit, val, tot
+
+
+def _pad_segments(nb, pad_w):
+    """Set the pad words' bit counts so that every segment (ending with its pad word) fills whole bytes; return the segments' byte lengths."""
+    nb[pad_w] = 0
+    end = np.cumsum(nb, dtype=np.int64)[pad_w]
+    bits = np.diff(end, prepend=0)
+    pad = -bits % 8
+    nb[pad_w] = pad
+    return (bits + pad) >> 3
 
 
 def _segments_np(key, doc, pos):
     """Positional segments of postings sorted by (key, doc, pos); `doc` local to the range.
 
-    Returns (segment key ids, segment bytes, df) in key order."""
+    Returns (the key of each segment, df of each segment, segment byte lengths, the bytes of all segments)."""
     n = len(key)
     if not n:
-        return np.zeros(0, dtype=np.int64), [], []
-    ks = np.empty(n, dtype=bool)
-    ks[0] = True
-    np.not_equal(key[1:], key[:-1], out=ks[1:])
-    es = ks.copy()
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, np.zeros(0, dtype=np.uint8)
+    es = np.empty(n, dtype=bool)  # first posting of a doc entry
+    es[0] = True
+    np.not_equal(key[1:], key[:-1], out=es[1:])
+    ks_e = es.copy()  # (es is the key change so far)
     es[1:] |= doc[1:] != doc[:-1]
-    e_row = np.flatnonzero(es)  # first posting of every doc entry
+    e_row = np.flatnonzero(es)
     ne = len(e_row)
-    tf = np.diff(np.append(e_row, n))
+    tf = np.diff(e_row, append=n)
+    ek = ks_e[e_row]  # entry starts a segment
+    del ks_e
+    seg_first = np.flatnonzero(ek)  # first entry of every segment
+    nseg = len(seg_first)
+    n_e = np.diff(seg_first, append=ne)
+    seg_e = np.repeat(np.arange(nseg), n_e)
     e_doc = doc[e_row]
-    k_row = np.flatnonzero(ks)
-    nseg = len(k_row)
-    seg_of_row = np.cumsum(ks) - 1
-    seg_e = seg_of_row[e_row]
-    e_first = ks[e_row]
-    prev = np.empty(ne, dtype=np.int64)
+    prev = np.empty(ne, dtype=e_doc.dtype)
     prev[0] = -1
     prev[1:] = e_doc[:-1]
-    prev[e_first] = -1
-    gap = e_doc - prev - 1
-    multi_e = tf > 1
-    n_e = np.bincount(seg_e, minlength=nseg)
-    multi = np.bincount(seg_e, weights=multi_e, minlength=nseg) > 0
-    firsts = pos[e_row]
+    prev[ek] = -1
+    gap = (e_doc - prev - 1).astype(np.int64)
+    del prev, e_doc, ek
+    multi = np.maximum.reduceat(tf, seg_first) > 1
+    firsts = pos[e_row].astype(np.int64)
     rest_rows = np.flatnonzero(~es)
-    rest = pos[rest_rows] - pos[rest_rows - 1] - 1
-    kd = _best_k_np(gap, seg_e, nseg)
-    kp = _best_k_np(firsts, seg_e, nseg)
-    kg = _best_k_np(rest, seg_of_row[rest_rows], nseg)
+    del es
+    rest = (pos[rest_rows] - pos[rest_rows - 1] - 1).astype(np.int64)
+    n_rest = np.add.reduceat(tf - 1, seg_first)
+    kd = _best_k_np(gap, n_e)
+    kp = _best_k_np(firsts, n_e)
+    kg = _best_k_np(rest, n_rest)
 
-    # words: per segment 5 header + 4 per entry + 2 per posting + 1 pad
-    n_p = np.diff(np.append(k_row, n))
-    seg_words = 6 + 4 * n_e + 2 * n_p
-    seg_start = np.zeros(nseg, dtype=np.int64)
-    np.cumsum(seg_words[:-1], out=seg_start[1:])
-    W = int(seg_start[-1] + seg_words[-1])
+    # Words (value, bits), MSB first.  Per segment: gamma(n) and the parameters; per
+    # entry: the doc gap, "tf > 1" and gamma(tf - 1), the first position (one word
+    # where they fit 63 bits, else three); per other posting: its gap; a pad word.
+    gv, gb = _rice_np(gap, kd[seg_e])
+    del gap
+    tv = np.zeros(ne, dtype=np.int64)
+    tb = multi[seg_e].astype(np.int64)  # the "tf > 1" bit, 0 ...
+    more = np.flatnonzero(tf > 1)
+    if len(more):  # ... or 1 and gamma(tf - 1)
+        t1 = (tf[more] - 1).astype(np.int64)
+        g = _gamma_bits(t1)
+        tv[more] = (np.int64(1) << g) | t1
+        tb[more] = g + 1
+    fv, fb = _rice_np(firsts, kp[seg_e])
+    del firsts
+    efit, ev, eb = _join3(gv, gb, tv, tb, fv, fb)
+    sel = np.flatnonzero(~efit)
+    split = (sel, gv[sel], gb[sel], tv[sel], tb[sel], fv[sel], fb[sel])  # the entries that need three words
+    del gv, gb, tv, tb, fv, fb
+    zero = np.zeros(nseg, dtype=np.int64)
+    pv = np.where(multi, (kd << 9) | (kp << 5) | 16 | kg, (kd << 5) | (kp << 1))
+    pb = np.where(multi, 13, 9)
+    hfit, hv, hb = _join3(n_e, _gamma_bits(n_e), pv, pb, zero, zero)
+    e_words = np.where(efit, 1, 3) + (tf - 1)
+    h_words = np.where(hfit, 1, 2)
+    e_cs = _excl_cumsum(e_words)
+    s_words = h_words + (e_cs[seg_first + n_e] - e_cs[seg_first]) + 1
+    s_start = _excl_cumsum(s_words)
+    W = int(s_start[-1])
+    e_w = (s_start[:-1] + h_words - e_cs[seg_first])[seg_e] + e_cs[:-1]
+    del e_cs, e_words
+    val = np.zeros(W, dtype=np.int64)
+    nb = np.zeros(W, dtype=np.int16)
+    head = s_start[:-1]
+    val[head], nb[head] = hv, hb
+    sel = np.flatnonzero(~hfit)
+    if len(sel):
+        val[head[sel]], nb[head[sel]] = n_e[sel], _gamma_bits(n_e[sel])
+        val[head[sel] + 1], nb[head[sel] + 1] = pv[sel], pb[sel]
+    val[e_w], nb[e_w] = ev, eb
+    del ev, eb
+    sel, gv, gb, tv, tb, fv, fb = split
+    if len(sel):
+        w = e_w[sel]
+        val[w], nb[w] = gv, gb
+        val[w + 1], nb[w + 1] = tv, tb
+        val[w + 2], nb[w + 2] = fv, fb
+    if len(rest_rows):
+        e_of = np.searchsorted(e_row, rest_rows, side="right") - 1
+        rw = e_w[e_of] + np.where(efit[e_of], 1, 3) + (rest_rows - e_row[e_of] - 1)
+        v, b = _rice_np(rest, kg[seg_e[e_of]])
+        val[rw], nb[rw] = v, b
+    del rest_rows, rest, e_w, seg_e, tf
+    lens = _pad_segments(nb, s_start[1:] - 1)
+    return key[e_row[seg_first]], n_e, lens, _pack_bits(val, nb)
+
+
+def _seg_docs_np(n_e, docs):
+    """Facet segments: `docs` (local to the range) of consecutive groups of `n_e` docs each, ascending."""
+    nseg = len(n_e)
+    if not nseg:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+    docs = np.asarray(docs, dtype=np.int64)
+    first = _excl_cumsum(n_e)[:-1]
+    prev = np.empty(len(docs), dtype=np.int64)
+    prev[0] = -1
+    prev[1:] = docs[:-1]
+    prev[first] = -1
+    gap = docs - prev - 1
+    kd = _best_k_np(gap, n_e)
+    seg = np.repeat(np.arange(nseg), n_e)
+    # words: gamma(n), kd, the gaps, a pad
+    head = 3 * np.arange(nseg) + first
+    W = 3 * nseg + len(docs)
     val = np.zeros(W, dtype=np.int64)
     nb = np.zeros(W, dtype=np.int64)
-    # header
-    val[seg_start] = n_e
-    nb[seg_start] = 2 * _bitlen(n_e) - 1
-    val[seg_start + 1], nb[seg_start + 1] = kd, 4
-    val[seg_start + 2], nb[seg_start + 2] = kp, 4
-    val[seg_start + 3], nb[seg_start + 3] = multi, 1
-    val[seg_start + 4], nb[seg_start + 4] = kg, np.where(multi, 4, 0)
-    # entries
-    first_e = np.zeros(nseg, dtype=np.int64)
-    np.cumsum(n_e[:-1], out=first_e[1:])
-    e_idx = np.arange(ne, dtype=np.int64)
-    e_w = seg_start[seg_e] + 5 + 4 * (e_idx - first_e[seg_e]) + 2 * (e_row - k_row[seg_e])
-    v1, b1, v2, b2 = _rice_words(gap, kd[seg_e])
-    val[e_w], nb[e_w], val[e_w + 1], nb[e_w + 1] = v1, b1, v2, b2
-    m = multi[seg_e]
-    val[e_w + 2], nb[e_w + 2] = multi_e, np.where(m, 1, 0)
-    val[e_w + 3] = tf - 1
-    nb[e_w + 3] = np.where(multi_e, 2 * _bitlen(tf - 1) - 1, 0)
-    # positions
-    v1, b1, v2, b2 = _rice_words(firsts, kp[seg_e])
-    p_w = e_w + 4
-    val[p_w], nb[p_w], val[p_w + 1], nb[p_w + 1] = v1, b1, v2, b2
-    if len(rest_rows):
-        e_of_row = np.cumsum(es) - 1
-        er = e_of_row[rest_rows]
-        p_w = e_w[er] + 4 + 2 * (rest_rows - e_row[er])
-        v1, b1, v2, b2 = _rice_words(rest, kg[seg_of_row[rest_rows]])
-        val[p_w], nb[p_w], val[p_w + 1], nb[p_w + 1] = v1, b1, v2, b2
-    bits = np.add.reduceat(nb, seg_start)
-    pad_w = seg_start + seg_words - 1
-    nb[pad_w] = -bits % 8
-    data = _pack_words(val, nb)
-    ends = np.cumsum((bits + nb[pad_w]) // 8).tolist()
-    starts = [0] + ends[:-1]
-    segs = [data[a:b] for a, b in zip(starts, ends)]
-    return key[k_row], segs, n_e.tolist()
+    val[head], nb[head] = n_e, _gamma_bits(n_e)
+    val[head + 1], nb[head + 1] = kd, 4
+    gw = 3 * seg + 2 + np.arange(len(docs))
+    val[gw], nb[gw] = _rice_np(gap, kd[seg])
+    lens = _pad_segments(nb, head + 2 + n_e)
+    return lens, _pack_bits(val, nb)
 
 
-def _key_strings(kk, ids: int) -> list[str]:
-    pair = np.empty(2 * len(kk), dtype="<u4")
-    pair[0::2] = _ID_CP[kk // ids]
-    pair[1::2] = _ID_CP[kk % ids]
-    ktext = pair.tobytes().decode("utf-32-le", "surrogatepass")
-    return [ktext[i : i + 2] for i in range(0, len(ktext), 2)]
+def _key_codes(kk, id_cp):
+    """Bigram codes (first code point * CP + second) of key ids ``id1 * ids + id2`` (`id_cp`: id -> code point)."""
+    ids = len(id_cp)
+    return id_cp[kk // ids].astype(np.int64) * CP + id_cp[kk % ids]
+
+
+def _facets_np(payloads: list[tuple]):
+    """Facet keys of a range (in order met) and their segments: (keys, df, byte lengths, bytes)."""
+    docs: dict[str, list[int]] = {}
+    for i, p in enumerate(payloads):
+        for key in p[2]:
+            docs.setdefault(key, []).append(i)
+    keys = list(docs)
+    n_e = np.array([len(docs[k]) for k in keys], dtype=np.int64)
+    lens, blob = _seg_docs_np(n_e, [d for k in keys for d in docs[k]])
+    return keys, n_e, lens, blob
+
+
+def _range_arrays(codes, fkeys, lens, df, blob, tcodes, tlens, tblob, files, text_bytes) -> dict:
+    """A built range: body segments (bigrams by code, then the facet keys `fkeys`) and title segments, each as
+    key codes, byte lengths and one byte array; `df` per body key; the text and meta files."""
+    return {
+        "codes": np.asarray(codes, dtype=np.int64),
+        "fkeys": list(fkeys),
+        "lens": np.asarray(lens, dtype=np.int64),
+        "df": np.asarray(df, dtype=np.int64),
+        "blob": np.asarray(blob, dtype=np.uint8),
+        "tcodes": np.asarray(tcodes, dtype=np.int64),
+        "tlens": np.asarray(tlens, dtype=np.int64),
+        "tblob": np.asarray(tblob, dtype=np.uint8),
+        "files": files,
+        "text_bytes": text_bytes,
+    }
+
+
+def _range_from_dicts(res: dict) -> dict:
+    """`_build_range_py`'s result ({key: segment} dicts) as `_range_arrays`."""
+    body, title = res["body"], res["title"]
+    bkeys = [k for k in body if k[:1] != "#"]
+    fkeys = [k for k in body if k[:1] == "#"]
+    segs = [body[k] for k in bkeys + fkeys]
+    tkeys = list(title)
+    return _range_arrays(
+        [ord(k[0]) * CP + ord(k[1]) for k in bkeys], fkeys, [len(s) for s in segs], [res["df"][k] for k in bkeys + fkeys],
+        np.frombuffer(b"".join(segs), dtype=np.uint8), [ord(k[0]) * CP + ord(k[1]) for k in tkeys],
+        [len(title[k]) for k in tkeys], np.frombuffer(b"".join(title[k] for k in tkeys), dtype=np.uint8),
+        res["files"], res["text_bytes"])
 
 
 def _build_range_np(job: tuple[int, list[tuple]]) -> dict:
-    """`_build_range_py`, vectorised with numpy (same result)."""
+    """`_build_range_py`, vectorised with numpy (the same segments and files, as `_range_arrays`)."""
     _np_tables()
     r, payloads = job
     raws = [p[0] for p in payloads]
@@ -760,49 +979,196 @@ def _build_range_np(job: tuple[int, list[tuple]]) -> dict:
         np.cumsum(lens[:-1] + 1, out=starts[1:])
 
     # body and title postings of all docs: (bigram, doc, position), sorted
-    m = _masked_ids(cps) if len(cps) else np.zeros(0, dtype=np.uint32)
+    m, id_cp = _masked_ids(cps)
     at = np.flatnonzero((m[:-1] != 0) & (m[1:] != 0)) if len(m) > 1 else np.zeros(0, dtype=np.int64)
-    n, ids = len(at), len(_ID_CP)
+    n, ids = len(at), len(id_cp)
     key = m[at].astype(np.int64) * ids + m[at + 1]
-    doc = np.searchsorted(starts, at, side="right") - 1
-    pos = at - starts[doc]
-    if ids * ids * max(n, 1) < _PACK_LIMIT:  # sort (bigram, row) pairs: rows are in (doc, pos) order
-        v = np.sort(key * n + np.arange(n, dtype=np.int64))
-        key, row = (v // n, v % n) if n else (v, v)
+    doc = (np.searchsorted(starts, at, side="right") - 1).astype(np.int32)
+    pos = (at - starts[doc]).astype(np.int32)
+    del at, m
+    bits = max(n - 1, 1).bit_length()
+    if (ids * ids) << bits < _PACK_LIMIT:  # sort (bigram, row) pairs: rows are in (doc, pos) order
+        v = np.sort((key << bits) | np.arange(n, dtype=np.int64))
+        key, row = v >> bits, v & ((1 << bits) - 1)
+        del v
     else:  # a huge range of a huge alphabet
         row = np.argsort(key, kind="stable")
         key = key[row]
     doc, pos = doc[row], pos[row]
     del row
     tlen = np.array([p[1] for p in payloads], dtype=np.int64)
-    in_title = pos < tlen[doc] - 1  # the bigram lies inside masked[:tlen]
+    in_title = np.flatnonzero(pos < tlen[doc] - 1)  # the bigram lies inside masked[:tlen]
 
-    kk, segs, df = _segments_np(key, doc, pos)
-    names = _key_strings(kk, ids)
-    body = dict(zip(names, segs))
-    body_df = dict(zip(names, df))
-    kk, segs, _ = _segments_np(key[in_title], doc[in_title], pos[in_title])
-    title = dict(zip(_key_strings(kk, ids), segs))
+    kk, df, blens, blob = _segments_np(key, doc, pos)
+    tk, _, tlens, tblob = _segments_np(key[in_title], doc[in_title], pos[in_title])
     del key, doc, pos, in_title
+    fkeys, fdf, flens, fblob = _facets_np(payloads)
 
-    fsegs, fdf = _facet_segments(r, payloads)
-    body.update(fsegs)
-    body_df.update(fdf)
     files: dict[str, bytes] = {}
-    enc, off = _encode_texts(text, cps) if len(cps) else ("", [0])
+    enc, off = _encode_texts(text, cps) if len(cps) else ("", np.zeros(1, dtype=np.int64))
     text_bytes = len(text.encode("utf-8", "surrogatepass")) - max(len(raws) - 1, 0)  # minus the NUL separators
-    st = starts.tolist()
-    for i, raw in enumerate(raws):
-        s = st[i]
-        files.update(_text_files(r * RANGE + i, raw, lambda a, b: enc[off[s + a] : off[s + b]]))
+    files.update(_text_files_np(r * RANGE, lens, starts, enc, off))
     files.update(_meta_files(r, [p[3] for p in payloads]))
-    return {"body": body, "df": body_df, "title": title, "files": files, "text_bytes": text_bytes}
+    return _range_arrays(_key_codes(kk, id_cp), fkeys, np.concatenate([blens, flens]), np.concatenate([df, fdf]),
+                         np.concatenate([blob, fblob]), _key_codes(tk, id_cp), tlens, tblob, files, text_bytes)
 
 
-_build_range = _build_range_np if np is not None else _build_range_py
+def _build_range_ref(job: tuple[int, list[tuple]]) -> dict:
+    return _range_from_dicts(_build_range_py(job))
+
+
+_build_range = _build_range_np
+
+
+# --- merging ranges (numpy) ----------------------------------------------------
+
+
+def _leb_len(v):
+    """Byte length of the LEB128 code of every value of an int64 array (≥ 0)."""
+    n = np.ones(len(v), dtype=np.int64)
+    t = v >> 7
+    while True:
+        nz = t > 0
+        if not nz.any():
+            return n
+        n += nz
+        t >>= 7
+
+
+def _put_leb(buf, pos, v) -> None:
+    """Write the LEB128 code of every value `v` at byte `pos` of `buf`."""
+    v = np.asarray(v, dtype=np.int64)
+    pos = np.asarray(pos, dtype=np.int64)
+    while len(v):
+        more = v >= 128
+        buf[pos] = (v & 0x7F) | (more.astype(np.int64) << 7)
+        sel = np.flatnonzero(more)
+        v, pos = v[sel] >> 7, pos[sel] + 1
+
+
+def _copy_spans(buf, dst, blob, src, lens) -> None:
+    """``buf[dst[i] : dst[i] + lens[i]] = blob[src[i] : src[i] + lens[i]]`` for every i."""
+    sel = np.flatnonzero(lens)
+    out, mv = memoryview(buf), memoryview(blob)
+    for d, a, n in zip(dst[sel].tolist(), src[sel].tolist(), lens[sel].tolist()):
+        out[d : d + n] = mv[a : a + n]
+
+
+def _assemble(bucket, nbuckets: int, heads: list, counts, gaps, seglen, segsrc, blob):
+    """The payloads of bucket files, all in one byte array.
+
+    Keys (in key order) go to `bucket`; per key, ``LEB(len(entry)) entry``, where
+    entry = the header numbers `heads` ([(values, mask or None)]: LEB each where
+    the mask holds) then its `counts` items: ``LEB(gap)`` (when `gaps` is not None)
+    and ``seglen`` bytes of `blob` from `segsrc`.  Keys sort by (bucket, key order).
+    Returns (bytes, byte offset of every bucket (nbuckets + 1), the keys in file
+    order, key offsets of every bucket in that order)."""
+    nk = len(bucket)
+    if not nk:
+        return np.zeros(0, dtype=np.uint8), np.zeros(nbuckets + 1, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(nbuckets + 1, dtype=np.int64)
+    glen = _leb_len(gaps) if gaps is not None else 0
+    isize = seglen + glen
+    ics = _excl_cumsum(isize)
+    first = _excl_cumsum(counts)[:-1]
+    elen = ics[first + counts] - ics[first]
+    hlen = np.zeros(nk, dtype=np.int64)
+    for v, mask in heads:
+        ln = _leb_len(v)
+        hlen += ln if mask is None else np.where(mask, ln, 0)
+    elen += hlen
+    llen = _leb_len(elen)
+    perm = np.argsort(bucket, kind="stable")
+    kcs = _excl_cumsum((llen + elen)[perm])
+    kpos = np.empty(nk, dtype=np.int64)
+    kpos[perm] = kcs[:-1]
+    buf = np.zeros(int(kcs[-1]), dtype=np.uint8)
+    _put_leb(buf, kpos, elen)
+    p = kpos + llen
+    for v, mask in heads:
+        if mask is None:
+            _put_leb(buf, p, v)
+            p = p + _leb_len(v)
+        else:
+            sel = np.flatnonzero(mask)
+            _put_leb(buf, p[sel], v[sel])
+            p = p + np.where(mask, _leb_len(v), 0)
+    ipos = np.repeat(p - ics[first], counts) + ics[:-1]
+    if gaps is not None:
+        _put_leb(buf, ipos, gaps)
+        ipos = ipos + glen
+    _copy_spans(buf, ipos, blob, segsrc, seglen)
+    kb = np.searchsorted(bucket[perm], np.arange(nbuckets + 1), side="left")
+    return buf, kcs[kb], perm, kb
+
+
+def _fnv_codes(codes, fkeys: list[str]):
+    """fnv of every key: a bigram code (≥ 0) or a facet key ``fkeys[code + len(fkeys)]`` (< 0)."""
+    h = np.zeros(len(codes), dtype=np.uint64)
+    c1, c2 = codes // CP, codes % CP
+    bmp = (codes >= 0) & (c1 < 0x10000) & (c2 < 0x10000)
+    sel = np.flatnonzero(bmp)
+    prime, mask = np.uint64(0x01000193), np.uint64(0xFFFFFFFF)
+    x = np.full(len(sel), 0x811C9DC5, dtype=np.uint64)
+    for c in (c1, c2):
+        x = ((x ^ c[sel].astype(np.uint64)) * prime) & mask
+    h[sel] = x
+    nf = len(fkeys)
+    for i in np.flatnonzero(~bmp).tolist():
+        c = int(codes[i])
+        h[i] = fnv(fkeys[c + nf] if c < 0 else chr(c // CP) + chr(c % CP))
+    return h
+
+
+def _key_text(codes, fkeys: list[str]) -> list[str]:
+    """Per key, its text in `join_keys` form (a facet key followed by SEP)."""
+    nf = len(fkeys)
+    big = codes >= 0
+    pair = np.empty((len(codes), 2), dtype="<u4")
+    pair[:, 0] = np.where(big, codes // CP, 0x20)
+    pair[:, 1] = np.where(big, codes % CP, 0x20)
+    s = pair.tobytes().decode("utf-32-le")
+    out = [s[i : i + 2] for i in range(0, len(s), 2)]
+    for i in np.flatnonzero(~big).tolist():
+        out[i] = fkeys[int(codes[i]) + nf] + SEP
+    return out
+
+
+_JS_HEAD = "\ufeff__na(".encode("utf-16-le")
+_JS_UNITS = '\ufeff__na("'.encode("utf-16-le")
+_JS_TAIL = '")\n'.encode("utf-16-le")
+
+
+def _units_many(chunks: list[bytes]) -> tuple[bytes, list[int]]:
+    """`to_units` of every chunk, as UTF-16LE: all in one string of bytes, and the offset of each (plus the end)."""
+    lens = [len(c) for c in chunks]
+    padded = b"".join([c + bytes(-len(c) % 15) for c in chunks])  # 15 bytes = 8 units
+    rows = np.zeros((len(padded) // 15, 16), dtype=np.uint8)
+    rows[:, :15] = np.frombuffer(padded, dtype=np.uint8).reshape(-1, 15)
+    hl = rows.view(">u8")
+    h, lo = hl[:, 0].astype(np.uint64), hl[:, 1].astype(np.uint64)  # bits 0-63, 64-119 (and 8 zeros)
+    m = np.uint64(0x7FFF)
+    u = np.empty((len(rows), 8), dtype="<u2")
+    u[:, 0] = h >> np.uint64(49)
+    u[:, 1] = (h >> np.uint64(34)) & m
+    u[:, 2] = (h >> np.uint64(19)) & m
+    u[:, 3] = (h >> np.uint64(4)) & m
+    u[:, 4] = ((h & np.uint64(15)) << np.uint64(11)) | (lo >> np.uint64(53))
+    u[:, 5] = (lo >> np.uint64(38)) & m
+    u[:, 6] = (lo >> np.uint64(23)) & m
+    u[:, 7] = (lo >> np.uint64(8)) & m
+    u += UNIT0
+    data = u.tobytes()
+    offs, at = [], 0
+    for n in lens:
+        offs.append(at)
+        at += 16 * ((n + 14) // 15)
+    return data, [(o, o + 2 * ((8 * n + 14) // 15)) for o, n in zip(offs, lens)]
 
 
 # --- writing ---------------------------------------------------------------
+
+#: the layout of the cached ranges and state, and this module's code: a changed builder never reuses old ranges
+CACHE_FORMAT = "np2:" + hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
 
 
 def _pow2_buckets(total: int, target: int) -> int:
@@ -861,10 +1227,10 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _range_key(r: int, doc_keys: list[str]) -> str:
-    h = hashlib.sha1(f"{VERSION}:{RANGE}:{PART}:{OVERLAP}:{META}:{QMAX}:{r}".encode())
-    for k in doc_keys:
-        h.update(k.encode())
+def _range_key(r: int, ids: list, lites: list) -> str:
+    """Stable id of everything the index holds for the docs of range `r` (no text needed when the issues have a content_key)."""
+    h = hashlib.sha1(f"{VERSION}:{CACHE_FORMAT}:{RANGE}:{PART}:{OVERLAP}:{META}:{QMAX}:{KMAX}:{r}".encode())
+    h.update(json.dumps([ids, lites], ensure_ascii=False).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 
@@ -872,7 +1238,7 @@ def _load(path: Path):
     try:
         with open(path, "rb") as f:
             return pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError, KeyError, TypeError):
         return None
 
 
@@ -882,6 +1248,240 @@ def _save(path: Path, obj) -> None:
     with open(tmp, "wb") as f:
         pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+
+
+def _trim_heap() -> None:
+    """Give freed heap memory back to the system (glibc keeps it, and threads each get a heap of their own)."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        try:
+            import ctypes
+
+            _MALLOC_TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM = None
+LAST_TIMINGS: dict[str, float] = {}  # seconds per step of the last `write_search_index` (for benchmarks)
+
+
+class _Clock:
+    def __init__(self):
+        import time
+
+        self.now = time.perf_counter
+        self.t = self.now()
+        LAST_TIMINGS.clear()
+
+    def lap(self, name: str) -> None:
+        t = self.now()
+        LAST_TIMINGS[name] = round(LAST_TIMINGS.get(name, 0.0) + t - self.t, 4)
+        if os.environ.get("NA_SEARCH_MEM"):  # debugging: resident and peak MB after each step
+            with open("/proc/self/status") as f:
+                mem = {ln.split(":")[0]: int(ln.split()[1]) // 1024 for ln in f if ln.startswith(("VmRSS", "VmHWM"))}
+            LAST_TIMINGS[name + ".mem"] = (mem.get("VmRSS"), mem.get("VmHWM"))
+        self.t = t
+
+
+class _Emitter:
+    """Every index file goes through here: kept when the previous build made it from
+    the same content digest (and the output still has it), else made and written."""
+
+    def __init__(self, out, prev: dict, folder: bool):
+        self.out, self.prev, self.folder = out, prev["files"], folder
+        self.prev_chunks: dict[int, bytes] = prev.get("chunks", {})
+        self.chunks: dict[int, bytes] = {}  # range -> signature of its chunk files
+        self.state: dict[str, tuple[bytes, int]] = {}  # rel -> (content digest, file size)
+        self.written = 0
+        self.kept: set[str] = set()
+
+    def keeps(self, rel: str, dg: bytes) -> bool:
+        if self.folder:
+            return False
+        old = self.prev.get(rel)
+        if old is not None and old[0] == dg and self.out.keep(rel):
+            self.state[rel] = old
+            self.kept.add(rel)
+            return True
+        return False
+
+    def keep_all(self, rels: list[str]) -> bool:
+        """Keep the previous build's files `rels` as they are (when it made them all and the output has them)."""
+        if self.folder or not all(rel in self.prev for rel in rels):
+            return False
+        for rel in rels:
+            if not self.out.keep(rel):
+                return False
+            self.state[rel] = self.prev[rel]
+            self.kept.add(rel)
+        return True
+
+    def put(self, rel: str, dg: bytes, data: bytes) -> None:
+        self.state[rel] = (dg, len(data))
+        self.out.write(rel, data)
+        self.written += 1
+
+    def data(self, rel: str, data: bytes) -> None:
+        dg = _digest(data)
+        if not self.keeps(rel, dg):
+            self.put(rel, dg, data)
+
+    def blobs(self, items: list[tuple[str, bytes, bytes]]) -> None:
+        """Text and meta files: (rel, digest, payload) each, written as ``__na("units")``."""
+        todo = [it for it in items if not self.keeps(it[0], it[1])]
+        for batch in _batches(todo, lambda it: len(it[2])):
+            ub, spans = _units_many([p for _, _, p in batch])
+            for (rel, dg, _), (a, b) in zip(batch, spans):
+                self.put(rel, dg, _JS_UNITS + ub[a:b] + _JS_TAIL)
+
+    def buckets(self, rels: list[str], buf, boff, ktext: list[str], perm, kb) -> None:
+        """Bucket files ``__na("keys","units")``: file i holds the payload ``buf[boff[i] : boff[i + 1]]``
+        and the keys ``perm[kb[i] : kb[i + 1]]`` (texts `ktext`, in key order)."""
+        data = buf.tobytes()
+        ordered = [ktext[i] for i in perm.tolist()]
+        boff, kb = boff.tolist(), kb.tolist()
+        todo = []
+        for i, rel in enumerate(rels):
+            keys = "".join(ordered[kb[i] : kb[i + 1]])
+            dg = _digest(keys.encode("utf-8", "surrogatepass") + b"\xff" + data[boff[i] : boff[i + 1]])
+            if not self.keeps(rel, dg):
+                todo.append((i, rel, dg, keys))
+        for batch in _batches(todo, lambda it: boff[it[0] + 1] - boff[it[0]]):
+            ub, spans = _units_many([data[boff[i] : boff[i + 1]] for i, _, _, _ in batch])
+            for (_, rel, dg, keys), (a, b) in zip(batch, spans):
+                head = (json.dumps(keys, ensure_ascii=False) + ',"').encode("utf-16-le", "surrogatepass")
+                self.put(rel, dg, _JS_HEAD + head + ub[a:b] + _JS_TAIL)
+
+
+_BATCH_BYTES = 1 << 22  # payload bytes converted to units at once (bounds the memory it takes)
+
+
+def _batches(items: list, size):
+    """`items` in consecutive groups of about _BATCH_BYTES (by `size(item)`)."""
+    batch, total = [], 0
+    for it in items:
+        batch.append(it)
+        total += size(it)
+        if total >= _BATCH_BYTES:
+            yield batch
+            batch, total = [], 0
+    if batch:
+        yield batch
+
+
+def _cat(arrays: list, dtype):
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)
+
+
+def _groups(codes):
+    """For codes sorted ascending: the first row of every distinct code, and the rows per code."""
+    n = len(codes)
+    new = np.ones(n, dtype=bool)
+    if n:
+        np.not_equal(codes[1:], codes[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    return first, np.diff(first, append=n)
+
+
+def _range_gaps(rr, first):
+    """Per item, the number of ranges skipped since the key's previous item (from range -1)."""
+    prev = np.empty(len(rr), dtype=np.int64)
+    if len(rr):
+        prev[0] = -1
+        prev[1:] = rr[:-1]
+        prev[first] = -1
+    return rr - prev - 1
+
+
+def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Clock) -> tuple[int, list[int], int]:
+    """The p/, c/ and t/ bucket files from every range's segments; returns (buckets, cbuckets, tbuckets)."""
+    R = len(posts)
+    fkeys = sorted(set().union(*(p["fkeys"] for p in posts)))
+    nf = len(fkeys)
+    fcode = {k: i - nf for i, k in enumerate(fkeys)}  # facet keys sort before every bigram
+
+    # body: every (key, range) segment, by key then range
+    codes = _cat([np.concatenate([p["codes"], np.array([fcode[k] for k in p["fkeys"]], dtype=np.int64)]) for p in posts], np.int64)
+    lens = _cat([p["lens"] for p in posts], np.int64)
+    df = _cat([p["df"] for p in posts], np.int64)
+    rr = np.repeat(np.arange(R, dtype=np.int64), [len(p["lens"]) for p in posts])
+    blob = _cat([p["blob"] for p in posts], np.uint8)
+    src = _cat([_excl_cumsum(p["lens"])[:-1] for p in posts], np.int64) + np.repeat(_excl_cumsum([len(p["blob"]) for p in posts])[:-1], [len(p["lens"]) for p in posts])
+    order = np.argsort(codes, kind="stable")
+    codes, lens, df, rr, src = codes[order], lens[order], df[order], rr[order], src[order]
+    del order
+    first, counts = _groups(codes)
+    kcode = codes[first]
+    nk = len(kcode)
+    size = np.add.reduceat(lens, first) if nk else np.zeros(0, dtype=np.int64)
+    dfs = np.add.reduceat(df, first) if nk else np.zeros(0, dtype=np.int64)
+    big = size > BIG
+    gaps = _range_gaps(rr, first)
+    kid = np.repeat(np.arange(nk), counts)
+    inline = np.where(big[kid], 0, lens)
+    klen = np.full(nk, 2, dtype=np.int64)
+    for i in np.flatnonzero(kcode < 0).tolist():
+        klen[i] = len(fkeys[int(kcode[i]) + nf])
+    h1 = 2 * counts + big
+    glen = np.add.reduceat(_leb_len(gaps) + inline, first) if nk else np.zeros(0, dtype=np.int64)
+    elen = _leb_len(h1) + np.where(big, _leb_len(dfs), 0) + glen
+    nb = _pow2_buckets(int((elen + klen + 2).sum()), BUCKET_TARGET)
+    hashes = _fnv_codes(kcode, fkeys)
+    ktext = _key_text(kcode, fkeys)
+    buf, boff, perm, kb = _assemble((hashes % np.uint64(nb)).astype(np.int64), nb, [(h1, None), (dfs, big)], counts, gaps, inline, src, blob)
+    clock.lap("p-merge")
+    em.buckets([f"search/p/{b}.js" for b in range(nb)], buf, boff, ktext, perm, kb)
+    del buf, inline
+    clock.lap("p-write")
+
+    # chunks: the segments of big lists, by range, then bucket, then key
+    bi = np.flatnonzero(big[kid])
+    bi = bi[np.argsort(rr[bi], kind="stable")]
+    bk = kid[bi]
+    rsize = np.bincount(rr[bi], weights=lens[bi] + klen[bk] + 2, minlength=R) if R else np.zeros(0)
+    rcount = np.bincount(rr[bi], minlength=R) if R else np.zeros(0, dtype=np.int64)
+    cbuckets = [_pow2_buckets(int(s), CHUNK_TARGET) if c else 0 for s, c in zip(rsize.tolist(), rcount.tolist())]
+    # a range's chunk files are its big lists' segments: the same range (key) with the
+    # same big keys and bucket count makes the same files as the previous build
+    rb = np.searchsorted(rr[bi], np.arange(R + 1)).tolist()
+    todo = []
+    for r in range(R):
+        if not cbuckets[r]:
+            continue
+        sig = _digest(f"{rkeys[r]}:{cbuckets[r]}:".encode() + kcode[bk[rb[r] : rb[r + 1]]].tobytes())
+        em.chunks[r] = sig
+        rels = [f"search/c/{r}/{b}.js" for b in range(cbuckets[r])]
+        if not (em.prev_chunks.get(r) == sig and em.keep_all(rels)):
+            todo.append(r)
+    for r in todo:  # one range at a time: a big archive's chunks are most of the index
+        ci, ck = bi[rb[r] : rb[r + 1]], bk[rb[r] : rb[r + 1]]
+        n = cbuckets[r]
+        buf, boff, perm, kb = _assemble((hashes[ck] % np.uint64(n)).astype(np.int64), n, [], np.ones(len(ci), dtype=np.int64), None, lens[ci], src[ci], blob)
+        em.buckets([f"search/c/{r}/{b}.js" for b in range(n)], buf, boff, [ktext[i] for i in ck.tolist()], perm, kb)
+    del codes, lens, df, rr, src, blob, kid, bi, bk
+
+    clock.lap("c")
+    # title lists: every range's segments inline
+    tcodes = _cat([p["tcodes"] for p in posts], np.int64)
+    tl = _cat([p["tlens"] for p in posts], np.int64)
+    tr = np.repeat(np.arange(R, dtype=np.int64), [len(p["tlens"]) for p in posts])
+    tblob = _cat([p["tblob"] for p in posts], np.uint8)
+    tsrc = _cat([_excl_cumsum(p["tlens"])[:-1] for p in posts], np.int64) + np.repeat(_excl_cumsum([len(p["tblob"]) for p in posts])[:-1], [len(p["tlens"]) for p in posts])
+    order = np.argsort(tcodes, kind="stable")
+    tcodes, tl, tr, tsrc = tcodes[order], tl[order], tr[order], tsrc[order]
+    first, counts = _groups(tcodes)
+    tk = tcodes[first]
+    gaps = _range_gaps(tr, first)
+    tsize = np.add.reduceat(_leb_len(gaps) + tl, first) if len(tk) else np.zeros(0, dtype=np.int64)
+    elen = _leb_len(counts) + tsize
+    ntb = _pow2_buckets(int((elen + 2 + 2).sum()), TITLE_TARGET)
+    buf, boff, perm, kb = _assemble((_fnv_codes(tk, []) % np.uint64(ntb)).astype(np.int64), ntb, [(counts, None)], counts, gaps, tl, tsrc, tblob)
+    em.buckets([f"search/t/{b}.js" for b in range(ntb)], buf, boff, _key_text(tk, []), perm, kb)
+    clock.lap("t")
+    return nb, cbuckets, ntb
 
 
 def write_search_index(
@@ -906,37 +1506,45 @@ def write_search_index(
     changed — its key comes from each issue's ``content_key`` (or, when empty,
     the text), the article number and everything else the index stores, so a
     warm rebuild reads no text: `load_full(issue)` (default: the issue itself)
-    is called only for issues in ranges to rebuild.  Output is deterministic.
-    ``_reference`` builds with the pure-Python reference code instead of numpy
-    (for tests: same bytes).
+    is called only for issues in ranges to rebuild.  The lists of all ranges are
+    then merged (vectorised) into the bucket files; with a cache, a file whose
+    content digest did not change since the previous build is kept, not made
+    again.  Output is deterministic.
+    ``_reference`` builds ranges with the pure-Python reference code instead of
+    numpy (for tests: same bytes).
     """
+    gc_was_on = gc.isenabled()
+    gc.disable()  # a build holds many objects: collecting them now and then costs more than this whole update
+    try:
+        return _write_search_index(issues, output, article_url, cache_dir, load_full, workers, _reference)
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
+def _write_search_index(issues, output, article_url, cache_dir, load_full, workers, _reference) -> dict:
+    clock = _Clock()
     out = output if hasattr(output, "write") and hasattr(output, "keep") else _DirOutput(Path(output))
     folder = isinstance(out, _DirOutput)
     cache = Path(cache_dir) if cache_dir else None
-    build = _build_range_py if _reference else _build_range
+    build = _build_range_ref if _reference else _build_range
 
     docs: list[tuple[Issue, Article]] = []
     for issue in sorted(issues, key=lambda i: (i.date or "", i.source)):
         for article in sorted(issue.articles, key=lambda a: a.number):
             docs.append((issue, article))
-    lites = [_doc_lite(i, a, article_url) for i, a in docs]
+    clock.lap("docs")
+    lites = _doc_lites(docs, article_url)
+    clock.lap("lites")
     nranges = (len(docs) + RANGE - 1) // RANGE
-    rkeys = [_range_key(r, [_doc_key(i, a, lites[d]) for d, (i, a) in enumerate(docs[r * RANGE : (r + 1) * RANGE], r * RANGE)]) for r in range(nranges)]
-    prev = (_load(cache / "state.pickle") if cache and not folder else None) or {"files": {}, "ranges": []}
-    prev_files: dict[str, bytes] = prev["files"]
-    state: dict[str, bytes] = {}
-    stats = {"written": 0, "kept": 0, "index_bytes": 0}
-
-    def emit(rel: str, payload: bytes, keys: list[str] | None = None, data: bytes | None = None, digest: tuple | None = None):
-        if digest is None:
-            data = data if data is not None else _js_units(payload, keys)
-            digest = (_digest(data), len(data))
-        state[rel] = digest
-        if not folder and prev_files.get(rel) == digest and out.keep(rel):
-            stats["kept"] += 1
-            return
-        out.write(rel, data if data is not None else _js_units(payload, keys))
-        stats["written"] += 1
+    ids = _doc_ids(docs)
+    rkeys = [_range_key(r, ids[r * RANGE : (r + 1) * RANGE], lites[r * RANGE : (r + 1) * RANGE]) for r in range(nranges)]
+    del ids
+    clock.lap("rkeys")
+    prev = _load(cache / "state.pickle") if cache and not folder else None
+    if not isinstance(prev, dict) or prev.get("v") != CACHE_FORMAT:
+        prev = {"files": {}, "ranges": []}
+    em = _Emitter(out, prev, folder)
 
     def payloads_of(r: int) -> list[tuple]:
         full: dict[int, Issue] = {}
@@ -952,91 +1560,63 @@ def write_search_index(
             out_p.append((article.body_text, tlen, facets, meta))
         return out_p
 
+    clock.lap("keys")
     posts: list[dict | None] = [None] * nranges
     todo = []
     for r, rk in enumerate(rkeys):
         post = _load(cache / f"{rk}.post.pickle") if cache else None
-        if post is None:
+        if not isinstance(post, dict) or "digests" not in post:
             todo.append(r)
             continue
-        posts[r] = post
-        same = not folder and r < len(prev["ranges"]) and prev["ranges"][r] == rk
-        files = None
-        for name, dg in post["digests"].items():
-            rel = f"search/{name}.js"
-            if same and prev_files.get(rel) == dg and out.keep(rel):
-                state[rel] = dg
-                stats["kept"] += 1
+        pending = [name for name, dg in post["digests"].items() if not em.keeps(f"search/{name}.js", dg[0])]
+        if pending:
+            files = _load(cache / f"{rk}.files.pickle")
+            if not isinstance(files, dict) or any(name not in files for name in pending):  # the cache lost half a range: build it again
+                todo.append(r)
                 continue
-            if files is None:
-                files = _load(cache / f"{rk}.files.pickle")
-                if files is None:  # the cache lost half a range: build it again
-                    break
-            emit(rel, files[name], digest=dg)
-        else:
-            continue
-        posts[r] = None
-        todo.append(r)
+            em.blobs([(f"search/{name}.js", post["digests"][name][0], files[name]) for name in pending])
+        del post["digests"]
+        posts[r] = post
 
     def finish(r: int, res: dict) -> None:
+        _trim_heap()
         files = res.pop("files")
         res["digests"] = {name: (_digest(p), _js_size(p)) for name, p in files.items()}
         posts[r] = res
         if cache:
             _save(cache / f"{rkeys[r]}.files.pickle", files)
             _save(cache / f"{rkeys[r]}.post.pickle", res)
-        for name, p in files.items():
-            emit(f"search/{name}.js", p, digest=res["digests"][name])
+        em.blobs([(f"search/{name}.js", res["digests"][name][0], p) for name, p in files.items()])
+        del res["digests"]  # (saved with the range; the merge needs only the lists)
 
-    if workers is None:
-        workers = 1
-    if workers > 1 and len(todo) > 1:
+    clock.lap("cached")
+    threads = min(THREADS, os.cpu_count() or 1) if workers is None else 1
+    if workers is not None and workers > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(min(workers, len(todo))) as pool:
             for r, res in zip(todo, pool.map(build, [(r, payloads_of(r)) for r in todo])):
                 finish(r, res)
+    elif threads > 1 and len(todo) > 1:  # numpy and zlib release the GIL: ranges build side by side
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            running: deque = deque()
+            for r in todo:
+                running.append((r, pool.submit(build, (r, payloads_of(r)))))
+                if len(running) >= threads:  # at most `threads` ranges in memory
+                    r0, fut = running.popleft()
+                    finish(r0, fut.result())
+            while running:
+                r0, fut = running.popleft()
+                finish(r0, fut.result())
     else:
         for r in todo:
             finish(r, build((r, payloads_of(r))))
 
-    # body lists: merge ranges per key; lists longer than BIG are cut by range
-    where: dict[str, list[int]] = defaultdict(list)
-    size: dict[str, int] = defaultdict(int)
-    for r, post in enumerate(posts):
-        for k, seg in post["body"].items():
-            where[k].append(r)
-            size[k] += len(seg)
-    entries: dict[str, bytes] = {}
-    chunks: list[list[tuple[str, bytes]]] = [[] for _ in range(nranges)]
-    for k, rs in where.items():
-        gaps = [r - p - 1 for p, r in zip([-1] + rs, rs)]
-        if size[k] <= BIG:
-            entries[k] = _leb(2 * len(rs)) + b"".join(_leb(g) + posts[r]["body"][k] for g, r in zip(gaps, rs))
-        else:
-            df = sum(posts[r]["df"][k] for r in rs)
-            entries[k] = _leb(2 * len(rs) + 1) + _leb(df) + b"".join(_leb(g) for g in gaps)
-            for r in rs:
-                chunks[r].append((k, posts[r]["body"][k]))
-    hashes = _fnv_many(where)
-    nb = _pow2_buckets(sum(len(v) + len(k) + 2 for k, v in entries.items()), BUCKET_TARGET)
-    _emit_buckets(emit, "search/p/", entries, hashes, nb)
-    cbuckets = []
-    for r, ch in enumerate(chunks):
-        n = _pow2_buckets(sum(len(v) + len(k) + 2 for k, v in ch), CHUNK_TARGET) if ch else 0
-        cbuckets.append(n)
-        _emit_buckets(emit, f"search/c/{r}/", dict(ch), hashes, n)
-
-    tw: dict[str, list[int]] = defaultdict(list)
-    for r, post in enumerate(posts):
-        for k in post["title"]:
-            tw[k].append(r)
-    tlists = {}
-    for k, rs in tw.items():
-        gaps = [r - p - 1 for p, r in zip([-1] + rs, rs)]
-        tlists[k] = _leb(len(rs)) + b"".join(_leb(g) + posts[r]["title"][k] for g, r in zip(gaps, rs))
-    ntb = _pow2_buckets(sum(len(v) + len(k) + 2 for k, v in tlists.items()), TITLE_TARGET)
-    _emit_buckets(emit, "search/t/", tlists, _fnv_many(tlists), ntb)
+    clock.lap("ranges")
+    nb, cbuckets, ntb = _write_lists(posts, rkeys, em, clock)
 
     facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
     names = {"d": "district", "s": "street", "t": "topic", "y": "year"}
@@ -1045,8 +1625,7 @@ def write_search_index(
             kind = names[f[1]]
             facets[kind][f[2:]] = facets[kind].get(f[2:], 0) + 1
     table = "".join(_TABLE)
-    chars = ("\ufeff__na(" + json.dumps(table, ensure_ascii=False) + ")\n").encode("utf-16-le")
-    emit("search/chars.js", b"", data=chars)
+    em.data("search/chars.js", ("\ufeff__na(" + json.dumps(table, ensure_ascii=False) + ")\n").encode("utf-16-le"))
     manifest = {
         "v": VERSION,
         "docs": len(docs),
@@ -1063,22 +1642,22 @@ def write_search_index(
         "facets": {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0])) for k, v in facets.items()},
     }
     manifest["facets"]["year"] = sorted(facets["year"].items(), reverse=True)
-    data = ("__na(" + json.dumps(manifest, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + ")\n").encode("utf-8")
-    emit("search/manifest.js", b"", data=data)
+    em.data("search/manifest.js", ("__na(" + json.dumps(manifest, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + ")\n").encode("utf-8"))
 
     if folder:
         out.finish()
     elif cache:
-        _save(cache / "state.pickle", {"files": state, "ranges": rkeys})
+        _save(cache / "state.pickle", {"v": CACHE_FORMAT, "files": em.state, "ranges": rkeys, "chunks": em.chunks})
+    clock.lap("end")
     text_bytes = sum(p["text_bytes"] for p in posts)
-    index_bytes = sum(size for _, size in state.values())
+    index_bytes = sum(size for _, size in em.state.values())
     return {
         "docs": len(docs),
         "text_bytes": text_bytes,
         "index_bytes": index_bytes,
-        "shards": len(state),
-        "written": out.written if folder else stats["written"],
-        "kept": stats["kept"],
+        "shards": len(em.state),
+        "written": out.written if folder else em.written,
+        "kept": len(em.kept),
         "ratio": round(index_bytes / text_bytes, 3) if text_bytes else 0.0,
         "ranges": nranges,
         "ranges_rebuilt": len(todo),
@@ -1088,15 +1667,6 @@ def write_search_index(
 def _js_size(payload: bytes) -> int:
     """len(_js_units(payload))."""
     return 2 * (len('\ufeff__na("")\n') + (len(payload) * 8 + 14) // 15)
-
-
-def _emit_buckets(emit, prefix: str, entries: dict[str, bytes], hashes: dict[str, int], n: int) -> None:
-    buckets: list[list[str]] = [[] for _ in range(n)]
-    for k in entries:
-        buckets[hashes[k] % n].append(k)
-    for b, keys in enumerate(buckets):
-        keys.sort()
-        emit(f"{prefix}{b}.js", _bucket_payload([(k, entries[k]) for k in keys]), keys)
 
 
 __all__ = ["write_search_index", "normalize", "encode_text", "decode_text", "fnv", "to_units", "from_units"]
