@@ -126,6 +126,7 @@ class SourceEntry:
     key: str
     error: FileError | None = None
     path: Path | None = None
+    hashed: bool = False  # read and hashed in this scan (not known by its stat)
 
     def bytes(self) -> bytes:
         if self.data is None and self.path is not None:
@@ -152,7 +153,8 @@ def scan_sources(paths: list[Path], root: Path | None, cache: ParseCache, known:
         except OSError as exc:
             entries.append(SourceEntry(shown, None, "", FileError(shown, f"cannot read: {exc.strerror}")))
             continue
-        entries.append(SourceEntry(shown, data, cache.key(shown, data), path=path))
+        # the bytes are not kept: at 10,000 issues they would be 160 MB for the whole build
+        entries.append(SourceEntry(shown, None, cache.key(shown, data), path=path, hashed=True))
         if known is not None:
             known[shown] = signature + [entries[-1].key]
     return entries
@@ -425,13 +427,22 @@ def _summary_worker_init(data_dir: Path | None, cache_dir: Path, salt: str) -> N
     _WORKER_CACHE = ParseCache(cache_dir, salt=salt)
 
 
-def _worker_summarise(job: tuple[bytes, str, str]):
-    return summarise_bytes(job[0], job[1], job[2], _WORKER_TOOLKIT, _WORKER_CACHE)
+def _worker_summarise(job: tuple[str, str]):
+    return summarise_file(job[0], job[1], _WORKER_TOOLKIT, _WORKER_CACHE)
+
+
+def summarise_file(path: str, shown: str, toolkit: Toolkit, cache: ParseCache):
+    """Read, parse, store the full issue in the cache and hand back only its summary
+    and packed term counts: the main process never holds every body (nor the
+    files' bytes). The key is computed from the bytes read here."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return FileError(shown, f"cannot read: {exc.strerror}")
+    return summarise_bytes(data, shown, cache.key(shown, data), toolkit, cache)
 
 
 def summarise_bytes(data: bytes, shown: str, key: str, toolkit: Toolkit, cache: ParseCache):
-    """Parse one file, store the full issue in the cache and hand back only its
-    summary and packed term counts: the main process never holds every body."""
     outcome = parse_bytes(data, shown, toolkit)
     if isinstance(outcome, FileError):
         return outcome
@@ -464,7 +475,7 @@ def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Ca
             slots[index] = known
         else:
             todo.append(index)
-    jobs_input = [(entries[i].bytes(), entries[i].shown, entries[i].key) for i in todo]
+    jobs_input = [(str(entries[i].path), entries[i].shown) for i in todo]
     if jobs > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -478,7 +489,7 @@ def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Ca
     elif todo:
         kit = toolkit.get()
         for index, job in zip(todo, _with_progress(jobs_input, len(todo), progress)):
-            slots[index] = summarise_bytes(*job, kit, cache)
+            slots[index] = summarise_file(*job, kit, cache)
     counts: dict[str, list[str]] = {}
     for index in todo:
         if isinstance(slots[index], tuple):
@@ -610,7 +621,7 @@ def build(
         previous = read_build_record(out)
         if use_cache and previous.get("fingerprint") == fingerprint:
             # nothing that feeds the site changed: the site on disk is this build
-            if any(e.data is not None for e in entries):  # touched but unchanged files: remember their stats
+            if any(e.hashed for e in entries):  # touched but unchanged files: remember their stats
                 SourceStats.save(cache_root, scan_version, known, entries)
             return BuildReport(
                 issues=previous.get("issues", 0),
