@@ -250,8 +250,10 @@
     for (var r = manifest.cbuckets.length - 1; r >= 0; r--) if (manifest.cbuckets[r]) { newest = r; break; }
     if (newest >= 0) all.forEach(function (k) { names['c/' + newest + '/' + (fnv(k) % manifest.cbuckets[newest])] = 1; });
     var wanted = Object.keys(names);
-    // the speculative chunks must not fail a search: only the buckets are required
-    return Promise.all(wanted.map(function (n) { return n[0] === 'c' ? load(n).catch(function () {}) : load(n); })).then(function () {
+    // the speculative chunks are not waited for (a rare word never needs them) and
+    // must not fail a search; when a list does need one, `more` finds it loading
+    wanted.forEach(function (n) { if (n[0] === 'c') load(n).catch(function () {}); });
+    return Promise.all(wanted.filter(function (n) { return n[0] !== 'c'; }).map(load)).then(function () {
       var rangeSets = [];
       all.forEach(function (k) {
         var v = bucket(bucketName('p/', k, manifest.buckets)).get(k);
@@ -443,10 +445,10 @@
   UI.prototype.render = function () {
     var self = this, s = this.current, seq = this.seq;
     var list = s.sorted(), links = list.slice(0, this.links), snips = this.snips;
-    var first = links.slice(0, Math.min(links.length, Math.max(snips, 1)));
-    var whole = links.length <= first.length;
-    return this.paint(s, seq, list, first, snips, whole).then(function () {
-      if (seq === self.seq && !whole) return self.paint(s, seq, list, links, snips, true);
+    // first the best PAGE titles (their meta files only), then everything with snippets
+    var first = links.slice(0, Math.min(links.length, PAGE));
+    return this.paint(s, seq, list, first, 0, false).then(function () {
+      if (seq === self.seq) return self.paint(s, seq, list, links, snips, true);
     });
   };
   // `whole`: the list is complete; until then the status says "partial" and the list is aria-busy
