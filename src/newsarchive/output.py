@@ -1,6 +1,6 @@
 """The site folder as a transaction: files are staged, then moved in all at once.
 
-A manifest in the site (`.newsarchive-manifest.json`) records, per file, a
+A manifest in the site (`.newsarchive-manifest`) records, per file, a
 hash of its bytes and the *page key* it was rendered from (a hash of every
 input of the page). With it a rebuild can
 
@@ -18,14 +18,14 @@ something else) the whole site is built in a temporary folder and swapped in.
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-MANIFEST = ".newsarchive-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST = ".newsarchive-manifest"  # marshal: loads ~10x faster than JSON (195k entries at 10,000 issues)
+MANIFEST_VERSION = 2
 
 
 def digest(data: bytes) -> str:
@@ -44,39 +44,32 @@ class OutputTree:
         self.files: dict[str, list[str]] = {}  # path -> [bytes digest, page key]
         self.changed: list[str] = []  # paths whose bytes are new in this build
         self._made: set[str] = set()
-        self._existing = self._scan() if self.incremental else set()
 
     # -- reading the previous build ---------------------------------------
     def _read_manifest(self) -> dict[str, list[str]]:
         try:
-            data = json.loads((self.out / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = marshal.loads((self.out / MANIFEST).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
             return {}
         if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
             return {}
         files = data.get("files")
         return files if isinstance(files, dict) else {}
 
-    def _scan(self) -> set[str]:
-        """Files really on disk: a file deleted by hand is written again, not trusted."""
-        found = set()
-        root = str(self.out)
-        cut = len(root) + 1
-        for folder, _dirs, names in os.walk(root):
-            prefix = folder[cut:].replace(os.sep, "/")
-            for name in names:
-                found.add(f"{prefix}/{name}" if prefix else name)
-        return found
+    def _on_disk(self, path: str) -> bool:
+        """A file deleted by hand is written again, not trusted (checked only for
+        files this build would keep: cheaper than listing the whole site)."""
+        return os.path.exists(os.path.join(self.out, path))
 
     def previous_key(self, path: str) -> str | None:
         entry = self.previous.get(path)
-        return entry[1] if entry and path in self._existing else None
+        return entry[1] if entry and self._on_disk(path) else None
 
     # -- producing this build ---------------------------------------------
     def unchanged(self, path: str, key: str) -> bool:
         """True (and the file is kept) when the previous build made `path` from the same key."""
         entry = self.previous.get(path)
-        if not key or entry is None or entry[1] != key or path not in self._existing:
+        if not key or entry is None or entry[1] != key or not self._on_disk(path):
             return False
         self.files[path] = entry
         return True
@@ -84,7 +77,7 @@ class OutputTree:
     def keep(self, path: str) -> bool:
         """Keep the previous build's file as it is; False when there is none to keep."""
         entry = self.previous.get(path)
-        if entry is None or path not in self._existing:
+        if entry is None or not self._on_disk(path):
             return False
         self.files[path] = entry
         return True
@@ -97,7 +90,7 @@ class OutputTree:
         sha = digest(data)
         self.files[path] = [sha, key]
         entry = self.previous.get(path)
-        if entry is not None and entry[0] == sha and path in self._existing:
+        if entry is not None and entry[0] == sha and self._on_disk(path):
             return False
         dest = os.path.join(self.staging, path)
         parent = os.path.dirname(dest)
@@ -120,15 +113,15 @@ class OutputTree:
 
     # -- finishing ----------------------------------------------------------
     def removed(self) -> list[str]:
-        return sorted(p for p in self.previous if p not in self.files and p in self._existing)
+        return sorted(p for p in self.previous if p not in self.files and self._on_disk(p))
 
     def commit(self) -> None:
         """Make the staged build the site. Incremental: move changed files in, delete
         the ones no longer made; the manifest is dropped first, so an interrupted
         commit makes the next build a full one instead of trusting stale hashes."""
-        manifest = json.dumps({"version": MANIFEST_VERSION, "files": self.files}, ensure_ascii=False, separators=(",", ":"))
+        manifest = marshal.dumps({"version": MANIFEST_VERSION, "files": self.files})
         if not self.incremental:
-            (self.staging / MANIFEST).write_text(manifest, encoding="utf-8")
+            (self.staging / MANIFEST).write_bytes(manifest)
             _swap_in(self.staging, self.out)
             return
         (self.out / MANIFEST).unlink(missing_ok=True)
@@ -148,7 +141,7 @@ class OutputTree:
                 pass
         _prune_empty_dirs(self.out, removed)
         tmp = self.out / f"{MANIFEST}.tmp"
-        tmp.write_text(manifest, encoding="utf-8")
+        tmp.write_bytes(manifest)
         os.replace(tmp, self.out / MANIFEST)
         shutil.rmtree(self.staging, ignore_errors=True)
 
