@@ -69,9 +69,16 @@ class Snippets:
         self.env, self.archive, self.settings = env, archive, settings
         self.modules: dict[str, Any] = {}
         self.items: dict[tuple[str, str, bool], Markup] = {}
+        self.folder: str | None = None
 
     def entry_item(self, page_path: str, entry, show_issue: bool = True) -> Markup:
         folder = page_path.rpartition("/")[0]
+        if folder != self.folder:
+            # pages come folder by folder (an issue's pages, then each term kind's):
+            # keeping other folders' items would only grow memory (~0.5 GB at 10,000 issues)
+            self.folder = folder
+            self.items.clear()
+            self.modules.clear()
         key = (folder, entry.url, show_issue)
         html = self.items.get(key)
         if html is None:
