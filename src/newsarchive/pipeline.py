@@ -12,11 +12,15 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dates import date_issue
-from .model import Issue, SourceError
-from .parse import Lexicon, parse_source
+from typing import TYPE_CHECKING
+
 from .cache import ParseCache, code_version
-from .source import read_source, source_from_bytes
+from .model import Issue, SourceError
+
+if TYPE_CHECKING:
+    from .parse import Lexicon
+
+# the parser, dater and reader are imported where used: a no-op build needs none of them
 
 SOURCE_SUFFIXES = (".txt", ".md", ".text")
 
@@ -59,11 +63,16 @@ def display_path(path: Path, root: Path | None) -> str:
 
 def parse_file(path: Path, root: Path | None = None, lexicon: Lexicon | None = None) -> Issue:
     """Read, parse and date one file; raises SourceError for unreadable input."""
+    from .source import read_source
+
     source = read_source(path, display_path(path, root))
     return parse_and_date(source, lexicon)
 
 
 def parse_and_date(source, lexicon: Lexicon | None = None) -> Issue:
+    from .dates import date_issue
+    from .parse import parse_source
+
     issue = parse_source(source, lexicon)
     date_issue(issue, source)
     return issue
@@ -83,6 +92,7 @@ class Toolkit:
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> "Toolkit":
+        from .parse import Lexicon
         from .tagging import Tagger
 
         tagger = Tagger.load(data_dir)
@@ -109,6 +119,8 @@ def _worker_parse(job: tuple[bytes, str]) -> Issue | FileError:
 
 def parse_bytes(data: bytes, shown: str, toolkit: Toolkit) -> Issue | FileError:
     """Read, parse, date and analyse (the per-issue half of tagging) one file."""
+    from .source import source_from_bytes
+
     try:
         issue = parse_and_date(source_from_bytes(data, shown), toolkit.lexicon)
     except SourceError as exc:
@@ -597,10 +609,6 @@ def build(
     """
     import tempfile
 
-    from .output import OutputTree
-    from .search import write_search_index
-    from .site import load_settings, render_site
-    from .site.urls import article_url
     from .tagging import data_version
 
     root = (root or Path.cwd()).resolve()
@@ -633,6 +641,12 @@ def build(
                 skipped=True,
             )
         clock.lap("fingerprint")
+        # a no-op build returned above without importing the heavier stages
+        from .output import OutputTree
+        from .search import write_search_index
+        from .site import load_settings, render_site
+        from .site.urls import article_url
+
         catalog = Catalog.load(cache_root if use_cache else None, version)
         clock.lap("catalog")
         toolkit = LazyToolkit(data_dir)

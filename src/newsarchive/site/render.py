@@ -20,7 +20,6 @@ from typing import Any, Callable, Iterator
 
 from jinja2 import meta
 from jinja2 import ChoiceLoader, FileSystemBytecodeCache, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
-from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from ..model import Article, Issue
@@ -212,6 +211,8 @@ def render_source(lines: list[tuple[int, str]]) -> Markup:
 
 def render_markdown(text: str) -> Markup:
     """CommonMark with raw HTML off: an editor's `<script>` stays text."""
+    from markdown_it import MarkdownIt  # only the about page needs it
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
     return Markup(md.render(text))
 
