@@ -189,3 +189,24 @@ def test_stable_pages_cover_everything_once_in_fixed_groups(n):
     old = {path: (chunk, nav) for path, chunk, nav in pages[2:]}
     new = {path: (chunk, nav) for path, chunk, nav in grown}
     assert all(new[path] == old[path] for path in old)
+
+
+def test_parallel_cold_build_with_dictionary_prefetch_finishes(tmp_path):
+    """Enough files for the main process to load its dictionaries in a thread while
+    the parse workers run: the thread must never be importing when a worker forks
+    (that deadlocked the build once)."""
+    import subprocess
+    import sys
+
+    from newsarchive.pipeline import PREFETCH_FROM
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for n in range(PREFETCH_FROM + 5):
+        text = new_issue_text(f"2023-{1 + n // 28:02d}-{1 + n % 28:02d}")
+        (articles / f"issue-{n:02d}.txt").write_text(text, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "newsarchive.cli", "build", "--src", str(articles),
+                           "--out", str(tmp_path / "_site"), "--jobs", "2", "--quiet"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert f"built {PREFETCH_FROM + 5} issues" in done.stdout

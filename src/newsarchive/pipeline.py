@@ -420,10 +420,14 @@ class LazyToolkit:
     def _load(self) -> None:
         self._toolkit = Toolkit.load(self.data_dir)
 
-    def get(self) -> Toolkit:
+    def settle(self) -> None:
+        """Wait for a prefetch: no thread may be importing when this process forks again."""
         if self._loading is not None:
             self._loading.join()
             self._loading = None
+
+    def get(self) -> Toolkit:
+        self.settle()
         if self._toolkit is None:
             self._load()
         return self._toolkit
@@ -491,11 +495,13 @@ def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Ca
     if jobs > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        if len(todo) >= PREFETCH_FROM:
-            toolkit.prefetch()
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_summary_worker_init,
                                  initargs=(toolkit.data_dir, cache.root, cache.salt)) as pool:
             outcomes = pool.map(_worker_summarise, jobs_input, chunksize=8)
+            # only now, with every worker forked (a fork-context pool starts them all on
+            # the first submit): a thread importing while a fork happens deadlocks the child
+            if len(todo) >= PREFETCH_FROM:
+                toolkit.prefetch()
             for index, outcome in zip(todo, _with_progress(outcomes, len(todo), progress)):
                 slots[index] = outcome
     elif todo:
@@ -654,6 +660,7 @@ def build(
         clock.lap("parse")
         issues = [issue for issue in collected.issues if issue.articles]
         table = rank_keywords(issues, collected, catalog, cache, toolkit, version, jobs)
+        toolkit.settle()  # before the forks below (catalog save, render workers)
         clock.lap("keywords")
         saving = None
         if use_cache and (collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table):
