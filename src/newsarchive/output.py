@@ -32,7 +32,20 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
-class OutputTree:
+class _Recorded:
+    """What a build made: path -> [bytes digest, page key], and the paths it changed."""
+
+    files: dict[str, list[str]]
+    changed: list[str]
+
+    def record(self, path: str, entry: list[str], changed: bool) -> None:
+        """Take over what a forked worker's copy of this output did for `path`."""
+        self.files[path] = entry
+        if changed:
+            self.changed.append(path)
+
+
+class OutputTree(_Recorded):
     """Collects a build's files; `commit()` makes them the site at `out`."""
 
     def __init__(self, out: Path, incremental: bool = True):
@@ -60,10 +73,6 @@ class OutputTree:
         """A file deleted by hand is written again, not trusted (checked only for
         files this build would keep: cheaper than listing the whole site)."""
         return os.path.exists(os.path.join(self.out, path))
-
-    def previous_key(self, path: str) -> str | None:
-        entry = self.previous.get(path)
-        return entry[1] if entry and self._on_disk(path) else None
 
     # -- producing this build ---------------------------------------------
     def unchanged(self, path: str, key: str) -> bool:
@@ -101,15 +110,6 @@ class OutputTree:
             fh.write(data)
         self.changed.append(path)
         return True
-
-    def record(self, path: str, entry: list[str], changed: bool) -> None:
-        """Take over what a forked worker's copy of this tree did for `path`."""
-        self.files[path] = entry
-        if changed:
-            self.changed.append(path)
-
-    def paths(self) -> set[str]:
-        return set(self.files)
 
     # -- finishing ----------------------------------------------------------
     def removed(self) -> list[str]:
@@ -149,7 +149,7 @@ class OutputTree:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-class DirectoryOutput:
+class DirectoryOutput(_Recorded):
     """Plain writes into a folder, for callers (tests, tools) that need no transaction."""
 
     incremental = False
@@ -175,10 +175,6 @@ class DirectoryOutput:
         self.changed.append(path)
         return True
 
-    def record(self, path: str, entry: list[str], changed: bool) -> None:
-        self.files[path] = entry
-        if changed:
-            self.changed.append(path)
 
 
 def as_output(out) -> "OutputTree | DirectoryOutput":

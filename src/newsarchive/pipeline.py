@@ -677,8 +677,8 @@ def build(
             rendered = render_site(issues, output, settings, template_dirs=template_dirs, static_dirs=static_dirs,
                                    jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None)
             clock.lap("render")
-            stats = _write_search(write_search_index, issues, output, article_url, load_full,
-                                  cache_root / "search" if use_cache else None)
+            stats = write_search_index(issues, output, article_url, load_full=load_full,
+                                       cache_dir=cache_root / "search" if use_cache else None)
             report = BuildReport(
                 issues=len(issues),
                 articles=sum(len(i.articles) for i in issues),
@@ -709,23 +709,6 @@ def build(
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _write_search(write_search_index, issues, output, article_url, load_full, cache_dir):
-    """The search index through the output tree (keeps its unchanged shards)."""
-    import inspect
-
-    if "load_full" in inspect.signature(write_search_index).parameters:
-        return write_search_index(issues, output, article_url, cache_dir=cache_dir, load_full=load_full)
-    # index writers that take a folder and full issues
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        stats = write_search_index([load_full(i) for i in issues], Path(tmp), article_url, cache_dir=cache_dir)
-        for path in sorted(Path(tmp).rglob("*")):
-            if path.is_file():
-                output.write(path.relative_to(tmp).as_posix(), path.read_bytes())
-    return stats
 
 
 BUILD_RECORD = ".newsarchive-build.json"

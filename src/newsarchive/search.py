@@ -1396,6 +1396,18 @@ def _range_gaps(rr, first):
     return rr - prev - 1
 
 
+def _flatten_segments(posts: list[dict], lens_key: str, blob_key: str):
+    """Every range's segments end to end: their lengths, the range of each, one blob,
+    and where each segment starts in it."""
+    per = [len(p[lens_key]) for p in posts]
+    lens = _cat([p[lens_key] for p in posts], np.int64)
+    rr = np.repeat(np.arange(len(posts), dtype=np.int64), per)
+    blob = _cat([p[blob_key] for p in posts], np.uint8)
+    src = _cat([_excl_cumsum(p[lens_key])[:-1] for p in posts], np.int64) + np.repeat(
+        _excl_cumsum([len(p[blob_key]) for p in posts])[:-1], per)
+    return lens, rr, blob, src
+
+
 def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Clock) -> tuple[int, list[int], int]:
     """The p/, c/ and t/ bucket files from every range's segments; returns (buckets, cbuckets, tbuckets)."""
     R = len(posts)
@@ -1405,11 +1417,8 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
 
     # body: every (key, range) segment, by key then range
     codes = _cat([np.concatenate([p["codes"], np.array([fcode[k] for k in p["fkeys"]], dtype=np.int64)]) for p in posts], np.int64)
-    lens = _cat([p["lens"] for p in posts], np.int64)
     df = _cat([p["df"] for p in posts], np.int64)
-    rr = np.repeat(np.arange(R, dtype=np.int64), [len(p["lens"]) for p in posts])
-    blob = _cat([p["blob"] for p in posts], np.uint8)
-    src = _cat([_excl_cumsum(p["lens"])[:-1] for p in posts], np.int64) + np.repeat(_excl_cumsum([len(p["blob"]) for p in posts])[:-1], [len(p["lens"]) for p in posts])
+    lens, rr, blob, src = _flatten_segments(posts, "lens", "blob")
     order = np.argsort(codes, kind="stable")
     codes, lens, df, rr, src = codes[order], lens[order], df[order], rr[order], src[order]
     del order
@@ -1466,10 +1475,7 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
     clock.lap("c")
     # title lists: every range's segments inline
     tcodes = _cat([p["tcodes"] for p in posts], np.int64)
-    tl = _cat([p["tlens"] for p in posts], np.int64)
-    tr = np.repeat(np.arange(R, dtype=np.int64), [len(p["tlens"]) for p in posts])
-    tblob = _cat([p["tblob"] for p in posts], np.uint8)
-    tsrc = _cat([_excl_cumsum(p["tlens"])[:-1] for p in posts], np.int64) + np.repeat(_excl_cumsum([len(p["tblob"]) for p in posts])[:-1], [len(p["tlens"]) for p in posts])
+    tl, tr, tblob, tsrc = _flatten_segments(posts, "tlens", "tblob")
     order = np.argsort(tcodes, kind="stable")
     tcodes, tl, tr, tsrc = tcodes[order], tl[order], tr[order], tsrc[order]
     first, counts = _groups(tcodes)

@@ -526,9 +526,10 @@ class RenderJob:
     keys: PageKeys
     extra_pages: dict | None = None
 
-    def run(self, share: int, shares: int) -> tuple[int, int, list[tuple[str, list[str], bool]]] | tuple[int, int]:
-        records = self._run(share, shares)
-        return records[0], records[1]
+    def run(self, share: int, shares: int) -> tuple[int, int]:
+        """In this process: pages planned, pages rendered (the output recorded the rest)."""
+        pages, rendered, _records = self._run(share, shares)
+        return pages, rendered
 
     def _run(self, share: int, shares: int) -> tuple[int, int, list[tuple[str, list[str], bool]]]:
         snippets = Snippets(self.env, self.archive, self.settings)
