@@ -1,6 +1,6 @@
 /* newsarchive full-text search: works from file:// (index files are <script>s
  * that call window.__naSearch.add(name, data)); see src/newsarchive/search.py
- * for the index format. No fetch, no wasm, no dependencies. */
+ * for the index format. No fetch, no wasm; raw deflate is inflated by fflate (search/inflate.js). */
 (function () {
   'use strict';
   var A = '';
@@ -57,11 +57,16 @@
   }
 
   // ---- decoding -----------------------------------------------------------
-  // 15-bit code units (0x3000 + v) -> bytes
+  // code units -> bytes: three base-52016 digits (U+0100 + q) carry 47 bits, MSB first
+  var RADIX = 52016, U0 = 0x100;
   function unitBytes(s) {
-    var out = new Uint8Array(Math.floor(s.length * 15 / 8)), acc = 0, n = 0, j = 0;
-    for (var i = 0; i < s.length; i++) {
-      acc = ((acc << 15) | (s.charCodeAt(i) - 0x3000)) >>> 0; n += 15;
+    var ng = Math.floor(s.length / 3), out = new Uint8Array(Math.floor(ng * 47 / 8)), acc = 0, n = 0, j = 0;
+    for (var i = 0; i + 2 < s.length; i += 3) {
+      var v = ((s.charCodeAt(i) - U0) * RADIX + (s.charCodeAt(i + 1) - U0)) * RADIX + (s.charCodeAt(i + 2) - U0);
+      var hi = Math.floor(v / 16777216);  // 23 bits, then 24
+      acc = (acc << 23) | hi; n += 23;
+      while (n >= 8) { n -= 8; out[j++] = (acc >>> n) & 255; }
+      acc = (((acc & ((1 << n) - 1)) << 24) | (v - hi * 16777216)) >>> 0; n += 24;
       while (n >= 8) { n -= 8; out[j++] = (acc >>> n) & 255; }
       acc &= (1 << n) - 1;
     }
@@ -115,13 +120,27 @@
     buckets[name] = m;
     return m;
   }
-  // deflated payloads (text parts, meta blocks), inflated in memory
-  var inflated = {}, metaCache = {};
+  // deflated payloads (text parts, meta blocks), inflated in memory by fflate
+  // (inflate.js): the text parts use the preset dictionary z.js
+  var inflated = {}, metaCache = {}, utf8 = new TextDecoder(), textDict = null;
+  function deflated(name) {
+    var b = unitBytes(store[name]), st = {i: 0}, n = leb(b, st);
+    return b.subarray(st.i, st.i + n);
+  }
+  function decoders() {  // started with each query's first files: never a round of its own
+    var want = [load('inflate')];
+    if (manifest.zdict) want.push(load('z'));
+    return Promise.all(want).then(function () {
+      if (manifest.zdict && !textDict) textDict = store.inflate.inflateSync(deflated('z'));
+      return store.inflate;
+    });
+  }
   function inflate(name) {
     if (inflated[name]) return inflated[name];
-    var b = unitBytes(store[name]), st = {i: 0}, n = leb(b, st);
-    var ds = new Blob([b.subarray(st.i, st.i + n)]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-    return (inflated[name] = new Response(ds).text());
+    return (inflated[name] = decoders().then(function (fl) {
+      var z = deflated(name);
+      return utf8.decode(name[0] === 'd' && textDict ? fl.inflateSync(z, {dictionary: textDict}) : fl.inflateSync(z));
+    }));
   }
   var table = null;
   // The text code table: manifest.seed, then the GB2312 hanzi in code order
@@ -434,6 +453,7 @@
     }
     this.say('正在搜索…', 'busy');
     this.results.setAttribute('aria-busy', 'true');
+    decoders().catch(function () {});  // loads beside the first index files; a failure shows where it is needed
     s.start().then(function () {
       if (seq !== self.seq) return;
       self.current = s; self.snips = PAGE; self.links = LINKS;
