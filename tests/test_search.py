@@ -415,3 +415,26 @@ def test_text_dictionary_comes_from_the_oldest_articles(tmp_path, monkeypatch):
     for d in range(4):  # range 0
         name = f"search/d/{d}-0.js"
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_text_dictionary_follows_only_the_articles_it_was_trained_on(tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "RANGE", 4)
+    monkeypatch.setattr(S, "ZSAMPLE", 300)  # about the first two articles
+    def issues_with(edits: dict[int, str]) -> list[Issue]:
+        out = []
+        for d in range(1, 7):
+            text = edits.get(d, f"第{d}天，本报讯（记者 张三 通讯员 李四）全区核酸采样工作有序推进" * 3)
+            issue = make_issue(f"2021-01-{d:02d}", [(f"标题{d}", text)])
+            issue.content_key = f"key{d}:{hash(text)}"
+            out.append(issue)
+        return out
+    cache = tmp_path / "cache"
+    S.write_search_index(issues_with({}), RecordingOutput(tmp_path / "s"), stand_in_url, cache_dir=cache)
+    base = load_index(tmp_path / "s")["z"]
+    for n, edits in enumerate([{4: "第四篇改过了。" * 30}, {1: "第一篇改过了，内容全新。" * 30}]):
+        issues = issues_with(edits)
+        S.write_search_index(issues, RecordingOutput(tmp_path / "s"), stand_in_url, cache_dir=cache)
+        S.write_search_index(issues, tmp_path / f"cold{n}", stand_in_url)
+        inc, cold = load_index(tmp_path / "s"), load_index(tmp_path / f"cold{n}")
+        assert inc == cold
+        assert (inc["z"] == base) == (n == 0)  # an article outside the sample leaves it; the first one retrains it

@@ -1292,16 +1292,19 @@ def _range_key(r: int, ids: list, lites: list) -> str:
     return h.hexdigest()
 
 
-def _text_dictionary(first_range: Callable[[], list[tuple]], key: str | None, cache: Path | None) -> bytes:
+def _text_dictionary(first_range: Callable[[], list[tuple]], ids: list, cache: Path | None) -> bytes:
     """The deflate dictionary of the text parts, trained on the oldest articles (the first
-    ``ZSAMPLE`` bytes of range 0's text code): a new issue does not change it, so the text
-    files of unchanged articles stay byte-identical.  Cached under range 0's key."""
-    if key is None:
+    ``ZSAMPLE`` bytes of text code): a new issue does not change it, so the text files of
+    unchanged articles stay byte-identical.  Cached with the ids of the articles it was
+    trained on; only a change to one of those trains it again."""
+    if not ids:
         return b""
-    path = cache / f"{hashlib.sha1(f'zdict:{ZDICT}:{ZSAMPLE}:{key}'.encode()).hexdigest()}.zdict.pickle" if cache else None
-    cached = _load(path) if path is not None else None
-    if isinstance(cached, bytes):
-        return cached
+    path = cache / "zdict.pickle" if cache else None
+    got = _load(path) if path is not None else None
+    if isinstance(got, dict) and got.get("v") == (ZDICT, ZSAMPLE, CACHE_FORMAT):
+        k = got["docs"]  # a sample that took every doc of range 0 holds only while no doc joins it
+        if k <= len(ids) and (got["full"] or k == min(len(ids), RANGE)) and got["ids"] == _digest(repr(ids[:k]).encode()):
+            return got["zdict"]
     samples, size = [], 0
     for raw, *_ in first_range():
         if size >= ZSAMPLE:
@@ -1311,7 +1314,8 @@ def _text_dictionary(first_range: Callable[[], list[tuple]], key: str | None, ca
         size += len(code)
     zdict = train_dictionary(samples, ZDICT)
     if path is not None:
-        _save(path, zdict)
+        k = len(samples)
+        _save(path, {"v": (ZDICT, ZSAMPLE, CACHE_FORMAT), "docs": k, "full": size >= ZSAMPLE, "ids": _digest(repr(ids[:k]).encode()), "zdict": zdict})
     return zdict
 
 
@@ -1626,6 +1630,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
     nranges = (len(docs) + RANGE - 1) // RANGE
     ids = _doc_ids(docs)
     rkeys = [_range_key(r, ids[r * RANGE : (r + 1) * RANGE], lites[r * RANGE : (r + 1) * RANGE]) for r in range(nranges)]
+    first_ids = ids[:RANGE]
     del ids
     clock.lap("rkeys")
     prev = _load(cache / "state.pickle") if cache and not folder else None
@@ -1655,7 +1660,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
         first_payloads[:] = [payloads_of(0)]
         return first_payloads[0]
 
-    zdict = _text_dictionary(first_range, rkeys[0] if rkeys else None, cache if not folder else None)
+    zdict = _text_dictionary(first_range, first_ids, cache if not folder else None)
     zd = _digest(zdict).hex()
     rkeys = [hashlib.sha1(f"{rk}:{zd}".encode()).hexdigest() for rk in rkeys]  # text files depend on the dictionary
     clock.lap("keys")
