@@ -631,6 +631,7 @@
     }).catch(function (e) { ui.fail(e); });
   }
   reg.parseQuery = parseQuery;
+  reg.unitBytes = unitBytes;  // (for tests)
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
 })();

@@ -56,10 +56,13 @@ def test_pack_bits_matches_reference_bits():
 
 def test_units_many_matches_to_units():
     rng = random.Random(3)
-    chunks = [bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 2, 14, 15, 16, 29, 30, 31, 200]))) for _ in range(300)]
+    chunks = [bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 2, 5, 6, 46, 47, 48, 93, 94, 95, 200]))) for _ in range(300)]
+    chunks.append(b"\xff" * 4700)
     data, spans = S._units_many(chunks)
     for c, (a, b) in zip(chunks, spans):
-        assert data[a:b].decode("utf-16-le") == S.to_units(c)
+        units = data[a:b].decode("utf-16-le")
+        assert units == S._to_units_py(c) and len(units) == S.unit_count(len(c))
+        assert S.from_units(units)[: len(c)] == c
 
 
 def stand_in_url(issue: Issue, article: Article) -> str:

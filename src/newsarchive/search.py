@@ -372,7 +372,12 @@ def to_units(data: bytes) -> str:
     if np is not None:
         ub, spans = _units_many([data])
         return ub[spans[0][0] : spans[0][1]].decode("utf-16-le")
-    ngroups = unit_count(len(data)) // 3  # pragma: no cover (numpy is a dependency)
+    return _to_units_py(data)  # pragma: no cover (numpy is a dependency)
+
+
+def _to_units_py(data: bytes) -> str:
+    """`to_units` with Python integers: the reference for `_units_many`."""
+    ngroups = unit_count(len(data)) // 3
     v = int.from_bytes(data, "big") << (ngroups * GROUP_BITS - 8 * len(data))
     out = []
     for g in range(ngroups - 1, -1, -1):
