@@ -72,33 +72,49 @@
     do { x = b[st.i++]; v += (x & 127) * mul; mul *= 128; } while (x & 128);
     return v;
   }
-  function Bits(b, i) { this.b = b; this.p = i * 8; }
-  Bits.prototype.bit = function () { var p = this.p++; return (this.b[p >> 3] >> (7 - (p & 7))) & 1; };
-  Bits.prototype.read = function (n) { var v = 0; for (var i = 0; i < n; i++) v = v * 2 + this.bit(); return v; };
-  Bits.prototype.gamma = function () { var z = 0; while (!this.bit()) z++; var v = 1; for (var i = 0; i < z; i++) v = v * 2 + this.bit(); return v; };
-  Bits.prototype.rice = function (k) {
-    var q = 0;
-    while (q < QMAX && !this.bit()) q++;
-    if (q === QMAX) return this.gamma() - 1;
-    return q * Math.pow(2, k) + this.read(k);
-  };
-  Bits.prototype.end = function () { return (this.p + 7) >> 3; };
+  // Bit reading, MSB first, 32 bits at a time (`Math.clz32` counts a unary run
+  // in one step): decoding is most of the work between the files arriving and
+  // the first results, and it runs cold (a fresh page has no optimised code).
   var QMAX = 20;
-  // one segment at byte i: adds doc -> positions (or true) to map; returns the byte after it
+  // the 32 bits from bit p (bytes past the end read as 0)
+  function peek(b, p) {
+    var j = p >> 3, s = p & 7;
+    var w = ((b[j] << 24) | (b[j + 1] << 16) | (b[j + 2] << 8) | b[j + 3]) >>> 0;
+    return s ? ((w << s) | (b[j + 4] >>> (8 - s))) >>> 0 : w;
+  }
+  // one segment at byte i: adds doc -> positions (or true) to map; returns the byte after it.
+  // gamma(v): z = clz32 zeros, then the z + 1 bits of v; rice(v, k): q < QMAX zeros, a one, k bits
   function segment(b, i, base, positional, map) {
-    var r = new Bits(b, i), n = r.gamma(), kd = r.read(4), d = base;
-    if (!positional) {
-      for (var e = 0; e < n; e++) { d += r.rice(kd) + 1; map.set(d, true); }
-      return r.end();
+    var p = i * 8, d = base, w, z, q, v;
+    w = peek(b, p); z = Math.clz32(w); var n = peek(b, p + z) >>> (31 - z); p += 2 * z + 1;
+    var kd = peek(b, p) >>> 28; p += 4;
+    var kp = 0, multi = 0, kg = 0;
+    if (positional) {
+      w = peek(b, p); kp = w >>> 28; multi = (w >>> 27) & 1; p += 5;
+      if (multi) { kg = peek(b, p) >>> 28; p += 4; }
     }
-    var kp = r.read(4), multi = r.bit(), kg = multi ? r.read(4) : 0;
-    for (var e2 = 0; e2 < n; e2++) {
-      d += r.rice(kd) + 1;
-      var tf = multi && r.bit() ? r.gamma() + 1 : 1, p = r.rice(kp), ps = [p];
-      for (var j = 1; j < tf; j++) { p += r.rice(kg) + 1; ps.push(p); }
+    for (var e = 0; e < n; e++) {
+      // doc gap: rice(kd)
+      w = peek(b, p); q = Math.clz32(w);
+      if (q >= QMAX) { p += QMAX; w = peek(b, p); z = Math.clz32(w); v = (peek(b, p + z) >>> (31 - z)) - 1; p += 2 * z + 1; }
+      else { p += q + 1; v = kd ? q * (1 << kd) + (peek(b, p) >>> (32 - kd)) : q; p += kd; }
+      d += v + 1;
+      if (!positional) { map.set(d, true); continue; }
+      var tf = 1;
+      if (multi) {
+        w = peek(b, p); p++;
+        if (w >>> 31) { w = peek(b, p); z = Math.clz32(w); tf = (peek(b, p + z) >>> (31 - z)) + 1; p += 2 * z + 1; }
+      }
+      var ps = new Array(tf), k = kp, pos = -1;
+      for (var j = 0; j < tf; j++) {
+        w = peek(b, p); q = Math.clz32(w);
+        if (q >= QMAX) { p += QMAX; w = peek(b, p); z = Math.clz32(w); v = (peek(b, p + z) >>> (31 - z)) - 1; p += 2 * z + 1; }
+        else { p += q + 1; v = k ? q * (1 << k) + (peek(b, p) >>> (32 - k)) : q; p += k; }
+        pos += v + 1; ps[j] = pos; k = kg;
+      }
       map.set(d, ps);
     }
-    return r.end();
+    return (p + 7) >> 3;
   }
   // a bucket file: Map(key -> [bytes, start, end])
   var buckets = {};
