@@ -239,7 +239,8 @@
     this.filters = filters;
     this.found = new Map();
     this.small = {};   // key -> Map (whole list) or null
-    this.big = {};     // key -> [df, ranges...]
+    this.big = {};     // key -> ranges of its chunk files
+    this.inline = {};  // key (big) -> [bytes, Map(range -> byte of its segment)]: the newest ranges, in the bucket file
     this.ranges = [];  // ranges still to read, newest first
     this.done = false;
     this.df = {};
@@ -254,41 +255,38 @@
     Object.keys(f).forEach(function (k) { if (f[k]) ks.push('#' + k[0] + f[k]); });
     return ks;
   };
+  // one round of files: the p/ bucket of every key holds its body list (or, for a
+  // big list, the ranges of its chunks and the segments of the newest ranges)
+  // and its title list
   Search.prototype.start = function () {
     var self = this, keys = this.keys(), fkeys = this.facetKeys(), all = keys.concat(fkeys);
-    var R = manifest.range;
+    var R = manifest.range, inl = manifest.inline;
     var names = {};
     all.forEach(function (k) { names[bucketName('p/', k, manifest.buckets)] = 1; });
-    keys.forEach(function (k) { names[bucketName('t/', k, manifest.tbuckets)] = 1; });
-    // a common word's list lives in range chunks read newest first: fetch the newest
-    // range's chunk with the buckets (a few KB when the word turns out rare) and save a round
-    var newest = -1;
-    for (var r = manifest.cbuckets.length - 1; r >= 0; r--) if (manifest.cbuckets[r]) { newest = r; break; }
-    if (newest >= 0) all.forEach(function (k) { names['c/' + newest + '/' + (fnv(k) % manifest.cbuckets[newest])] = 1; });
-    var wanted = Object.keys(names);
-    // the speculative chunks are not waited for (a rare word never needs them) and
-    // must not fail a search; when a list does need one, `more` finds it loading
-    wanted.forEach(function (n) { if (n[0] === 'c') load(n).catch(function () {}); });
-    return Promise.all(wanted.filter(function (n) { return n[0] !== 'c'; }).map(load)).then(function () {
-      var rangeSets = [];
+    return Promise.all(Object.keys(names).map(load)).then(function () {
+      var rangeSets = [], tl = {};
       all.forEach(function (k) {
         var v = bucket(bucketName('p/', k, manifest.buckets)).get(k);
         var rs = new Set();
         if (v == null) { self.small[k] = new Map(); }
         else {
-          var b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 2), r = -1, i;
-          if (x % 2) {  // big: df and the ranges holding its segments
-            var ranges = [];
-            self.df[k] = leb(b, st);
-            for (i = 0; i < nr; i++) { r += leb(b, st) + 1; ranges.push(r); rs.add(r); }
-            self.big[k] = ranges;
-          } else {
-            var m = new Map();
-            for (i = 0; i < nr; i++) {
-              r += leb(b, st) + 1; rs.add(r);
-              st.i = segment(b, st.i, r * R - 1, k[0] !== '#', m);
-            }
-            self.small[k] = m; self.df[k] = m.size;
+          // LEB(4·nr + 2·title + big) [LEB(df)] [LEB(nt)], nr × (LEB(range gap) [segment]), nt × (LEB(range gap) segment)
+          var b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 4), big = x & 1, nt = 0, r = -1, i;
+          var m = new Map(), pos = k[0] !== '#', ranges = [];
+          if (big) self.df[k] = leb(b, st);
+          if (x & 2) nt = leb(b, st);
+          for (i = 0; i < nr; i++) {
+            r += leb(b, st) + 1; rs.add(r);
+            if (!big) st.i = segment(b, st.i, r * R - 1, pos, m);
+            else if (r < inl) ranges.push(r);  // in the chunk files of range r
+            else { var n = leb(b, st); m.set(r, st.i); st.i += n; }  // decoded when range r is read
+          }
+          if (big) { self.big[k] = ranges; self.inline[k] = [b, m]; }
+          else { self.small[k] = m; self.df[k] = m.size; }
+          if (nt) {
+            var tm = new Map();
+            for (r = -1, i = 0; i < nt; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, tm); }
+            tl[k] = tm;
           }
         }
         rangeSets.push(rs);
@@ -298,25 +296,19 @@
       }) : [];
       self.ranges = rs.sort(function (a, b) { return b - a; });
       // title matches for the whole archive: a doc with every term in its title is a hit
-      var tl = {};
-      keys.forEach(function (k) {
-        var v = bucket(bucketName('t/', k, manifest.tbuckets)).get(k);
-        if (v) {
-          var b = v[0], st = {i: v[1]}, nr = leb(b, st), r = -1, m = new Map();
-          for (var i = 0; i < nr; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, m); }
-          tl[k] = m;
-        }
-      });
+      var nt = self.q.terms.length, tms = self.q.terms.map(function (t) { return matchTerm(t, tl, 0, Infinity); });
       self.title = new Map();
-      self.q.terms.forEach(function (t, ti) {
-        matchTerm(t, tl, 0, Infinity).forEach(function (m, doc) {
-          var e = self.title.get(doc) || {};
-          e[ti] = m; self.title.set(doc, e);
+      tms.forEach(function (tm, ti) {
+        tm.forEach(function (m, doc) {
+          var e = self.title.get(doc);
+          if (!e) { e = new Array(nt); self.title.set(doc, e); }
+          e[ti] = m;
         });
       });
       if (!fkeys.length) {
         self.title.forEach(function (e, doc) {
-          if (self.q.terms.every(function (_, ti) { return e[ti]; })) self.addHit(doc, self.q.terms.map(function (_, ti) { return e[ti]; }), true);
+          for (var ti = 0; ti < nt; ti++) if (!e[ti]) return;
+          self.addHit(doc, e, true);
         });
       }
       return self.more();
@@ -327,17 +319,18 @@
     term.grams.forEach(function (g) { if (self.df[g.k] != null) df = Math.min(df, self.df[g.k]); });
     return Math.log(1 + (N - df + 0.5) / (df + 0.5));
   };
+  // ms: per term its match {tf, first} in doc
   Search.prototype.addHit = function (doc, ms, fromTitle) {
-    var self = this, t = this.title.get(doc) || {}, score = 0, allTitle = true, first = -1;
-    this.q.terms.forEach(function (term, ti) {
-      var idf = self.idf(term), m = ms[ti], tf = m.tf;
+    if (fromTitle && this.found.has(doc)) return;
+    var idfs = this.idfs || (this.idfs = this.q.terms.map(this.idf, this));  // df is known once start() has read the buckets
+    var t = this.title.get(doc), score = 0, allTitle = true, first = -1;
+    for (var ti = 0; ti < idfs.length; ti++) {
+      var idf = idfs[ti], m = ms[ti], tf = m.tf;
       score += idf * tf * 2.2 / (tf + 1.2);
-      if (t[ti]) score += 2 * idf; else allTitle = false;
+      if (t && t[ti]) score += 2 * idf; else allTitle = false;
       if (first < 0 || m.first < first) first = m.first;
-    });
+    }
     if (allTitle) score += 1000;
-    var old = this.found.get(doc);
-    if (old && fromTitle) return;
     this.found.set(doc, {doc: doc, score: score, first: first});
   };
   // read the next range (newest first) until enough results are found
@@ -348,13 +341,15 @@
     var keys = this.keys().concat(this.facetKeys());
     var names = {};
     keys.forEach(function (k) { if (self.big[k] && self.big[k].indexOf(r) >= 0) names['c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])] = 1; });
-    return Promise.all(Object.keys(names).map(load)).then(function () {
+    names = Object.keys(names);
+    var step = function () {
       var lists = {};
       keys.forEach(function (k) {
         if (self.small[k]) lists[k] = self.small[k];
         else {
-          var v = bucket('c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])).get(k), m = new Map();
-          if (v) segment(v[0], v[1], r * R - 1, k[0] !== '#', m);
+          var m = new Map(), v = r >= manifest.inline ? self.inline[k] : bucket('c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])).get(k);
+          if (r >= manifest.inline) { if (v[1].has(r)) segment(v[0], v[1].get(r), r * R - 1, k[0] !== '#', m); }
+          else if (v) segment(v[0], v[1], r * R - 1, k[0] !== '#', m);
           lists[k] = m;
         }
       });
@@ -369,10 +364,24 @@
       if (self.found.size < ENOUGH && self.ranges.length) return self.more();
       if (!self.ranges.length) self.done = true;
       return self;
-    });
+    };
+    // the newest ranges are in the bucket files: no file to wait for
+    return names.length ? Promise.all(names.map(load)).then(step) : Promise.resolve().then(step);
   };
-  Search.prototype.sorted = function () {
-    return Array.from(this.found.values()).sort(function (a, b) { return b.score - a.score || b.doc - a.doc; });
+  // the best n results (all without n), best first
+  function better(a, b) { return b.score - a.score || b.doc - a.doc; }
+  Search.prototype.sorted = function (n) {
+    var all = Array.from(this.found.values());
+    if (n == null || all.length <= 4 * n) return all.sort(better).slice(0, n == null ? all.length : n);
+    var top = [];  // kept sorted; most results do not get in
+    for (var i = 0; i < all.length; i++) {
+      var h = all[i];
+      if (top.length === n && better(h, top[n - 1]) >= 0) continue;
+      var j = top.length < n ? top.length : n - 1;
+      while (j > 0 && better(h, top[j - 1]) < 0) { top[j] = top[j - 1]; j--; }
+      top[j] = h;
+    }
+    return top;
   };
 
   // ---- rendering ------------------------------------------------------------
@@ -441,34 +450,36 @@
   };
   UI.prototype.query = function () {
     var self = this, text = this.text, seq = ++this.seq;
-    this.syncUrl(text);
     var s = new Search(text, this.filters());
-    if (!text.trim()) { this.current = null; this.results.innerHTML = ''; this.say(''); this.moreState(); return; }
+    this.asked = text + '\n' + JSON.stringify(s.filters);
+    if (!text.trim()) { this.current = null; this.results.innerHTML = ''; this.say(''); this.moreState(); this.syncUrl(text); return; }
     if (!s.q.terms.length) {
       this.current = null; this.results.innerHTML = '';
-      this.say('请输入至少两个字（单个汉字无法检索）。'); this.moreState(); return;
+      this.say('请输入至少两个字（单个汉字无法检索）。'); this.moreState(); this.syncUrl(text); return;
     }
-    this.say('正在搜索…', 'busy');
-    this.results.setAttribute('aria-busy', 'true');
+    // the index files first: the rest of this task runs while they load
     s.start().then(function () {
       if (seq !== self.seq) return;
       self.current = s; self.snips = PAGE; self.links = LINKS;
       return self.render();
     }).catch(function (e) { if (seq === self.seq) self.fail(e); });
+    this.say('正在搜索…', 'busy');
+    this.results.setAttribute('aria-busy', 'true');
+    this.syncUrl(text);
   };
   // results with snippets first, then the rest of the list: fewer files stand
   // between the reader and the first answers
   UI.prototype.render = function () {
     var self = this, s = this.current, seq = this.seq;
-    var list = s.sorted(), links = list.slice(0, this.links), snips = this.snips;
+    var links = s.sorted(this.links), snips = this.snips;
     // first the best PAGE titles (their meta files only), then everything with snippets
     var first = links.slice(0, Math.min(links.length, PAGE));
-    return this.paint(s, seq, list, first, 0, false).then(function () {
-      if (seq === self.seq) return self.paint(s, seq, list, links, snips, true);
+    return this.paint(s, seq, first, 0, false).then(function () {
+      if (seq === self.seq) return self.paint(s, seq, links, snips, true);
     });
   };
   // `whole`: the list is complete; until then the status says "partial" and the list is aria-busy
-  UI.prototype.paint = function (s, seq, list, links, snips, whole) {
+  UI.prototype.paint = function (s, seq, links, snips, whole) {
     var self = this;
     var names = {};
     links.forEach(function (h, i) {
@@ -500,7 +511,7 @@
       }).join('');
       self.results.innerHTML = html;
       self.results.setAttribute('aria-busy', whole ? 'false' : 'true');
-      var n = list.length;
+      var n = s.found.size;
       var msg = n ? (s.done ? '找到 ' + n + ' 篇' : '已找到 ' + n + ' 篇较新的文章，按“更多结果”检索更早的')
         : (s.done ? '没有找到包含“' + s.q.terms.map(function (t) { return t.raw; }).join(' ') + '”的文章' : '');
       if (n > links.length) msg += '（列出前 ' + links.length + ' 篇）';
@@ -550,14 +561,15 @@
     });
   };
   UI.prototype.bind = function () {
-    var self = this, timer = null;
+    var self = this;
     var run = function (src) {
       self.text = src.value;
+      if (!manifest) return;  // init asks once the manifest is in
       self.inputs.forEach(function (i) { if (i !== src) i.value = src.value; });
       // answer at once (index files are cached, a stale answer is dropped by seq);
-      // the timer only merges events of one task
-      clearTimeout(timer);
-      timer = setTimeout(function () { self.query(); }, 0);
+      // an event that does not change the query (compositionend, then input) is not asked again
+      if (self.text + '\n' + JSON.stringify(self.filters()) === self.asked) return;
+      self.query();
     };
     this.inputs.forEach(function (inp) {
       // while an IME composes (pinyin letters), wait for the characters it commits
@@ -573,7 +585,7 @@
         // the header box elsewhere goes to search.html (a linkable ?q= page);
         // only the search page's own form answers in place
         if (!manifest || !inp.form.hasAttribute('data-search-form')) return;
-        e.preventDefault(); self.text = inp.value; clearTimeout(timer); self.query();
+        e.preventDefault(); self.text = inp.value; self.query();
       });
     });
     this.selects.forEach(function (s) { s.addEventListener('change', function () { self.query(); }); });
