@@ -95,7 +95,7 @@ except ImportError:  # pragma: no cover
 
 VERSION = 2
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
-META = 16  # articles per meta file (url, title, date, district)
+META = 128  # articles per meta file (url, title, date, district): a result screen needs few of them
 PART = 2000  # characters per stored text part
 OVERLAP = 60  # extra characters at the end of each part, for snippets
 THREADS = 2  # ranges built at once (threads) when `workers` is not given
