@@ -82,9 +82,11 @@
     var w = ((b[j] << 24) | (b[j + 1] << 16) | (b[j + 2] << 8) | b[j + 3]) >>> 0;
     return s ? ((w << s) | (b[j + 4] >>> (8 - s))) >>> 0 : w;
   }
-  // one segment at byte i: adds doc -> positions (or true) to map; returns the byte after it.
+  // one segment at byte i: adds doc -> positions (or true) to map, or (a positional
+  // segment) appends to the flat list `flat` ({docs, off, pos}: the positions of
+  // docs[j] are pos[off[j] .. off[j + 1]]); returns the byte after it.
   // gamma(v): z = clz32 zeros, then the z + 1 bits of v; rice(v, k): q < QMAX zeros, a one, k bits
-  function segment(b, i, base, positional, map) {
+  function segment(b, i, base, positional, map, flat) {
     var p = i * 8, d = base, w, z, q, v;
     w = peek(b, p); z = Math.clz32(w); var n = peek(b, p + z) >>> (31 - z); p += 2 * z + 1;
     var kd = peek(b, p) >>> 28; p += 4;
@@ -105,14 +107,15 @@
         w = peek(b, p); p++;
         if (w >>> 31) { w = peek(b, p); z = Math.clz32(w); tf = (peek(b, p + z) >>> (31 - z)) + 1; p += 2 * z + 1; }
       }
-      var ps = new Array(tf), k = kp, pos = -1;
+      var ps = flat ? flat.pos : new Array(tf), at = flat ? ps.length : 0, k = kp, pos = -1;
       for (var j = 0; j < tf; j++) {
         w = peek(b, p); q = Math.clz32(w);
         if (q >= QMAX) { p += QMAX; w = peek(b, p); z = Math.clz32(w); v = (peek(b, p + z) >>> (31 - z)) - 1; p += 2 * z + 1; }
         else { p += q + 1; v = k ? q * (1 << k) + (peek(b, p) >>> (32 - k)) : q; p += k; }
-        pos += v + 1; ps[j] = pos; k = kg;
+        pos += v + 1; ps[at + j] = pos; k = kg;
       }
-      map.set(d, ps);
+      if (flat) { flat.docs.push(d); flat.off.push(ps.length); }
+      else map.set(d, ps);
     }
     return (p + 7) >> 3;
   }
@@ -231,6 +234,39 @@
     return out;
   }
 
+  // matchTerm for flat lists (docs ascending: a merge, no hashing) over every doc
+  function matchSorted(term, lists) {
+    var gs = term.grams, ls = gs.map(function (g) { return lists[g.k]; }), out = new Map();
+    if (ls.some(function (l) { return !l; })) return out;
+    var drive = 0, n = ls.length, i, j;
+    for (i = 1; i < n; i++) if (ls[i].docs.length < ls[drive].docs.length) drive = i;
+    var D = ls[drive], od = gs[drive].o, at = new Array(n).fill(0);
+    for (var a = 0; a < D.docs.length; a++) {
+      var doc = D.docs[a], ok = true;
+      for (j = 0; j < n && ok; j++) {
+        if (j === drive) continue;
+        var L = ls[j], x = at[j];
+        while (x < L.docs.length && L.docs[x] < doc) x++;
+        at[j] = x;
+        ok = x < L.docs.length && L.docs[x] === doc;
+      }
+      if (!ok) continue;
+      var tf = 0, first = -1;
+      for (var pi = D.off[a]; pi < D.off[a + 1]; pi++) {
+        var start = D.pos[pi] - od, hit = true;
+        for (j = 0; j < n && hit; j++) {
+          if (j === drive) continue;
+          var Lj = ls[j], want = start + gs[j].o, found = false;
+          for (var q = Lj.off[at[j]]; q < Lj.off[at[j] + 1]; q++) if (Lj.pos[q] === want) { found = true; break; }
+          hit = found;
+        }
+        if (hit) { tf++; if (first < 0) first = start; }
+      }
+      if (tf) out.set(doc, {tf: tf, first: first});
+    }
+    return out;
+  }
+
   var manifest = null;
   function bucketName(prefix, key, n) { return prefix + (fnv(key) % n); }
 
@@ -284,8 +320,8 @@
           if (big) { self.big[k] = ranges; self.inline[k] = [b, m]; }
           else { self.small[k] = m; self.df[k] = m.size; }
           if (nt) {
-            var tm = new Map();
-            for (r = -1, i = 0; i < nt; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, tm); }
+            var tm = {docs: [], off: [0], pos: []};
+            for (r = -1, i = 0; i < nt; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, null, tm); }
             tl[k] = tm;
           }
         }
@@ -296,7 +332,7 @@
       }) : [];
       self.ranges = rs.sort(function (a, b) { return b - a; });
       // title matches for the whole archive: a doc with every term in its title is a hit
-      var nt = self.q.terms.length, tms = self.q.terms.map(function (t) { return matchTerm(t, tl, 0, Infinity); });
+      var nt = self.q.terms.length, tms = self.q.terms.map(function (t) { return matchSorted(t, tl); });
       self.title = new Map();
       tms.forEach(function (tm, ti) {
         tm.forEach(function (m, doc) {
@@ -457,24 +493,26 @@
       this.current = null; this.results.innerHTML = '';
       this.say('请输入至少两个字（单个汉字无法检索）。'); this.moreState(); this.syncUrl(text); return;
     }
-    // the index files first: the rest of this task runs while they load
+    // the index files first: the rest of this task runs while they load; the
+    // address bar (replaceState takes a while) once the first results are shown
     s.start().then(function () {
       if (seq !== self.seq) return;
       self.current = s; self.snips = PAGE; self.links = LINKS;
-      return self.render();
-    }).catch(function (e) { if (seq === self.seq) self.fail(e); });
+      return self.render(function () { if (seq === self.seq) self.syncUrl(text); });
+    }).catch(function (e) { if (seq === self.seq) { self.fail(e); self.syncUrl(text); } });
     this.say('正在搜索…', 'busy');
     this.results.setAttribute('aria-busy', 'true');
-    this.syncUrl(text);
   };
   // results with snippets first, then the rest of the list: fewer files stand
   // between the reader and the first answers
-  UI.prototype.render = function () {
+  // (`painted`: called after the first paint)
+  UI.prototype.render = function (painted) {
     var self = this, s = this.current, seq = this.seq;
     var links = s.sorted(this.links), snips = this.snips;
     // first the best PAGE titles (their meta files only), then everything with snippets
     var first = links.slice(0, Math.min(links.length, PAGE));
     return this.paint(s, seq, first, 0, false).then(function () {
+      if (painted) painted();
       if (seq === self.seq) return self.paint(s, seq, links, snips, true);
     });
   };
