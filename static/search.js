@@ -332,19 +332,13 @@
       }) : [];
       self.ranges = rs.sort(function (a, b) { return b - a; });
       // title matches for the whole archive: a doc with every term in its title is a hit
-      var nt = self.q.terms.length, tms = self.q.terms.map(function (t) { return matchSorted(t, tl); });
-      self.title = new Map();
-      tms.forEach(function (tm, ti) {
-        tm.forEach(function (m, doc) {
-          var e = self.title.get(doc);
-          if (!e) { e = new Array(nt); self.title.set(doc, e); }
-          e[ti] = m;
-        });
-      });
-      if (!fkeys.length) {
-        self.title.forEach(function (e, doc) {
-          for (var ti = 0; ti < nt; ti++) if (!e[ti]) return;
-          self.addHit(doc, e, true);
+      var nt = self.q.terms.length;
+      self.title = self.q.terms.map(function (t) { return matchSorted(t, tl); });  // per term: Map(doc -> its match in the title)
+      if (!fkeys.length && nt) {
+        self.title[0].forEach(function (m, doc) {
+          var ms = [m];
+          for (var ti = 1; ti < nt; ti++) { var x = self.title[ti].get(doc); if (!x) return; ms.push(x); }
+          self.addHit(doc, ms, true);
         });
       }
       return self.more();
@@ -359,11 +353,11 @@
   Search.prototype.addHit = function (doc, ms, fromTitle) {
     if (fromTitle && this.found.has(doc)) return;
     var idfs = this.idfs || (this.idfs = this.q.terms.map(this.idf, this));  // df is known once start() has read the buckets
-    var t = this.title.get(doc), score = 0, allTitle = true, first = -1;
+    var score = 0, allTitle = true, first = -1;
     for (var ti = 0; ti < idfs.length; ti++) {
       var idf = idfs[ti], m = ms[ti], tf = m.tf;
       score += idf * tf * 2.2 / (tf + 1.2);
-      if (t && t[ti]) score += 2 * idf; else allTitle = false;
+      if (fromTitle || this.title[ti].has(doc)) score += 2 * idf; else allTitle = false;
       if (first < 0 || m.first < first) first = m.first;
     }
     if (allTitle) score += 1000;
