@@ -194,13 +194,19 @@
     var terms = [], ignored = [], re = /"([^"]*)"?|“([^”]*)”?|「([^」]*)」?|(\S+)/g, m;
     while ((m = re.exec(q))) {
       var raw = m[1] != null ? m[1] : m[2] != null ? m[2] : m[3] != null ? m[3] : m[4];
-      var chars = Array.from(raw).map(norm), grams = [], runs = [], run = '';
-      for (var i = 0; i < chars.length; i++) {
-        var w = WORD.test(chars[i]);
-        if (w && i + 1 < chars.length && WORD.test(chars[i + 1])) grams.push({k: chars[i] + chars[i + 1], o: i});
-        if (w) run += chars[i]; else { if (run) runs.push(run); run = ''; }
+      var chars = Array.from(raw).map(norm), grams = [], runs = [], run = '', s0 = -1;
+      // a run of letters/digits is found where the bigrams at its even offsets (and, for an
+      // odd length, its last one) sit next to each other: the bigrams in between are implied,
+      // so a 4-character word needs 2 bucket files, not 3
+      for (var i = 0; i <= chars.length; i++) {
+        if (i < chars.length && WORD.test(chars[i])) { if (s0 < 0) s0 = i; run += chars[i]; continue; }
+        if (s0 >= 0) {
+          for (var o = s0; o + 1 < i; o += 2) grams.push({k: chars[o] + chars[o + 1], o: o});
+          if (i - s0 > 2 && (i - s0) % 2) grams.push({k: chars[i - 2] + chars[i - 1], o: i - 2});
+          runs.push(run);
+        }
+        s0 = -1; run = '';
       }
-      if (run) runs.push(run);
       if (grams.length) terms.push({raw: raw, grams: grams, runs: runs});
       else if (raw.trim()) ignored.push(raw);
     }

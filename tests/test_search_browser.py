@@ -240,8 +240,33 @@ def asked_after(page, query: str) -> list[str]:
 
 
 def query_keys(query: str) -> set[str]:
-    t = S.normalize(query)
-    return {t[i : i + 2] for i in range(len(t) - 1) if S.is_word(t[i]) and S.is_word(t[i + 1])}
+    """The bigrams the page looks up: per run of letters/digits, those at even offsets and the last."""
+    keys = set()
+    for term in query.split():
+        t = S.normalize(term)
+        i = 0
+        while i < len(t):
+            if not S.is_word(t[i]):
+                i += 1
+                continue
+            j = i
+            while j < len(t) and S.is_word(t[j]):
+                j += 1
+            keys |= {t[o : o + 2] for o in range(i, j - 1, 2)}
+            if j - i > 2 and (j - i) % 2:
+                keys.add(t[j - 2 : j])
+            i = j
+    return keys
+
+
+def test_query_keys_cover_runs(site, page):
+    out, _ = site
+    page.goto((out / "search.html").as_uri())
+    page.wait_for_function("() => window.__naSearch && window.__naSearch.parseQuery")
+    for q in ["核酸采样", "采样点", "不存在的词语组合", "区委，书记", "疫情防控 2020年", "a1 bc"]:
+        got = page.evaluate("q => window.__naSearch.parseQuery(q).terms.flatMap(t => t.grams.map(g => g.k))", q)
+        assert set(got) == query_keys(q), q
+    assert query_keys("核酸采样") == {"核酸", "采样"} and query_keys("采样点") == {"采样", "样点"}
 
 
 @pytest.mark.parametrize("query", ["核酸采样", "疫情防控", "复工复产 志愿者"])
@@ -283,7 +308,7 @@ def tiny_site(sample_issues, tmp_path_factory):
     return out, issues
 
 
-@pytest.mark.parametrize("query", ["核酸采样", "疫情防控", "胡拥军", '"区委书记"', "区委 书记", "志愿者", "2020"])
+@pytest.mark.parametrize("query", ["核酸采样", "疫情防控", "胡拥军", '"区委书记"', "区委 书记", "志愿者", "2020", "采样点", "防控工作", "疫情防控工作"])
 def test_tiny_ranges_exact(tiny_site, page, query):
     out, issues = tiny_site
     page.add_init_script(TRACE)
