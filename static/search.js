@@ -487,9 +487,9 @@
   // The meta files of the newest articles: a common word's best results are mostly
   // among them (ties go to the newest), so they load with the first bucket files
   // (or as soon as the box is focused) and the first results often need no other.
-  UI.prototype.prefetch = function () {
-    if (this.prefetched || !manifest || !manifest.docs) return;
-    this.prefetched = true;
+  UI.prototype.preload = function () {
+    if (this.preloaded || !manifest || !manifest.docs) return;
+    this.preloaded = true;
     var last = Math.floor((manifest.docs - 1) / manifest.meta);
     for (var b = last; b >= Math.max(0, last - 1); b--) {
       var n = 'm/' + b;
@@ -512,7 +512,7 @@
       self.current = s; self.snips = PAGE; self.links = LINKS;
       return self.render(function () { if (seq === self.seq) self.syncUrl(text); });
     }).catch(function (e) { if (seq === self.seq) { self.fail(e); self.syncUrl(text); } });
-    this.prefetch();
+    this.preload();
     this.say('正在搜索…', 'busy');
     this.results.setAttribute('aria-busy', 'true');
   };
@@ -626,7 +626,7 @@
       // while an IME composes (pinyin letters), wait for the characters it commits
       inp.addEventListener('input', function (e) { if (!e.isComposing) run(inp); });
       inp.addEventListener('compositionend', function () { run(inp); });
-      inp.addEventListener('focus', function () { self.prefetch(); });
+      inp.addEventListener('focus', function () { self.preload(); });
       inp.addEventListener('keydown', function (e) {
         if (e.key === 'ArrowDown') {
           var a = self.results.querySelector('a');
