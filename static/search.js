@@ -77,33 +77,52 @@
     do { x = b[st.i++]; v += (x & 127) * mul; mul *= 128; } while (x & 128);
     return v;
   }
-  function Bits(b, i) { this.b = b; this.p = i * 8; }
-  Bits.prototype.bit = function () { var p = this.p++; return (this.b[p >> 3] >> (7 - (p & 7))) & 1; };
-  Bits.prototype.read = function (n) { var v = 0; for (var i = 0; i < n; i++) v = v * 2 + this.bit(); return v; };
-  Bits.prototype.gamma = function () { var z = 0; while (!this.bit()) z++; var v = 1; for (var i = 0; i < z; i++) v = v * 2 + this.bit(); return v; };
-  Bits.prototype.rice = function (k) {
-    var q = 0;
-    while (q < QMAX && !this.bit()) q++;
-    if (q === QMAX) return this.gamma() - 1;
-    return q * Math.pow(2, k) + this.read(k);
-  };
-  Bits.prototype.end = function () { return (this.p + 7) >> 3; };
+  // Bit reading, MSB first, 32 bits at a time (`Math.clz32` counts a unary run
+  // in one step): decoding is most of the work between the files arriving and
+  // the first results, and it runs cold (a fresh page has no optimised code).
   var QMAX = 20;
-  // one segment at byte i: adds doc -> positions (or true) to map; returns the byte after it
-  function segment(b, i, base, positional, map) {
-    var r = new Bits(b, i), n = r.gamma(), kd = r.read(4), d = base;
-    if (!positional) {
-      for (var e = 0; e < n; e++) { d += r.rice(kd) + 1; map.set(d, true); }
-      return r.end();
+  // the 32 bits from bit p (bytes past the end read as 0)
+  function peek(b, p) {
+    var j = p >> 3, s = p & 7;
+    var w = ((b[j] << 24) | (b[j + 1] << 16) | (b[j + 2] << 8) | b[j + 3]) >>> 0;
+    return s ? ((w << s) | (b[j + 4] >>> (8 - s))) >>> 0 : w;
+  }
+  // one segment at byte i: adds doc -> positions (or true) to map, or (a positional
+  // segment) appends to the flat list `flat` ({docs, off, pos}: the positions of
+  // docs[j] are pos[off[j] .. off[j + 1]]); returns the byte after it.
+  // gamma(v): z = clz32 zeros, then the z + 1 bits of v; rice(v, k): q < QMAX zeros, a one, k bits
+  function segment(b, i, base, positional, map, flat) {
+    var p = i * 8, d = base, w, z, q, v;
+    w = peek(b, p); z = Math.clz32(w); var n = peek(b, p + z) >>> (31 - z); p += 2 * z + 1;
+    var kd = peek(b, p) >>> 28; p += 4;
+    var kp = 0, multi = 0, kg = 0;
+    if (positional) {
+      w = peek(b, p); kp = w >>> 28; multi = (w >>> 27) & 1; p += 5;
+      if (multi) { kg = peek(b, p) >>> 28; p += 4; }
     }
-    var kp = r.read(4), multi = r.bit(), kg = multi ? r.read(4) : 0;
-    for (var e2 = 0; e2 < n; e2++) {
-      d += r.rice(kd) + 1;
-      var tf = multi && r.bit() ? r.gamma() + 1 : 1, p = r.rice(kp), ps = [p];
-      for (var j = 1; j < tf; j++) { p += r.rice(kg) + 1; ps.push(p); }
-      map.set(d, ps);
+    for (var e = 0; e < n; e++) {
+      // doc gap: rice(kd)
+      w = peek(b, p); q = Math.clz32(w);
+      if (q >= QMAX) { p += QMAX; w = peek(b, p); z = Math.clz32(w); v = (peek(b, p + z) >>> (31 - z)) - 1; p += 2 * z + 1; }
+      else { p += q + 1; v = kd ? q * (1 << kd) + (peek(b, p) >>> (32 - kd)) : q; p += kd; }
+      d += v + 1;
+      if (!positional) { map.set(d, true); continue; }
+      var tf = 1;
+      if (multi) {
+        w = peek(b, p); p++;
+        if (w >>> 31) { w = peek(b, p); z = Math.clz32(w); tf = (peek(b, p + z) >>> (31 - z)) + 1; p += 2 * z + 1; }
+      }
+      var ps = flat ? flat.pos : new Array(tf), at = flat ? ps.length : 0, k = kp, pos = -1;
+      for (var j = 0; j < tf; j++) {
+        w = peek(b, p); q = Math.clz32(w);
+        if (q >= QMAX) { p += QMAX; w = peek(b, p); z = Math.clz32(w); v = (peek(b, p + z) >>> (31 - z)) - 1; p += 2 * z + 1; }
+        else { p += q + 1; v = k ? q * (1 << k) + (peek(b, p) >>> (32 - k)) : q; p += k; }
+        pos += v + 1; ps[at + j] = pos; k = kg;
+      }
+      if (flat) { flat.docs.push(d); flat.off.push(ps.length); }
+      else map.set(d, ps);
     }
-    return r.end();
+    return (p + 7) >> 3;
   }
   // a bucket file: Map(key -> [bytes, start, end])
   var buckets = {};
@@ -129,9 +148,9 @@
   }
   function decoders() {  // started with each query's first files: never a round of its own
     var want = [load('inflate')];
-    if (manifest.zdict) want.push(load('z'));
+    if (manifest && manifest.zdict) want.push(load('z'));
     return Promise.all(want).then(function () {
-      if (manifest.zdict && !textDict) textDict = store.inflate.inflateSync(deflated('z'));
+      if (manifest && manifest.zdict && !textDict) textDict = store.inflate.inflateSync(deflated('z'));
       return store.inflate;
     });
   }
@@ -194,13 +213,19 @@
     var terms = [], ignored = [], re = /"([^"]*)"?|“([^”]*)”?|「([^」]*)」?|(\S+)/g, m;
     while ((m = re.exec(q))) {
       var raw = m[1] != null ? m[1] : m[2] != null ? m[2] : m[3] != null ? m[3] : m[4];
-      var chars = Array.from(raw).map(norm), grams = [], runs = [], run = '';
-      for (var i = 0; i < chars.length; i++) {
-        var w = WORD.test(chars[i]);
-        if (w && i + 1 < chars.length && WORD.test(chars[i + 1])) grams.push({k: chars[i] + chars[i + 1], o: i});
-        if (w) run += chars[i]; else { if (run) runs.push(run); run = ''; }
+      var chars = Array.from(raw).map(norm), grams = [], runs = [], run = '', s0 = -1;
+      // a run of letters/digits is found where the bigrams at its even offsets (and, for an
+      // odd length, its last one) sit next to each other: the bigrams in between are implied,
+      // so a 4-character word needs 2 bucket files, not 3
+      for (var i = 0; i <= chars.length; i++) {
+        if (i < chars.length && WORD.test(chars[i])) { if (s0 < 0) s0 = i; run += chars[i]; continue; }
+        if (s0 >= 0) {
+          for (var o = s0; o + 1 < i; o += 2) grams.push({k: chars[o] + chars[o + 1], o: o});
+          if (i - s0 > 2 && (i - s0) % 2) grams.push({k: chars[i - 2] + chars[i - 1], o: i - 2});
+          runs.push(run);
+        }
+        s0 = -1; run = '';
       }
-      if (run) runs.push(run);
       if (grams.length) terms.push({raw: raw, grams: grams, runs: runs});
       else if (raw.trim()) ignored.push(raw);
     }
@@ -234,6 +259,39 @@
     return out;
   }
 
+  // matchTerm for flat lists (docs ascending: a merge, no hashing) over every doc
+  function matchSorted(term, lists) {
+    var gs = term.grams, ls = gs.map(function (g) { return lists[g.k]; }), out = new Map();
+    if (ls.some(function (l) { return !l; })) return out;
+    var drive = 0, n = ls.length, i, j;
+    for (i = 1; i < n; i++) if (ls[i].docs.length < ls[drive].docs.length) drive = i;
+    var D = ls[drive], od = gs[drive].o, at = new Array(n).fill(0);
+    for (var a = 0; a < D.docs.length; a++) {
+      var doc = D.docs[a], ok = true;
+      for (j = 0; j < n && ok; j++) {
+        if (j === drive) continue;
+        var L = ls[j], x = at[j];
+        while (x < L.docs.length && L.docs[x] < doc) x++;
+        at[j] = x;
+        ok = x < L.docs.length && L.docs[x] === doc;
+      }
+      if (!ok) continue;
+      var tf = 0, first = -1;
+      for (var pi = D.off[a]; pi < D.off[a + 1]; pi++) {
+        var start = D.pos[pi] - od, hit = true;
+        for (j = 0; j < n && hit; j++) {
+          if (j === drive) continue;
+          var Lj = ls[j], want = start + gs[j].o, found = false;
+          for (var q = Lj.off[at[j]]; q < Lj.off[at[j] + 1]; q++) if (Lj.pos[q] === want) { found = true; break; }
+          hit = found;
+        }
+        if (hit) { tf++; if (first < 0) first = start; }
+      }
+      if (tf) out.set(doc, {tf: tf, first: first});
+    }
+    return out;
+  }
+
   var manifest = null;
   function bucketName(prefix, key, n) { return prefix + (fnv(key) % n); }
 
@@ -242,7 +300,8 @@
     this.filters = filters;
     this.found = new Map();
     this.small = {};   // key -> Map (whole list) or null
-    this.big = {};     // key -> [df, ranges...]
+    this.big = {};     // key -> ranges of its chunk files
+    this.inline = {};  // key (big) -> [bytes, Map(range -> byte of its segment)]: the newest ranges, in the bucket file
     this.ranges = [];  // ranges still to read, newest first
     this.done = false;
     this.df = {};
@@ -257,41 +316,38 @@
     Object.keys(f).forEach(function (k) { if (f[k]) ks.push('#' + k[0] + f[k]); });
     return ks;
   };
+  // one round of files: the p/ bucket of every key holds its body list (or, for a
+  // big list, the ranges of its chunks and the segments of the newest ranges)
+  // and its title list
   Search.prototype.start = function () {
     var self = this, keys = this.keys(), fkeys = this.facetKeys(), all = keys.concat(fkeys);
-    var R = manifest.range;
+    var R = manifest.range, inl = manifest.inline;
     var names = {};
     all.forEach(function (k) { names[bucketName('p/', k, manifest.buckets)] = 1; });
-    keys.forEach(function (k) { names[bucketName('t/', k, manifest.tbuckets)] = 1; });
-    // a common word's list lives in range chunks read newest first: fetch the newest
-    // range's chunk with the buckets (a few KB when the word turns out rare) and save a round
-    var newest = -1;
-    for (var r = manifest.cbuckets.length - 1; r >= 0; r--) if (manifest.cbuckets[r]) { newest = r; break; }
-    if (newest >= 0) all.forEach(function (k) { names['c/' + newest + '/' + (fnv(k) % manifest.cbuckets[newest])] = 1; });
-    var wanted = Object.keys(names);
-    // the speculative chunks are not waited for (a rare word never needs them) and
-    // must not fail a search; when a list does need one, `more` finds it loading
-    wanted.forEach(function (n) { if (n[0] === 'c') load(n).catch(function () {}); });
-    return Promise.all(wanted.filter(function (n) { return n[0] !== 'c'; }).map(load)).then(function () {
-      var rangeSets = [];
+    return Promise.all(Object.keys(names).map(load)).then(function () {
+      var rangeSets = [], tl = {};
       all.forEach(function (k) {
         var v = bucket(bucketName('p/', k, manifest.buckets)).get(k);
         var rs = new Set();
         if (v == null) { self.small[k] = new Map(); }
         else {
-          var b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 2), r = -1, i;
-          if (x % 2) {  // big: df and the ranges holding its segments
-            var ranges = [];
-            self.df[k] = leb(b, st);
-            for (i = 0; i < nr; i++) { r += leb(b, st) + 1; ranges.push(r); rs.add(r); }
-            self.big[k] = ranges;
-          } else {
-            var m = new Map();
-            for (i = 0; i < nr; i++) {
-              r += leb(b, st) + 1; rs.add(r);
-              st.i = segment(b, st.i, r * R - 1, k[0] !== '#', m);
-            }
-            self.small[k] = m; self.df[k] = m.size;
+          // LEB(4·nr + 2·title + big) [LEB(df)] [LEB(nt)], nr × (LEB(range gap) [segment]), nt × (LEB(range gap) segment)
+          var b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 4), big = x & 1, nt = 0, r = -1, i;
+          var m = new Map(), pos = k[0] !== '#', ranges = [];
+          if (big) self.df[k] = leb(b, st);
+          if (x & 2) nt = leb(b, st);
+          for (i = 0; i < nr; i++) {
+            r += leb(b, st) + 1; rs.add(r);
+            if (!big) st.i = segment(b, st.i, r * R - 1, pos, m);
+            else if (r < inl) ranges.push(r);  // in the chunk files of range r
+            else { var n = leb(b, st); m.set(r, st.i); st.i += n; }  // decoded when range r is read
+          }
+          if (big) { self.big[k] = ranges; self.inline[k] = [b, m]; }
+          else { self.small[k] = m; self.df[k] = m.size; }
+          if (nt) {
+            var tm = {docs: [], off: [0], pos: []};
+            for (r = -1, i = 0; i < nt; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, null, tm); }
+            tl[k] = tm;
           }
         }
         rangeSets.push(rs);
@@ -301,25 +357,13 @@
       }) : [];
       self.ranges = rs.sort(function (a, b) { return b - a; });
       // title matches for the whole archive: a doc with every term in its title is a hit
-      var tl = {};
-      keys.forEach(function (k) {
-        var v = bucket(bucketName('t/', k, manifest.tbuckets)).get(k);
-        if (v) {
-          var b = v[0], st = {i: v[1]}, nr = leb(b, st), r = -1, m = new Map();
-          for (var i = 0; i < nr; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, m); }
-          tl[k] = m;
-        }
-      });
-      self.title = new Map();
-      self.q.terms.forEach(function (t, ti) {
-        matchTerm(t, tl, 0, Infinity).forEach(function (m, doc) {
-          var e = self.title.get(doc) || {};
-          e[ti] = m; self.title.set(doc, e);
-        });
-      });
-      if (!fkeys.length) {
-        self.title.forEach(function (e, doc) {
-          if (self.q.terms.every(function (_, ti) { return e[ti]; })) self.addHit(doc, self.q.terms.map(function (_, ti) { return e[ti]; }), true);
+      var nt = self.q.terms.length;
+      self.title = self.q.terms.map(function (t) { return matchSorted(t, tl); });  // per term: Map(doc -> its match in the title)
+      if (!fkeys.length && nt) {
+        self.title[0].forEach(function (m, doc) {
+          var ms = [m];
+          for (var ti = 1; ti < nt; ti++) { var x = self.title[ti].get(doc); if (!x) return; ms.push(x); }
+          self.addHit(doc, ms, true);
         });
       }
       return self.more();
@@ -330,17 +374,18 @@
     term.grams.forEach(function (g) { if (self.df[g.k] != null) df = Math.min(df, self.df[g.k]); });
     return Math.log(1 + (N - df + 0.5) / (df + 0.5));
   };
+  // ms: per term its match {tf, first} in doc
   Search.prototype.addHit = function (doc, ms, fromTitle) {
-    var self = this, t = this.title.get(doc) || {}, score = 0, allTitle = true, first = -1;
-    this.q.terms.forEach(function (term, ti) {
-      var idf = self.idf(term), m = ms[ti], tf = m.tf;
+    if (fromTitle && this.found.has(doc)) return;
+    var idfs = this.idfs || (this.idfs = this.q.terms.map(this.idf, this));  // df is known once start() has read the buckets
+    var score = 0, allTitle = true, first = -1;
+    for (var ti = 0; ti < idfs.length; ti++) {
+      var idf = idfs[ti], m = ms[ti], tf = m.tf;
       score += idf * tf * 2.2 / (tf + 1.2);
-      if (t[ti]) score += 2 * idf; else allTitle = false;
+      if (fromTitle || this.title[ti].has(doc)) score += 2 * idf; else allTitle = false;
       if (first < 0 || m.first < first) first = m.first;
-    });
+    }
     if (allTitle) score += 1000;
-    var old = this.found.get(doc);
-    if (old && fromTitle) return;
     this.found.set(doc, {doc: doc, score: score, first: first});
   };
   // read the next range (newest first) until enough results are found
@@ -351,13 +396,15 @@
     var keys = this.keys().concat(this.facetKeys());
     var names = {};
     keys.forEach(function (k) { if (self.big[k] && self.big[k].indexOf(r) >= 0) names['c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])] = 1; });
-    return Promise.all(Object.keys(names).map(load)).then(function () {
+    names = Object.keys(names);
+    var step = function () {
       var lists = {};
       keys.forEach(function (k) {
         if (self.small[k]) lists[k] = self.small[k];
         else {
-          var v = bucket('c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])).get(k), m = new Map();
-          if (v) segment(v[0], v[1], r * R - 1, k[0] !== '#', m);
+          var m = new Map(), v = r >= manifest.inline ? self.inline[k] : bucket('c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])).get(k);
+          if (r >= manifest.inline) { if (v[1].has(r)) segment(v[0], v[1].get(r), r * R - 1, k[0] !== '#', m); }
+          else if (v) segment(v[0], v[1], r * R - 1, k[0] !== '#', m);
           lists[k] = m;
         }
       });
@@ -372,10 +419,24 @@
       if (self.found.size < ENOUGH && self.ranges.length) return self.more();
       if (!self.ranges.length) self.done = true;
       return self;
-    });
+    };
+    // the newest ranges are in the bucket files: no file to wait for
+    return names.length ? Promise.all(names.map(load)).then(step) : Promise.resolve().then(step);
   };
-  Search.prototype.sorted = function () {
-    return Array.from(this.found.values()).sort(function (a, b) { return b.score - a.score || b.doc - a.doc; });
+  // the best n results (all without n), best first
+  function better(a, b) { return b.score - a.score || b.doc - a.doc; }
+  Search.prototype.sorted = function (n) {
+    var all = Array.from(this.found.values());
+    if (n == null || all.length <= 4 * n) return all.sort(better).slice(0, n == null ? all.length : n);
+    var top = [];  // kept sorted; most results do not get in
+    for (var i = 0; i < all.length; i++) {
+      var h = all[i];
+      if (top.length === n && better(h, top[n - 1]) >= 0) continue;
+      var j = top.length < n ? top.length : n - 1;
+      while (j > 0 && better(h, top[j - 1]) < 0) { top[j] = top[j - 1]; j--; }
+      top[j] = h;
+    }
+    return top;
   };
 
   // ---- rendering ------------------------------------------------------------
@@ -442,37 +503,54 @@
     this.selects.forEach(function (s) { f[s.getAttribute('data-search-filter')] = s.value; });
     return f;
   };
+  // The meta files of the newest articles: a common word's best results are mostly
+  // among them (ties go to the newest), so they load with the first bucket files
+  // (or as soon as the box is focused) and the first results often need no other.
+  UI.prototype.preload = function () {
+    if (this.preloaded || !manifest || !manifest.docs) return;
+    this.preloaded = true;
+    var last = Math.floor((manifest.docs - 1) / manifest.meta);
+    for (var b = last; b >= Math.max(0, last - 1); b--) {
+      var n = 'm/' + b;
+      load(n).then(function (n) { return function () { return inflate(n); }; }(n)).catch(function () {});
+    }
+  };
   UI.prototype.query = function () {
     var self = this, text = this.text, seq = ++this.seq;
-    this.syncUrl(text);
     var s = new Search(text, this.filters());
-    if (!text.trim()) { this.current = null; this.results.innerHTML = ''; this.say(''); this.moreState(); return; }
+    this.asked = text + '\n' + JSON.stringify(s.filters);
+    if (!text.trim()) { this.current = null; this.results.innerHTML = ''; this.say(''); this.moreState(); this.syncUrl(text); return; }
     if (!s.q.terms.length) {
       this.current = null; this.results.innerHTML = '';
-      this.say('请输入至少两个字（单个汉字无法检索）。'); this.moreState(); return;
+      this.say('请输入至少两个字（单个汉字无法检索）。'); this.moreState(); this.syncUrl(text); return;
     }
-    this.say('正在搜索…', 'busy');
-    this.results.setAttribute('aria-busy', 'true');
-    decoders().catch(function () {});  // loads beside the first index files; a failure shows where it is needed
+    // the index files first: the rest of this task runs while they load; the
+    // address bar (replaceState takes a while) once the first results are shown
     s.start().then(function () {
       if (seq !== self.seq) return;
       self.current = s; self.snips = PAGE; self.links = LINKS;
-      return self.render();
-    }).catch(function (e) { if (seq === self.seq) self.fail(e); });
+      return self.render(function () { if (seq === self.seq) self.syncUrl(text); });
+    }).catch(function (e) { if (seq === self.seq) { self.fail(e); self.syncUrl(text); } });
+    this.preload();
+    decoders().catch(function () {});  // the inflater and text dictionary load beside the first index files
+    this.say('正在搜索…', 'busy');
+    this.results.setAttribute('aria-busy', 'true');
   };
   // results with snippets first, then the rest of the list: fewer files stand
   // between the reader and the first answers
-  UI.prototype.render = function () {
+  // (`painted`: called after the first paint)
+  UI.prototype.render = function (painted) {
     var self = this, s = this.current, seq = this.seq;
-    var list = s.sorted(), links = list.slice(0, this.links), snips = this.snips;
+    var links = s.sorted(this.links), snips = this.snips;
     // first the best PAGE titles (their meta files only), then everything with snippets
     var first = links.slice(0, Math.min(links.length, PAGE));
-    return this.paint(s, seq, list, first, 0, false).then(function () {
-      if (seq === self.seq) return self.paint(s, seq, list, links, snips, true);
+    return this.paint(s, seq, first, 0, false).then(function () {
+      if (painted) painted();
+      if (seq === self.seq) return self.paint(s, seq, links, snips, true);
     });
   };
   // `whole`: the list is complete; until then the status says "partial" and the list is aria-busy
-  UI.prototype.paint = function (s, seq, list, links, snips, whole) {
+  UI.prototype.paint = function (s, seq, links, snips, whole) {
     var self = this;
     var names = {};
     links.forEach(function (h, i) {
@@ -504,7 +582,7 @@
       }).join('');
       self.results.innerHTML = html;
       self.results.setAttribute('aria-busy', whole ? 'false' : 'true');
-      var n = list.length;
+      var n = s.found.size;
       var msg = n ? (s.done ? '找到 ' + n + ' 篇' : '已找到 ' + n + ' 篇较新的文章，按“更多结果”检索更早的')
         : (s.done ? '没有找到包含“' + s.q.terms.map(function (t) { return t.raw; }).join(' ') + '”的文章' : '');
       if (n > links.length) msg += '（列出前 ' + links.length + ' 篇）';
@@ -554,19 +632,21 @@
     });
   };
   UI.prototype.bind = function () {
-    var self = this, timer = null;
+    var self = this;
     var run = function (src) {
       self.text = src.value;
+      if (!manifest) return;  // init asks once the manifest is in
       self.inputs.forEach(function (i) { if (i !== src) i.value = src.value; });
       // answer at once (index files are cached, a stale answer is dropped by seq);
-      // the timer only merges events of one task
-      clearTimeout(timer);
-      timer = setTimeout(function () { self.query(); }, 0);
+      // an event that does not change the query (compositionend, then input) is not asked again
+      if (self.text + '\n' + JSON.stringify(self.filters()) === self.asked) return;
+      self.query();
     };
     this.inputs.forEach(function (inp) {
       // while an IME composes (pinyin letters), wait for the characters it commits
       inp.addEventListener('input', function (e) { if (!e.isComposing) run(inp); });
       inp.addEventListener('compositionend', function () { run(inp); });
+      inp.addEventListener('focus', function () { self.preload(); });
       inp.addEventListener('keydown', function (e) {
         if (e.key === 'ArrowDown') {
           var a = self.results.querySelector('a');
@@ -577,7 +657,7 @@
         // the header box elsewhere goes to search.html (a linkable ?q= page);
         // only the search page's own form answers in place
         if (!manifest || !inp.form.hasAttribute('data-search-form')) return;
-        e.preventDefault(); self.text = inp.value; clearTimeout(timer); self.query();
+        e.preventDefault(); self.text = inp.value; self.query();
       });
     });
     this.selects.forEach(function (s) { s.addEventListener('change', function () { self.query(); }); });

@@ -116,42 +116,61 @@ def grams(term: str) -> list[tuple[str, int]]:
     return [(t[i : i + 2], i) for i in range(len(t) - 1) if S.is_word(t[i]) and S.is_word(t[i + 1])]
 
 
-def body_list(store: dict, key: str) -> dict[int, list[int]]:
+def _entry(store: dict, key: str):
+    """A key's p/ entry: (bytes, byte after the header, 4·nr + 2·title + big, df or None, nt)."""
     man = store["manifest"]
     v = store[f"p/{S.fnv(key) % man['buckets']}"].get(key)
     if v is None:
-        return {}
-    R, out, positional = man["range"], {}, not key.startswith("#")
+        return None
     x, i = S._read_leb(v, 0)
+    df = nt = None
+    if x & 1:
+        df, i = S._read_leb(v, i)
+    if x & 2:
+        nt, i = S._read_leb(v, i)
+    return v, i, x, df, nt or 0
+
+
+def body_list(store: dict, key: str, end: list | None = None) -> dict[int, list[int]]:
+    man = store["manifest"]
+    e = _entry(store, key)
+    if e is None:
+        return {}
+    v, i, x, _, _ = e
+    R, out, positional = man["range"], {}, not key.startswith("#")
     r = -1
-    if x % 2:  # big: its segments are in the range chunk files
-        _, i = S._read_leb(v, i)
-        for _ in range(x // 2):
-            g, i = S._read_leb(v, i)
-            r += g + 1
-            seg = store[f"c/{r}/{S.fnv(key) % man['cbuckets'][r]}"][key]
-            assert segment(seg, 0, r * R - 1, positional, out) == len(seg)
-        return out
-    for _ in range(x // 2):
+    for _ in range(x // 4):
         g, i = S._read_leb(v, i)
         r += g + 1
-        i = segment(v, i, r * R - 1, positional, out)
-    assert i == len(v)
+        if x & 1 and r < man["inline"]:  # big: this range's segment is in its chunk file
+            seg = store[f"c/{r}/{S.fnv(key) % man['cbuckets'][r]}"][key]
+            assert segment(seg, 0, r * R - 1, positional, out) == len(seg)
+        elif x & 1:  # big, inline: LEB(byte length) segment
+            n, i = S._read_leb(v, i)
+            assert segment(v, i, r * R - 1, positional, out) == i + n
+            i += n
+        else:
+            i = segment(v, i, r * R - 1, positional, out)
+    if end is not None:
+        end.append(i)
     return out
 
 
 def title_list(store: dict, key: str) -> dict[int, list[int]]:
     man = store["manifest"]
-    v = store[f"t/{S.fnv(key) % man['tbuckets']}"].get(key)
     out: dict[int, list[int]] = {}
-    if v is None:
+    e = _entry(store, key)
+    if e is None:
         return out
-    nr, i = S._read_leb(v, 0)
-    r = -1
-    for _ in range(nr):
+    v, _, _, _, nt = e
+    at: list = []
+    body_list(store, key, at)
+    i, r = at[0], -1
+    for _ in range(nt):
         g, i = S._read_leb(v, i)
         r += g + 1
         i = segment(v, i, r * man["range"] - 1, True, out)
+    assert i == len(v)
     return out
 
 

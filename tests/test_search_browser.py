@@ -210,3 +210,125 @@ def test_header_box_on_any_page_answers_in_a_dropdown(site, page):
     wait_done(page)
     hrefs = page.eval_on_selector_all("[data-search-results] a", "as => as.map(a => a.href)")
     assert {h.removeprefix(out.as_uri() + "/") for h in hrefs} == expected_links(issues, "核酸采样")
+
+
+# --- files and rounds before the first results ------------------------------------
+
+TRACE = r"""
+(() => {
+  // every index file the page asks for, with the number of results on screen at that moment
+  const T = window.__trace = [];
+  const ap = Node.prototype.appendChild;
+  Node.prototype.appendChild = function (n) {
+    if (n && n.tagName === 'SCRIPT' && n.src && n.src.includes('/search/')) {
+      const box = document.querySelector('[data-search-results]');
+      T.push([n.src.replace(/.*\/search\//, '').replace(/\.js$/, ''), box ? box.querySelectorAll('a').length : 0]);
+    }
+    return ap.call(this, n);
+  };
+})();
+"""
+
+
+def asked_after(page, query: str) -> list[str]:
+    """Index files the page asks for from typing `query` to the first results painted (TRACE installed)."""
+    page.wait_for_function("() => window.__naSearch && window.__naSearch.store && window.__naSearch.store.manifest")
+    n0 = page.evaluate("window.__trace.length")
+    page.fill("#search-q", query)
+    page.wait_for_function("() => document.querySelectorAll('[data-search-results] a').length > 0")
+    return [name for name, shown in page.evaluate("window.__trace")[n0:] if shown == 0]
+
+
+def query_keys(query: str) -> set[str]:
+    """The bigrams the page looks up: per run of letters/digits, those at even offsets and the last."""
+    keys = set()
+    for term in query.split():
+        t = S.normalize(term)
+        i = 0
+        while i < len(t):
+            if not S.is_word(t[i]):
+                i += 1
+                continue
+            j = i
+            while j < len(t) and S.is_word(t[j]):
+                j += 1
+            keys |= {t[o : o + 2] for o in range(i, j - 1, 2)}
+            if j - i > 2 and (j - i) % 2:
+                keys.add(t[j - 2 : j])
+            i = j
+    return keys
+
+
+def test_query_keys_cover_runs(site, page):
+    out, _ = site
+    page.goto((out / "search.html").as_uri())
+    page.wait_for_function("() => window.__naSearch && window.__naSearch.parseQuery")
+    for q in ["核酸采样", "采样点", "不存在的词语组合", "区委，书记", "疫情防控 2020年", "a1 bc"]:
+        got = page.evaluate("q => window.__naSearch.parseQuery(q).terms.flatMap(t => t.grams.map(g => g.k))", q)
+        assert set(got) == query_keys(q), q
+    assert query_keys("核酸采样") == {"核酸", "采样"} and query_keys("采样点") == {"采样", "样点"}
+
+
+@pytest.mark.parametrize("query", ["核酸采样", "疫情防控", "复工复产 志愿者"])
+def test_first_results_need_one_bucket_round_then_meta(site, page, query):
+    """Round 1: one p/ file per key (body and title lists, newest ranges inline) and the meta
+    files of the newest articles (on focus); round 2: the meta files of the best results not among
+    them. No t/ or c/ file, nothing else (but the inflater and text dictionary), before the first paint."""
+    out, _ = site
+    page.add_init_script(TRACE)
+    page.goto((out / "search.html").as_uri())
+    names = asked_after(page, query)
+    nb = page.evaluate("window.__naSearch.store.manifest.buckets")
+    meta = page.evaluate("window.__naSearch.store.manifest.meta")
+    docs = page.evaluate("window.__naSearch.store.manifest.docs")
+    last = (docs - 1) // meta
+    newest = {f"m/{b}" for b in range(max(0, last - 1), last + 1)}  # prefetched on focus
+    assert {"inflate", "z"} <= set(names)  # the inflater and the text dictionary, asked with the buckets
+    names = [n for n in names if n not in newest and n not in ("inflate", "z")]
+    buckets = {f"p/{S.fnv(k) % nb}" for k in query_keys(query)}
+    assert set(names[: len(buckets)]) == buckets  # asked first, all at once
+    rest = names[len(buckets):]
+    assert all(n.startswith("m/") for n in rest), names
+    assert len(rest) <= 10 and len(set(names)) == len(names)
+    assert meta >= 1
+
+
+@pytest.fixture(scope="module")
+def tiny_site(sample_issues, tmp_path_factory):
+    """The samples with ranges of 4 docs and most lists big: chunk files, inline ranges."""
+    out = tmp_path_factory.mktemp("tiny")
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader([jinja2.DictLoader({"base.html": BASE}), jinja2.FileSystemLoader(ROOT / "templates")]), autoescape=True)
+    (out / "search.html").write_text(env.get_template("search.html").render(rel=""), encoding="utf-8")
+    (out / "static").mkdir()
+    shutil.copy(ROOT / "static" / "search.js", out / "static" / "search.js")
+    issues = copy.deepcopy(list(sample_issues.values()))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(S, "RANGE", 4)
+        mp.setattr(S, "BIG", 40)
+        S.write_search_index(issues, out, stand_in_url)
+    return out, issues
+
+
+@pytest.mark.parametrize("query", ["核酸采样", "疫情防控", "胡拥军", '"区委书记"', "区委 书记", "志愿者", "2020", "采样点", "防控工作", "疫情防控工作"])
+def test_tiny_ranges_exact(tiny_site, page, query):
+    out, issues = tiny_site
+    page.add_init_script(TRACE)
+    page.goto((out / "search.html").as_uri() + "?q=" + quote(query))
+    wait_done(page)
+    assert {r["href"] for r in results(page)} == expected_links(issues, query.strip('"'))
+    assert not page.errors
+    man = page.evaluate("window.__naSearch.store.manifest")
+    names = [n for n, _ in page.evaluate("window.__trace")]
+    assert not any(n.startswith("t/") for n in names)
+    # chunk files only for the ranges before the inline ones
+    assert all(int(n.split("/")[1]) < man["inline"] for n in names if n.startswith("c/"))
+
+
+def test_tiny_ranges_use_chunks_and_inline_ranges(tiny_site, page):
+    out, issues = tiny_site
+    page.add_init_script(TRACE)
+    page.goto((out / "search.html").as_uri())
+    names = asked_after(page, "疫情防控")
+    man = page.evaluate("window.__naSearch.store.manifest")
+    assert man["inline"] >= 1 and not man["cbuckets"][-1]  # the newest range has no chunk files
+    assert any(n.startswith("c/") for n in names)  # older ranges are read from their chunks

@@ -21,21 +21,25 @@ byte-identical files):
     (UTF-8 JSON) counts, bucket counts, facet values (districts, streets,
     topics, years), the text-code table check.
 ``p/<b>.js``
-    body posting lists, hashed into ``buckets`` files by key (FNV-1a of the
-    key's UTF-16 units).  A key is a character bigram (both characters letters
-    or digits, after a 1:1 normalisation: NFKC where it maps one char to one
-    char, lower case) or a facet key (``#d港闸区``, ``#s…``, ``#t…``,
-    ``#y2020``).  Per key: ``LEB(2·nr + big)`` then, for a small list,
-    ``nr`` × (``LEB(range gap)`` segment); for a *big* list ``LEB(df)`` and the ``nr``
-    range gaps: its segments are in
+    posting lists, hashed into ``buckets`` files by key (FNV-1a of the key's
+    UTF-16 units): a query needs one file per key, in one round.  A key is a
+    character bigram (both characters letters or digits, after a 1:1
+    normalisation: NFKC where it maps one char to one char, lower case) or a
+    facet key (``#d港闸区``, ``#s…``, ``#t…``, ``#y2020``).  Per key:
+    ``LEB(4·nr + 2·title + big)``, for a *big* list ``LEB(df)``, if ``title``
+    ``LEB(nt)``; then the body list: ``nr`` × (``LEB(range gap)`` segment),
+    where a big list has a segment only for the ranges from ``inline`` (in
+    the manifest: the newest range, and the one before when the newest is less
+    than half full) on, as ``LEB(byte length)`` segment (decoded when read),
+    its older segments being in the chunk files; then the
+    title list: ``nt`` × (``LEB(range gap)`` segment) over kicker + title +
+    subtitle (the prefix of ``Article.body_text``), for the whole archive:
+    title matches rank first.
 ``c/<r>/<k>.js``
-    the segments of big lists for doc range ``r`` (``range`` docs each), hashed
-    into ``cbuckets[r]`` files.  A query reads the newest range first and stops
-    once it has enough results, so common words cost a bounded number of bytes.
-``t/<b>.js``
-    title index: the same lists over kicker + title + subtitle (the prefix of
-    ``Article.body_text``), for the whole archive: ``LEB(nr)`` then ``nr`` ×
-    (``LEB(range gap)`` segment); title matches rank first.
+    the segments of big lists for an older doc range ``r`` (``range`` docs
+    each), hashed into ``cbuckets[r]`` files.  A query reads the newest ranges
+    first (in the bucket files) and stops once it has enough results, so
+    common words cost a bounded number of bytes.
 ``m/<doc // meta>.js``
     ``LEB(n)`` + deflate of the UTF-8 JSON list of (url, title, kicker, date,
     districts) of ``meta`` consecutive articles: loaded for the results listed.
@@ -100,7 +104,7 @@ except ImportError:  # pragma: no cover
 
 VERSION = 3
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
-META = 16  # articles per meta file (url, title, date, district)
+META = 128  # articles per meta file (url, title, date, district): a result screen needs few of them
 PART = 2000  # characters per stored text part
 OVERLAP = 60  # extra characters at the end of each part, for snippets
 THREADS = 2  # ranges built at once (threads) when `workers` is not given
@@ -1498,8 +1502,42 @@ def _flatten_segments(posts: list[dict], lens_key: str, blob_key: str):
     return lens, rr, blob, src
 
 
-def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Clock) -> tuple[int, list[int], int]:
-    """The p/, c/ and t/ bucket files from every range's segments; returns (buckets, cbuckets, tbuckets)."""
+def _gather(blob, src, lens):
+    """The spans ``blob[src[i] : src[i] + lens[i]]`` end to end (a new blob), and where each starts in it."""
+    starts = _excl_cumsum(lens)
+    total = int(starts[-1]) if len(starts) else 0
+    idx = np.arange(total, dtype=np.int64) - np.repeat(starts[:-1] - src, lens)
+    return blob[idx], starts[:-1]
+
+
+def _gather_prefixed(blob, src, lens, prefixed):
+    """`_gather`, with ``LEB(length)`` before every span where `prefixed`; returns (blob, starts, lengths with prefix)."""
+    pl = np.where(prefixed, _leb_len(lens), 0)
+    out_lens = lens + pl
+    starts = _excl_cumsum(out_lens)
+    buf = np.zeros(int(starts[-1]) if len(starts) else 0, dtype=np.uint8)
+    sel = np.flatnonzero(prefixed)
+    _put_leb(buf, starts[:-1][sel], lens[sel])
+    body, _ = _gather(blob, src, lens)
+    dst = np.repeat(starts[:-1] + pl, lens) + (np.arange(len(body), dtype=np.int64) - np.repeat(_excl_cumsum(lens)[:-1], lens))
+    buf[dst] = body
+    return buf, starts[:-1], out_lens
+
+
+def inline_from(ndocs: int) -> int:
+    """The first range whose segments of big lists sit in the bucket files (not in chunk files):
+    the newest range, and the one before it when the newest is less than half full,
+    so that a query's first answers need no chunk file."""
+    nr = (ndocs + RANGE - 1) // RANGE
+    last = ndocs - (nr - 1) * RANGE
+    return max(0, nr - 1 - (1 if last * 2 < RANGE else 0))
+
+
+def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Clock, inl: int) -> tuple[int, list[int]]:
+    """The p/ and c/ bucket files from every range's segments; returns (buckets, cbuckets).
+
+    A p/ entry holds a key's body list (its segments; for a big list only those
+    of ranges ≥ `inl`, the rest going to the c/ chunk files) and its title list."""
     R = len(posts)
     fkeys = sorted(set().union(*(p["fkeys"] for p in posts)))
     nf = len(fkeys)
@@ -1512,32 +1550,70 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
     order = np.argsort(codes, kind="stable")
     codes, lens, df, rr, src = codes[order], lens[order], df[order], rr[order], src[order]
     del order
+    # titles: the same, over kicker + title + subtitle
+    tcodes = _cat([p["tcodes"] for p in posts], np.int64)
+    tl, tr, tblob, tsrc = _flatten_segments(posts, "tlens", "tblob")
+    order = np.argsort(tcodes, kind="stable")
+    tcodes, tl, tr, tsrc = tcodes[order], tl[order], tr[order], tsrc[order]
+    del order
+
     first, counts = _groups(codes)
-    kcode = codes[first]
+    tfirst, tcounts = _groups(tcodes)
+    kcode = np.union1d(codes[first], tcodes[tfirst])  # (a title's keys are its body's: the union is for safety)
     nk = len(kcode)
-    size = np.add.reduceat(lens, first) if nk else np.zeros(0, dtype=np.int64)
-    dfs = np.add.reduceat(df, first) if nk else np.zeros(0, dtype=np.int64)
+    bk = np.searchsorted(kcode, codes[first])
+    nbody = np.zeros(nk, dtype=np.int64)
+    nbody[bk] = counts
+    size = np.zeros(nk, dtype=np.int64)
+    dfs = np.zeros(nk, dtype=np.int64)
+    if len(first):
+        size[bk] = np.add.reduceat(lens, first)
+        dfs[bk] = np.add.reduceat(df, first)
+    tk = np.searchsorted(kcode, tcodes[tfirst])
+    ntitle = np.zeros(nk, dtype=np.int64)
+    ntitle[tk] = tcounts
     big = size > BIG
+    kid = np.repeat(bk, counts)
+    tkid = np.repeat(tk, tcounts)
     gaps = _range_gaps(rr, first)
-    kid = np.repeat(np.arange(nk), counts)
-    inline = np.where(big[kid], 0, lens)
+    tgaps = _range_gaps(tr, tfirst)
+    hastitle = ntitle > 0
+    # per key: LEB(4·nr + 2·title + big) [LEB(df)] [LEB(nt)], then the body items, then the title items
+    h1 = 4 * nbody + 2 * hastitle + big
+    keep = ~big[kid] | (rr >= inl)  # body segments that stay in the entry
+    # one blob of every inline segment (body, then title), and one sequence of items by key, body first
+    # a big list's inline segments carry their byte length: the client decodes a range only when it reads it
+    ib, isrc, ilens_kept = _gather_prefixed(blob, src[keep], lens[keep], big[kid][keep])
+    jb, jsrc = _gather(tblob, tsrc, tl)
+    ilens = np.zeros(len(lens), dtype=np.int64)
+    ilens[keep] = ilens_kept
+    isrc_all = np.zeros(len(lens), dtype=np.int64)
+    isrc_all[keep] = isrc
+    item_key = np.concatenate([kid, tkid])
+    item_len = np.concatenate([ilens, tl])
+    item_src = np.concatenate([isrc_all, jsrc + len(ib)])
+    item_gap = np.concatenate([gaps, tgaps])
+    order = np.argsort(item_key, kind="stable")
+    iblob = np.concatenate([ib, jb])
+    del ib, jb
     klen = np.full(nk, 2, dtype=np.int64)
     for i in np.flatnonzero(kcode < 0).tolist():
         klen[i] = len(fkeys[int(kcode[i]) + nf])
-    h1 = 2 * counts + big
-    glen = np.add.reduceat(_leb_len(gaps) + inline, first) if nk else np.zeros(0, dtype=np.int64)
-    elen = _leb_len(h1) + np.where(big, _leb_len(dfs), 0) + glen
+    ilen_all = _leb_len(item_gap) + item_len
+    elen = _leb_len(h1) + np.where(big, _leb_len(dfs), 0) + np.where(hastitle, _leb_len(ntitle), 0) + np.bincount(item_key, weights=ilen_all, minlength=nk).astype(np.int64)
     nb = _pow2_buckets(int((elen + klen + 2).sum()), BUCKET_TARGET)
     hashes = _fnv_codes(kcode, fkeys)
     ktext = _key_text(kcode, fkeys)
-    buf, boff, perm, kb = _assemble((hashes % np.uint64(nb)).astype(np.int64), nb, [(h1, None), (dfs, big)], counts, gaps, inline, src, blob)
+    buf, boff, perm, kb = _assemble((hashes % np.uint64(nb)).astype(np.int64), nb, [(h1, None), (dfs, big), (ntitle, hastitle)],
+                                    nbody + ntitle, item_gap[order], item_len[order], item_src[order], iblob)
+    del iblob, item_key, item_len, item_src, item_gap, order
     clock.lap("p-merge")
     em.buckets([f"search/p/{b}.js" for b in range(nb)], buf, boff, ktext, perm, kb)
-    del buf, inline
+    del buf
     clock.lap("p-write")
 
-    # chunks: the segments of big lists, by range, then bucket, then key
-    bi = np.flatnonzero(big[kid])
+    # chunks: the segments of big lists before range `inl`, by range, then bucket, then key
+    bi = np.flatnonzero(big[kid] & (rr < inl))
     bi = bi[np.argsort(rr[bi], kind="stable")]
     bk = kid[bi]
     rsize = np.bincount(rr[bi], weights=lens[bi] + klen[bk] + 2, minlength=R) if R else np.zeros(0)
@@ -1560,24 +1636,8 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
         n = cbuckets[r]
         buf, boff, perm, kb = _assemble((hashes[ck] % np.uint64(n)).astype(np.int64), n, [], np.ones(len(ci), dtype=np.int64), None, lens[ci], src[ci], blob)
         em.buckets([f"search/c/{r}/{b}.js" for b in range(n)], buf, boff, [ktext[i] for i in ck.tolist()], perm, kb)
-    del codes, lens, df, rr, src, blob, kid, bi, bk
-
     clock.lap("c")
-    # title lists: every range's segments inline
-    tcodes = _cat([p["tcodes"] for p in posts], np.int64)
-    tl, tr, tblob, tsrc = _flatten_segments(posts, "tlens", "tblob")
-    order = np.argsort(tcodes, kind="stable")
-    tcodes, tl, tr, tsrc = tcodes[order], tl[order], tr[order], tsrc[order]
-    first, counts = _groups(tcodes)
-    tk = tcodes[first]
-    gaps = _range_gaps(tr, first)
-    tsize = np.add.reduceat(_leb_len(gaps) + tl, first) if len(tk) else np.zeros(0, dtype=np.int64)
-    elen = _leb_len(counts) + tsize
-    ntb = _pow2_buckets(int((elen + 2 + 2).sum()), TITLE_TARGET)
-    buf, boff, perm, kb = _assemble((_fnv_codes(tk, []) % np.uint64(ntb)).astype(np.int64), ntb, [(counts, None)], counts, gaps, tl, tsrc, tblob)
-    em.buckets([f"search/t/{b}.js" for b in range(ntb)], buf, boff, _key_text(tk, []), perm, kb)
-    clock.lap("t")
-    return nb, cbuckets, ntb
+    return nb, cbuckets
 
 
 def write_search_index(
@@ -1724,7 +1784,8 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
             finish(r, build((r, payloads_of(r), zdict)))
 
     clock.lap("ranges")
-    nb, cbuckets, ntb = _write_lists(posts, rkeys, em, clock)
+    inl = inline_from(len(docs))
+    nb, cbuckets = _write_lists(posts, rkeys, em, clock, inl)
 
     facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
     names = {"d": "district", "s": "street", "t": "topic", "y": "year"}
@@ -1745,7 +1806,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
         "meta": math.gcd(META, RANGE),
         "buckets": nb,
         "cbuckets": cbuckets,
-        "tbuckets": ntb,
+        "inline": inl,
         "one": ONE,
         "seed": SEED,
         "tablefnv": fnv(table),
