@@ -542,9 +542,18 @@
   UI.prototype.render = function (painted) {
     var self = this, s = this.current, seq = this.seq;
     var links = s.sorted(this.links), snips = this.snips;
-    // first the best PAGE titles (their meta files only), then everything with snippets
+    // the best titles as soon as the best one's meta file is in (with those after it
+    // whose files are in too), then the best PAGE titles, then everything with snippets
     var first = links.slice(0, Math.min(links.length, PAGE));
-    return this.paint(s, seq, first, 0, false).then(function () {
+    var metas = first.map(function (h) { return 'm/' + Math.floor(h.doc / manifest.meta); });
+    var ready = function () { var n = 0; while (n < metas.length && Object.prototype.hasOwnProperty.call(store, metas[n])) n++; return n; };
+    var lead = metas.length ? load(metas[0]).then(function () {
+      var n = ready();
+      return n < first.length && seq === self.seq ? self.paint(s, seq, first.slice(0, n), 0, false) : null;
+    }) : Promise.resolve();
+    return lead.then(function () {
+      return seq === self.seq ? self.paint(s, seq, first, 0, false) : null;
+    }).then(function () {
       if (painted) painted();
       if (seq === self.seq) return self.paint(s, seq, links, snips, true);
     });
