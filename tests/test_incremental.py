@@ -42,8 +42,13 @@ def steady_keywords():
     archive past `REFERENCE_BASE` articles (below it every new article re-ranks all keywords)."""
     import newsarchive.tagging as tagging
 
+    from newsarchive import search
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tagging, "reference_size", lambda n: min(n, 36))
+        # and the search's text dictionary trained on the oldest articles only (the seeds hold
+        # ~46 KB of text code; below `ZSAMPLE` a new article joins its sample)
+        patch.setattr(search, "ZSAMPLE", 20_000)
         yield
 
 
@@ -74,6 +79,7 @@ def test_adding_an_issue_rewrites_only_what_shows_it(grown):
         # old article and issue pages never change: related lists look only at older issues
         assert not path.startswith(("2020/", "2022/")) or path.endswith("index.html") and path.count("/") <= 2, path
     assert "index.html" in changed and "feed.xml" in changed
+    assert not [p for p in changed if p.startswith("search/d/")]  # old articles' text files: same dictionary, same bytes
     untouched = [p for p in before if p in after and after[p][0] == before[p][0]]
     assert len(untouched) > len(before) * 0.6
     for path in untouched:  # same bytes: the very same file (inode, mtime), not a rewrite
@@ -210,3 +216,124 @@ def test_parallel_cold_build_with_dictionary_prefetch_finishes(tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert f"built {PREFETCH_FROM + 5} issues" in done.stdout
+
+
+# -- the one-issue rebuild's shortcuts (jobs > 1): a child parses the new file right
+# after the scan, the search index is built in a child beside a small render, whole
+# groups of pages the previous build recorded are kept unplanned (`PageRecord`), and
+# jieba's IDF table is read from the cache folder (`SortedIDF`): output as cold
+
+@pytest.fixture
+def few_reference_articles(monkeypatch):
+    """An archive past the reference size: a new issue re-ranks nobody else's keywords."""
+    import newsarchive.tagging as tagging
+
+    monkeypatch.setattr(tagging, "reference_size", lambda n: min(n, 36))
+
+
+def archive_of(tmp: Path, n: int = len(SAMPLES)) -> Path:
+    articles = tmp / "articles"
+    articles.mkdir(parents=True)
+    for sample in SAMPLES[:n]:
+        shutil.copy(sample, articles / sample.name)
+    return articles
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the shortcuts fork")
+
+
+@needs_fork
+def test_parallel_one_issue_rebuild_equals_a_cold_build(tmp_path, few_reference_articles):
+    articles = archive_of(tmp_path)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path, jobs=2)
+    before = tree(out)
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    report = build(articles, out, root=tmp_path, jobs=2)
+    after = tree(out)
+    assert report.parsed == 1 and "parse.child" in report.timings and "search.child" in report.timings
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    cold_tree = tree(cold)
+    assert sorted(cold_tree) == sorted(after)
+    assert [p for p in cold_tree if cold_tree[p][0] != after[p][0]] == []
+    # pages of the older issues were neither rendered nor rewritten
+    old_pages = [p for p in before if p.startswith(("2020/", "2022/")) and p.count("/") > 3]
+    assert old_pages and all(after[p][1:] == before[p][1:] for p in old_pages)
+    assert report.rendered < len([p for p in after if p.endswith(".html")]) // 3
+
+
+@needs_fork
+def test_a_second_new_issue_and_an_edit_also_equal_a_cold_build(tmp_path, few_reference_articles):
+    articles = archive_of(tmp_path, 3)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path, jobs=2)
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    build(articles, out, root=tmp_path, jobs=2)
+    (articles / "2023-01-06-next.txt").write_text(new_issue_text("2023-01-06").replace("港闸报", "崇川报"), encoding="utf-8")
+    edited = articles / SAMPLES[0].name
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n追加的一句话。\n", encoding="utf-8")
+    report = build(articles, out, root=tmp_path, jobs=2)
+    assert report.parsed == 2
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
+def test_a_page_deleted_by_hand_in_a_kept_group_is_written_again(tmp_path, few_reference_articles):
+    articles = archive_of(tmp_path, 2)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path)
+    victim = next(p for p in sorted(out.rglob("*.html")) if p.parent.parent.parent.parent == out)  # an article page
+    content = victim.read_bytes()
+    victim.unlink()
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    build(articles, out, root=tmp_path)
+    assert victim.read_bytes() == content
+
+
+def test_a_stale_page_record_costs_a_render_not_a_stale_page(tmp_path, few_reference_articles):
+    """The record says a group's pages are there with some keys; the manifest is what is trusted."""
+    from newsarchive.site.render import PageRecord
+
+    articles = archive_of(tmp_path, 2)
+    out = tmp_path / "_site"
+    cache = tmp_path / ".newsarchive-cache"
+    build(articles, out, root=tmp_path)
+    record = (cache / PageRecord.FILE).read_bytes()
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    build(articles, out, root=tmp_path)
+    (cache / PageRecord.FILE).write_bytes(record)  # the record of the build before
+    (articles / "2023-01-05-next.txt").unlink()
+    build(articles, out, root=tmp_path)
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
+def test_a_build_that_fails_before_its_commit_leaves_nothing_to_trust(tmp_path, monkeypatch):
+    """The search stage saves its cache before the site is committed: the next build must
+    go by what the site holds (its manifest), not by what the failed build meant to write."""
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, articles / sample.name)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path)
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+
+    def interrupted(self):
+        raise RuntimeError("interrupted before the commit")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(OutputTree, "commit", interrupted)
+        with pytest.raises(RuntimeError):
+            build(articles, out, root=tmp_path)
+    build(articles, out, root=tmp_path)
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    after, want = tree(out), tree(cold)
+    assert sorted(after) == sorted(want)
+    assert [p for p in want if want[p][0] != after[p][0]] == []

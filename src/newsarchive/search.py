@@ -1290,6 +1290,11 @@ class _DirOutput:
                     os.unlink(os.path.join(d, n))
 
 
+def _page_key(dg: bytes) -> str:
+    """A file's content digest as the output's page key (short: the site's manifest holds one per file)."""
+    return dg[:8].hex()
+
+
 def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
@@ -1392,11 +1397,18 @@ class _Emitter:
         self.written = 0
         self.kept: set[str] = set()
 
+    def _holds(self, rel: str, dg: bytes) -> bool:
+        """The output keeps the file the last *finished* build made for `rel` from digest `dg`:
+        the site's manifest, not this cache, says what is there (a build that failed after
+        this stage saved its state must not make the next one trust files it never committed)."""
+        unchanged = getattr(self.out, "unchanged", None)
+        return unchanged(rel, _page_key(dg)) if unchanged is not None else self.out.keep(rel)
+
     def keeps(self, rel: str, dg: bytes) -> bool:
         if self.folder:
             return False
         old = self.prev.get(rel)
-        if old is not None and old[0] == dg and self.out.keep(rel):
+        if old is not None and old[0] == dg and self._holds(rel, dg):
             self.state[rel] = old
             self.kept.add(rel)
             return True
@@ -1407,7 +1419,7 @@ class _Emitter:
         if self.folder or not all(rel in self.prev for rel in rels):
             return False
         for rel in rels:
-            if not self.out.keep(rel):
+            if not self._holds(rel, self.prev[rel][0]):
                 return False
             self.state[rel] = self.prev[rel]
             self.kept.add(rel)
@@ -1415,7 +1427,10 @@ class _Emitter:
 
     def put(self, rel: str, dg: bytes, data: bytes) -> None:
         self.state[rel] = (dg, len(data))
-        self.out.write(rel, data)
+        if hasattr(self.out, "unchanged"):
+            self.out.write(rel, data, _page_key(dg))
+        else:
+            self.out.write(rel, data)
         self.written += 1
 
     def data(self, rel: str, data: bytes) -> None:
