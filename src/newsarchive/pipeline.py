@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import pickle
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,12 +47,23 @@ def discover_sources(src: Path) -> list[Path]:
     """Issue files below `src`, in a stable order (URLs must not depend on build order)."""
     if src.is_file():
         return [src]
-    found = [
-        p
-        for p in src.rglob("*")
-        if p.is_file() and p.suffix.lower() in SOURCE_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(src).parts)
-    ]
-    return sorted(found, key=lambda p: p.relative_to(src).as_posix())
+    found: list[tuple[str, Path]] = []  # (path below src, path)
+
+    def walk(folder: Path, below: str) -> None:
+        try:
+            listing = list(os.scandir(folder))
+        except OSError:
+            return
+        for item in listing:
+            if item.name.startswith("."):
+                continue
+            if item.is_dir(follow_symlinks=False):
+                walk(folder / item.name, below + item.name + "/")
+            elif os.path.splitext(item.name)[1].lower() in SOURCE_SUFFIXES and item.is_file():
+                found.append((below + item.name, folder / item.name))
+
+    walk(src, "")
+    return [path for _, path in sorted(found, key=lambda pair: pair[0])]
 
 
 def display_path(path: Path, root: Path | None) -> str:
@@ -91,11 +103,11 @@ class Toolkit:
     lexicon: Lexicon
 
     @classmethod
-    def load(cls, data_dir: Path | None = None) -> "Toolkit":
+    def load(cls, data_dir: Path | None = None, cache_dir: Path | None = None) -> "Toolkit":
         from .parse import Lexicon
         from .tagging import Tagger
 
-        tagger = Tagger.load(data_dir)
+        tagger = Tagger.load(data_dir, cache_dir)
         return cls(tagger, Lexicon(tagger.segmenter))
 
     @property
@@ -146,13 +158,32 @@ class SourceEntry:
         return self.data or b""
 
 
+def display_paths(paths: list[Path], root: Path | None) -> list[str]:
+    """`display_path` of many files, resolving each folder once instead of every file
+    (resolving 1,000 paths took ~0.07 s of a one-issue rebuild)."""
+    if os.sep != "/":
+        return [display_path(p, root) for p in paths]
+    base = str((root or Path.cwd()).resolve()).rstrip("/") + "/"
+    folders: dict[Path, str] = {}
+    shown = []
+    for path in paths:
+        folder = folders.get(path.parent)
+        if folder is None:
+            folder = folders[path.parent] = str(path.parent.resolve()).rstrip("/") + "/"
+        full = folder + path.name
+        if os.path.islink(path) or not full.startswith(base):  # resolved elsewhere, or outside the root
+            shown.append(display_path(path, root))
+        else:
+            shown.append(full[len(base):])
+    return shown
+
+
 def scan_sources(paths: list[Path], root: Path | None, cache: ParseCache, known: dict | None = None) -> list[SourceEntry]:
     """Cache keys of every source. With `known` (path -> stat signature and key, from
     the previous build) a file whose size, inode, mtime and ctime are unchanged is
     not read: hashing 16 MB of issue files took a quarter of a one-issue rebuild."""
     entries = []
-    for path in paths:
-        shown = display_path(path, root)
+    for path, shown in zip(paths, display_paths(paths, root)):
         try:
             if known is not None:
                 st = path.stat()
@@ -376,35 +407,86 @@ class Catalog:
         os.replace(tmp, directory / self.FILE)
 
 
-def in_background(fn, *args):
-    """Run `fn(*args)` in a forked child (the second core is idle meanwhile); returns a
-    function that waits for it and raises if it failed. Runs inline where fork is missing."""
-    if not hasattr(os, "fork"):
-        fn(*args)
-        return lambda: None
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        status = 1
-        try:
-            fn(*args)
-            status = 0
-        finally:
-            os._exit(status)
+class Forked:
+    """`fn(*args)` in a forked child while this process goes on (the second core is
+    otherwise idle). `result()` waits for its return value, pickled through a pipe;
+    `wait()` for the child to exit. Runs inline where fork is missing."""
 
-    def wait() -> None:
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            raise RuntimeError(f"background {getattr(fn, '__qualname__', fn)} failed (status {status})")
+    def __init__(self, fn, *args):
+        import time
 
-    return wait
+        self.name = getattr(fn, "__qualname__", None) or type(fn).__name__  # not repr(): a bound method's shows its object
+        self.seconds = 0.0  # how long `fn` took (for --timings)
+        self._pid = None
+        self._done = False
+        started = time.perf_counter()
+        if not hasattr(os, "fork"):
+            self._value = fn(*args)
+            self.seconds = time.perf_counter() - started
+            return
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            status = 1
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb") as pipe:
+                    try:
+                        value = fn(*args)
+                    except BaseException:
+                        import traceback
+
+                        pickle.dump((False, traceback.format_exc()), pipe)
+                        raise
+                    pickle.dump((True, (value, time.perf_counter() - started)), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self._pid, self._pipe = pid, os.fdopen(read, "rb")
+
+    def result(self):
+        if self._pid is not None and not self._done:
+            try:
+                ok, value = pickle.load(self._pipe)
+            except EOFError:
+                ok, value = False, "it exited without a result"
+            finally:
+                self._pipe.close()
+                self._done = True
+            if not ok:
+                self._reap()
+                raise RuntimeError(f"{self.name} failed in a forked process: {value}")
+            self._value, self.seconds = value
+        return self._value
+
+    def wait(self) -> None:
+        """Wait for the child to exit (reading its result first, so it never blocks on the pipe)."""
+        if self._pid is not None:
+            self.result()
+            if self._reap() != 0:
+                raise RuntimeError(f"{self.name} failed in a forked process")
+
+    def _reap(self) -> int:
+        pid, self._pid = self._pid, None
+        return os.waitpid(pid, 0)[1] if pid is not None else 0
+
+
+def _reap_quietly(child: Forked) -> None:
+    """Wait for a child of a build that failed: the build's own error is the one to report."""
+    try:
+        child.wait()
+    except Exception:
+        pass
 
 
 class LazyToolkit:
     """Dictionaries are loaded only when something must be parsed or re-ranked
     (~0.7 s): a rebuild after a template change needs neither."""
 
-    def __init__(self, data_dir: Path | None):
+    def __init__(self, data_dir: Path | None, cache_dir: Path | None = None):
         self.data_dir = data_dir
+        self.cache_dir = cache_dir  # derived dictionary tables (see `tagging.keywords.SortedIDF`)
         self._toolkit: Toolkit | None = None
         self._loading = None
 
@@ -418,7 +500,7 @@ class LazyToolkit:
             self._loading.start()
 
     def _load(self) -> None:
-        self._toolkit = Toolkit.load(self.data_dir)
+        self._toolkit = Toolkit.load(self.data_dir, self.cache_dir)
 
     def settle(self) -> None:
         """Wait for a prefetch: no thread may be importing when this process forks again."""
@@ -439,7 +521,7 @@ _WORKER_CACHE: ParseCache | None = None
 
 def _summary_worker_init(data_dir: Path | None, cache_dir: Path, salt: str) -> None:
     global _WORKER_TOOLKIT, _WORKER_CACHE
-    _WORKER_TOOLKIT = Toolkit.load(data_dir)
+    _WORKER_TOOLKIT = Toolkit.load(data_dir, cache_dir)
     _WORKER_CACHE = ParseCache(cache_dir, salt=salt)
 
 
@@ -476,11 +558,11 @@ class Collected:
     issues: list[Issue]  # summaries, in source order
     errors: list[FileError]
     counts: dict[str, list[bytes]]  # content key -> packed term counts of the issues parsed now
+    weights: object = None  # tagging.KeywordWeights of the issues parsed now, when a child handed them over
 
 
-def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog, toolkit: LazyToolkit,
-                      jobs: int = 1, progress=None) -> Collected:
-    """Summaries of every source: from the catalog when unchanged, else parsed (in parallel)."""
+def known_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog) -> tuple[list, list[int]]:
+    """Per entry its catalog summary (or read error), and the indexes of the entries to parse."""
     slots: list = [entry.error for entry in entries]
     todo = []
     for index, entry in enumerate(entries):
@@ -491,22 +573,40 @@ def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Ca
             slots[index] = known
         else:
             todo.append(index)
-    jobs_input = [(str(entries[i].path), entries[i].shown) for i in todo]
-    if jobs > 1 and len(todo) > 1:
+    return slots, todo
+
+
+def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog, toolkit: LazyToolkit,
+                      jobs: int = 1, progress=None, parsed: dict | None = None) -> Collected:
+    """Summaries of every source: from the catalog when unchanged, from `parsed` (entry
+    index -> what `parse_fresh` made of it) when given, else parsed here (in parallel)."""
+    slots, todo = known_summaries(entries, cache, catalog)
+    parsed = parsed or {}
+    todo = sorted(set(todo) | set(parsed))
+    weights = []
+    for index in parsed:
+        outcome = parsed[index]
+        if isinstance(outcome, tuple):
+            outcome, weights_now = outcome[:2], outcome[2]
+            weights.append(weights_now)
+        slots[index] = outcome
+    rest = [i for i in todo if i not in parsed]
+    jobs_input = [(str(entries[i].path), entries[i].shown) for i in rest]
+    if jobs > 1 and len(rest) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_summary_worker_init,
+        with ProcessPoolExecutor(max_workers=min(jobs, len(rest)), initializer=_summary_worker_init,
                                  initargs=(toolkit.data_dir, cache.root, cache.salt)) as pool:
             outcomes = pool.map(_worker_summarise, jobs_input, chunksize=8)
             # only now, with every worker forked (a fork-context pool starts them all on
             # the first submit): a thread importing while a fork happens deadlocks the child
-            if len(todo) >= PREFETCH_FROM:
+            if len(rest) >= PREFETCH_FROM:
                 toolkit.prefetch()
-            for index, outcome in zip(todo, _with_progress(outcomes, len(todo), progress)):
+            for index, outcome in zip(rest, _with_progress(outcomes, len(rest), progress)):
                 slots[index] = outcome
-    elif todo:
+    elif rest:
         kit = toolkit.get()
-        for index, job in zip(todo, _with_progress(jobs_input, len(todo), progress)):
+        for index, job in zip(rest, _with_progress(jobs_input, len(rest), progress)):
             slots[index] = summarise_file(*job, kit, cache)
     counts: dict[str, list[str]] = {}
     for index in todo:
@@ -515,24 +615,48 @@ def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Ca
             counts[summary.content_key] = packed
             slots[index] = summary
     cache.prune({entry.key for entry in entries if entry.key})
-    return Collected([s for s in slots if isinstance(s, Issue)], [s for s in slots if isinstance(s, FileError)], counts)
+    merged = None
+    if weights and not rest:  # every issue parsed now came with its weights
+        from .tagging import KeywordWeights
+
+        merged = KeywordWeights({w: v for k in weights for w, v in k.idf.items()}, weights[0].exclude)
+    return Collected([s for s in slots if isinstance(s, Issue)], [s for s in slots if isinstance(s, FileError)], counts, merged)
+
+
+def parse_fresh(jobs: list[tuple[str, str]], data_dir: Path | None, cache_dir: Path, salt: str,
+                tables_dir: Path | None) -> list:
+    """Load the dictionaries and parse a few files into the parse cache (in a child forked
+    as soon as the sources are scanned): per (path, shown) job a FileError or (summary,
+    packed term counts, `KeywordWeights` of its articles), so the parent ranks their
+    keywords without loading any dictionary."""
+    toolkit = Toolkit.load(data_dir, tables_dir)
+    cache = ParseCache(cache_dir, salt=salt)
+    out = []
+    for path, shown in jobs:
+        outcome = summarise_file(path, shown, toolkit, cache)
+        if isinstance(outcome, tuple):
+            summary, packed = outcome
+            outcome = (summary, packed, toolkit.tagger.keyword_weights([unpack_counts(p) for p in packed]))
+        out.append(outcome)
+    return out
 
 
 def rank_keywords(issues: list[Issue], collected: Collected, catalog: Catalog, cache: ParseCache,
                   toolkit: LazyToolkit, version: str, jobs: int = 1):
-    """Give keywords to the issues that need them; returns the keyword table.
+    """Give keywords to the issues that need them; returns the keyword table and the issues ranked.
 
     While the keyword table stays the same (see `tagging.keywords.reference_size`)
-    only newly parsed issues are ranked; when it changes, every issue is, with
-    the term counts of unchanged issues read back from the parse cache.
+    only newly parsed issues are ranked (with the weights their parser handed
+    over, when it did: no dictionary is loaded here); when it changes, every issue
+    is, with the term counts of unchanged issues read back from the parse cache.
     """
-    from .tagging import keyword_reference
+    from .tagging import assign_keywords, keyword_reference
 
     table_id, _ = keyword_reference(issues, version)
     table = catalog.table if getattr(catalog.table, "id", None) == table_id else None
     todo = [i for i in issues if i.content_key in collected.counts] if table is not None else issues
     if not todo:
-        return table
+        return table, todo
     counts_of: dict[int, bytes] = {}
     for issue in issues if table is None else todo:
         packed = collected.counts.get(issue.content_key)
@@ -541,11 +665,13 @@ def rank_keywords(issues: list[Issue], collected: Collected, catalog: Catalog, c
             packed = [pack_counts(a.term_counts) for a in full.articles] if full else [b""] * len(issue.articles)
         for article, counts in zip(issue.articles, packed):
             counts_of[id(article)] = counts
-    tagger = toolkit.get().tagger
 
     def counts(article):
         return unpack_counts(counts_of.get(id(article), b""))
 
+    if table is not None and collected.weights is not None:
+        return assign_keywords(todo, table, counts, collected.weights), todo
+    tagger = toolkit.get().tagger
     table = table or tagger.keyword_table(issues, counts)
     if jobs > 1 and sum(len(i.articles) for i in todo) >= PARALLEL_KEYWORDS and hasattr(os, "fork"):
         global _FORKED_KEYWORDS
@@ -562,8 +688,27 @@ def rank_keywords(issues: list[Issue], collected: Collected, catalog: Catalog, c
             for issue, keywords in zip(todo[start:], chunk):
                 for article, words in zip(issue.articles, keywords):
                     article.keywords = words
-        return table
-    return tagger.assign_keywords(todo, table=table, counts=counts)
+        return table, todo
+    return tagger.assign_keywords(todo, table=table, counts=counts), todo
+
+
+def search_in_child(issues: list[Issue], output, article_url, load_full, cache_dir: Path | None) -> Forked:
+    """`write_search_index` in a forked child, beside a small render in this process;
+    its result is the index's stats and what it did to the output (`output.Recorder`)."""
+
+    def run():
+        from .output import Recorder
+        from .search import write_search_index
+
+        recorder = Recorder(output)
+        stats = write_search_index(issues, recorder, article_url, load_full=load_full, cache_dir=cache_dir)
+        return stats, recorder.records()
+
+    return Forked(run)
+
+
+#: at most this many new files go to one child forked right after the scan (more: a pool of `jobs` workers)
+CHILD_PARSE_MAX = 4
 
 
 #: articles from which keyword ranking is worth forking for
@@ -647,38 +792,75 @@ def build(
                 skipped=True,
             )
         clock.lap("fingerprint")
+        parsing = None
+        fresh: list[int] = []
+        if jobs > 1 and hasattr(os, "fork"):
+            # a few new files: a child loads the dictionaries and parses them at once, while
+            # this process reads the catalog, imports the later stages and reads the previous site
+            fresh = [i for i, e in enumerate(entries) if e.error is None and e.hashed and not cache.has(e.key)]
+            if 0 < len(fresh) <= CHILD_PARSE_MAX:
+                parsing = Forked(parse_fresh, [(str(entries[i].path), entries[i].shown) for i in fresh], data_dir,
+                                 cache_root, version, cache_root if use_cache else None)
+        catalog = Catalog.load(cache_root if use_cache else None, version)
+        clock.lap("catalog")
         # a no-op build returned above without importing the heavier stages
         from .output import OutputTree
         from .search import write_search_index
         from .site import load_settings, render_site
         from .site.urls import article_url
+        from .tagging.keywords import SortedIDF
 
-        catalog = Catalog.load(cache_root if use_cache else None, version)
-        clock.lap("catalog")
-        toolkit = LazyToolkit(data_dir)
-        collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress)
-        clock.lap("parse")
-        issues = [issue for issue in collected.issues if issue.articles]
-        table = rank_keywords(issues, collected, catalog, cache, toolkit, version, jobs)
-        toolkit.settle()  # before the forks below (catalog save, render workers)
-        clock.lap("keywords")
-        saving = None
-        if use_cache and (collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table):
-            saving = in_background(Catalog({i.content_key: i for i in issues}, table).save, cache_root, version)
-        parsed = len(collected.counts)
-        collected.counts.clear()
-        clock.lap("catalog-save")
-        _dedupe_slugs(issues)
-        settings = load_settings(root, base_url)
+        toolkit = LazyToolkit(data_dir, cache_root if use_cache else None)
         load_full = full_issue_loader(cache)
-        output = OutputTree(out, incremental=use_cache)
-        clock.lap("manifest")
         try:
+            settings = load_settings(root, base_url)
+            output = OutputTree(out, incremental=use_cache)
+        except BaseException:
+            if parsing is not None:
+                _reap_quietly(parsing)
+            raise
+        clock.lap("manifest")
+        saving = searching = search_child = tables = None
+        try:
+            parsed_now = None
+            if parsing is not None:
+                parsed_now = dict(zip(fresh, parsing.result()))
+                parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
+            collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)
+            clock.lap("parse")
+            issues = [issue for issue in collected.issues if issue.articles]
+            table, ranked = rank_keywords(issues, collected, catalog, cache, toolkit, version, jobs)
+            toolkit.settle()  # before the forks below (catalog save, render workers, search)
+            if use_cache and (collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table):
+                saving = Forked(Catalog({i.content_key: i for i in issues}, table).save, cache_root, version)
+            parsed = len(collected.counts)
+            reranked = len(ranked) > parsed  # keywords of unchanged issues changed too
+            collected.counts.clear()
+            _dedupe_slugs(issues)
+            clock.lap("keywords")
+            search_cache = cache_root / "search" if use_cache else None
+
+            def search_beside() -> None:
+                nonlocal searching
+                searching = search_in_child(issues, output, article_url, load_full, search_cache)
+
+            # a small render (few new issues, no keywords ranked again) leaves the second core to the search index
+            small = jobs > 1 and parsed <= CHILD_PARSE_MAX and not reranked and hasattr(os, "fork")
             rendered = render_site(issues, output, settings, template_dirs=template_dirs, static_dirs=static_dirs,
-                                   jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None)
+                                   jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None,
+                                   beside=search_beside if small else None)
             clock.lap("render")
-            stats = write_search_index(issues, output, article_url, load_full=load_full,
-                                       cache_dir=cache_root / "search" if use_cache else None)
+            if use_cache and searching is None and jobs > 1:
+                # for the next small rebuild, while the search index leaves the second core idle
+                tables = Forked(SortedIDF.store, cache_root) if not SortedIDF.file(cache_root).is_file() else None
+            if searching is not None:
+                stats, records = searching.result()
+                for path, entry, changed in records:
+                    output.record(path, entry, changed)
+                searching.wait()
+                search_child, searching = searching, None
+            else:
+                stats = write_search_index(issues, output, article_url, load_full=load_full, cache_dir=search_cache)
             report = BuildReport(
                 issues=len(issues),
                 articles=sum(len(i.articles) for i in issues),
@@ -694,16 +876,21 @@ def build(
             report.removed = len(output.removed())
             clock.lap("search")
             SourceStats.save(cache_root if use_cache else None, scan_version, known, entries)
-            if saving is not None:
-                saving()
+            for child in (saving, tables):
+                if child is not None:
+                    child.wait()
             output.commit()
             clock.lap("commit")
             report.timings = {**clock.laps, **{f"render.{k}": v for k, v in rendered.timings.items()}}
+            for name, child in (("parse.child", parsing), ("search.child", search_child)):
+                if child is not None:  # seconds in a forked child, beside the phases above
+                    report.timings[name] = round(child.seconds, 4)
             report.peak_mb = clock.peak_mb
         except BaseException:
+            for child in (parsing, searching, saving, tables):
+                if child is not None:
+                    _reap_quietly(child)
             output.abort()
-            if saving is not None:
-                saving()
             raise
         return report
     finally:

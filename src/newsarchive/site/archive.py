@@ -65,7 +65,8 @@ class Archive:
     def __post_init__(self) -> None:
         self.term_index = {(t.kind, t.name): t for ts in self.terms.values() for t in ts}
         self.position = {e.url: i for i, e in enumerate(self.entries)}
-        self.postings = {key: [self.position[e.url] for e in t.entries] for key, t in self.term_index.items()}
+        if not self.postings:  # `build_archive` counts them as it goes
+            self.postings = {key: [self.position[e.url] for e in t.entries] for key, t in self.term_index.items()}
         rank = 0
         for issue in self.issues:
             url = urls.issue_url(issue)
@@ -116,21 +117,30 @@ def build_archive(issues: list[Issue]) -> Archive:
     entries: list[Entry] = []
     by_issue: dict[str, list[Entry]] = {}
     for issue in ordered:
-        items = [Entry(issue, a, urls.article_url(issue, a)) for a in sorted(issue.articles, key=lambda a: a.number)]
-        by_issue[urls.issue_url(issue)] = items
+        folder = urls.issue_dir(issue)  # `urls.article_url`, once per issue
+        items = [Entry(issue, a, f"{folder}/{a.number}.html") for a in sorted(issue.articles, key=_number)]
+        by_issue[f"{folder}/index.html"] = items
         entries.extend(items)
 
-    terms: dict[str, list[Term]] = {}
-    for kind, attr, _label in TAXONOMIES:
-        found: dict[str, Term] = {}
-        for entry in entries:
-            for name in dict.fromkeys(getattr(entry.article, attr) or []):
+    # one pass over the entries for every taxonomy, counting each term's ranks (`Archive.postings`) too
+    found: dict[str, dict[str, tuple[Term, list[int]]]] = {kind: {} for kind, _attr, _label in TAXONOMIES}
+    fields = [(kind, attr, found[kind]) for kind, attr, _label in TAXONOMIES]
+    for rank, entry in enumerate(entries):
+        article = entry.article
+        for kind, attr, terms in fields:
+            names = getattr(article, attr)
+            if not names:
+                continue
+            for name in dict.fromkeys(names) if len(names) > 1 else names:
                 if name:
-                    term = found.get(name)
-                    if term is None:
-                        term = found[name] = Term(kind, name, urls.term_url(kind, name))
-                    term.entries.append(entry)
-        terms[kind] = sorted(found.values(), key=lambda t: (-len(t.entries), t.name))
+                    known = terms.get(name)
+                    if known is None:
+                        known = terms[name] = (Term(kind, name, urls.term_url(kind, name)), [])
+                    known[0].entries.append(entry)
+                    known[1].append(rank)
+    terms = {kind: sorted((t for t, _ in found[kind].values()), key=lambda t: (-len(t.entries), t.name))
+             for kind, _attr, _label in TAXONOMIES}
+    postings = {(kind, t.name): found[kind][t.name][1] for kind, ts in terms.items() for t in ts}
 
     years: dict[str, dict[str, dict[str, list[Issue]]]] = {}
     undated: list[Issue] = []
@@ -141,7 +151,11 @@ def build_archive(issues: list[Issue]) -> Archive:
             continue
         y, m, d = parts
         years.setdefault(y, {}).setdefault(m, {}).setdefault(d, []).append(issue)
-    return Archive(ordered, entries, by_issue, terms, years, undated)
+    return Archive(ordered, entries, by_issue, terms, years, undated, postings=postings)
+
+
+def _number(article: Article) -> int:
+    return article.number
 
 
 RELATED_WEIGHTS = {"district": 1, "street": 3, "topic": 1, "keyword": 2}

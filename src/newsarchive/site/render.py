@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from jinja2 import meta
 from jinja2 import ChoiceLoader, FileSystemBytecodeCache, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
@@ -102,6 +102,28 @@ class Page:
     context: dict[str, Any] = field(default_factory=dict)
     full: Issue | None = None
     key: str = ""
+
+
+@dataclass
+class PageGroup:
+    """Pages planned together because one `identity` determines all their keys: an
+    issue's pages, a month's, a term's. When the previous build recorded the same
+    group key, the group is kept without planning or keying a page of it; on a
+    one-issue rebuild that leaves a few dozen of ~20,000 pages to plan.
+
+    `kind` is empty for pages planned and keyed every time (home, feed, lists of
+    everything): few, and most of them change with every new issue anyway.
+    """
+
+    kind: str
+    identity: tuple  # with code, templates and settings: every input of the pages (see `PageKeys.group`)
+    templates: tuple[str, ...]
+    size: int  # pages `plan()` yields
+    plan: Callable[[], Iterable[Page]]
+
+
+def single(page: Page) -> PageGroup:
+    return PageGroup("", (), (page.template,), 1, lambda: (page,))
 
 
 def make_env(template_dirs: list[Path], bytecode_dir: Path | None = None) -> Environment:
@@ -217,64 +239,99 @@ def render_markdown(text: str) -> Markup:
     return Markup(md.render(text))
 
 
-def plan_pages(archive: Archive, settings: Settings, env: Environment, extra_pages: dict | None) -> Iterator[Page]:
-    """Every HTML/XML page of the site with its own data; shared data comes from `site_context`."""
-    yield Page("index.html", "index.html", {"latest": archive.issues[: settings.latest_issues]})
-    for path, chunk, pages_nav in stable_pages("issues/index.html", archive.issues, settings.items_per_page):
-        yield Page(path, "issues.html", {"issues": chunk, "pager": pages_nav})
+def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pages: dict | None) -> Iterator[PageGroup]:
+    """Every HTML/XML page of the site with its own data, in groups (see `PageGroup`);
+    shared data comes from `site_context`."""
+    per_page = settings.items_per_page
+    yield single(Page("index.html", "index.html", {"latest": archive.issues[: settings.latest_issues]}))
+    for path, chunk, pages_nav in stable_pages("issues/index.html", archive.issues, per_page):
+        yield single(Page(path, "issues.html", {"issues": chunk, "pager": pages_nav}))
 
     for issue in archive.issues:
         url = urls.issue_url(issue)
-        entries = archive.by_issue[url]
-        yield Page(url, "issue.html", {"issue": issue, "entries": entries})
-        for i, entry in enumerate(entries):
-            yield Page(entry.url, "article.html", {
-                "issue": issue,
-                "article": entry.article,
-                "entry": entry,
-                "prev": entries[i - 1] if i > 0 else None,
-                "next": entries[i + 1] if i + 1 < len(entries) else None,
-                # related articles come from older issues only: their hash stands for the list
-                "related": Lazy(related, archive, entry, key=archive.older_keys[url]),
-            }, full=issue)
+        # the issue's fingerprint covers its pages' paths and content; `related` sees older issues only
+        yield PageGroup("issue", (issue, archive.older_keys[url]), ("issue.html", "article.html"),
+                        1 + len(archive.by_issue[url]), functools.partial(_issue_pages, archive, issue))
 
-    yield Page("archive.html", "archive.html", {})
+    yield single(Page("archive.html", "archive.html", {}))
     for year, months in archive.years.items():
-        yield Page(urls.year_url(year), "year.html", {"year": year, "months": months, "calendars": {
-            m: month_calendar(year, m, days) for m, days in months.items()}})
+        yield single(Page(urls.year_url(year), "year.html", {"year": year, "months": months, "calendars": {
+            m: month_calendar(year, m, days) for m, days in months.items()}}))
         for month, days in months.items():
-            yield Page(urls.month_url(year, month), "month.html", {
-                "year": year, "month": month, "days": days, "weeks": month_calendar(year, month, days),
-                "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for d in days.values() for i in d}})
-            for day, issues in days.items():
-                yield Page(urls.day_url(year, month, day), "day.html", {
-                    "year": year, "month": month, "day": day, "issues": issues,
-                    "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for i in issues}})
+            yield PageGroup("month", (year, month, days), ("month.html", "day.html"), 1 + len(days),
+                            functools.partial(_month_pages, archive, year, month, days))
 
     for kind, _attr, label in TAXONOMIES:
-        yield Page(urls.taxonomy_url(kind), "taxonomy.html",
-                   {"kind": kind, "label": label, "terms": archive.terms[kind]})
+        yield single(Page(urls.taxonomy_url(kind), "taxonomy.html",
+                          {"kind": kind, "label": label, "terms": archive.terms[kind]}))
         for term in archive.terms[kind]:
-            for path, chunk, pages_nav in stable_pages(term.url, term.entries, settings.items_per_page):
-                yield Page(path, "term.html", {
-                    "kind": kind, "label": label, "term": term if pages_nav["head"] else None,
-                    "name": term.name, "entries": chunk, "pager": pages_nav})
+            yield PageGroup("term", (kind, label, term.name, term.entries), ("term.html",),
+                            stable_page_count(len(term.entries), per_page),
+                            functools.partial(_term_pages, term, label, per_page))
 
     about = settings.about_path
-    about_html = render_markdown(about.read_text(encoding="utf-8")) if about.is_file() else Markup("")
-    yield Page("about.html", "about.html", {"about_html": about_html})
-    yield Page("404.html", "404.html", {})
+    about_text = about.read_text(encoding="utf-8") if about.is_file() else None
+    yield PageGroup("about", (about_text,), ("about.html",), 1, functools.partial(_about_page, about_text))
+    yield single(Page("404.html", "404.html", {}))
     search_template = "search.html" if _has_template(env, "search.html") else "search_unavailable.html"
-    yield Page("search.html", search_template, {})
-    yield Page("feed.xml", "feed.xml", {
+    yield single(Page("search.html", search_template, {}))
+    yield single(Page("feed.xml", "feed.xml", {
         "entries": archive.entries[: settings.feed_entries],
         "updated": _feed_updated(archive),
         "entry_id": entry_id,
-    })
-    yield Page("sitemap.xml", "sitemap.xml", {})
+    }))
+    yield single(Page("sitemap.xml", "sitemap.xml", {}))
     for path, spec in (extra_pages or {}).items():
         template, context = (spec, {}) if isinstance(spec, str) else spec
-        yield Page(path, template, dict(context))
+        yield single(Page(path, template, dict(context)))
+
+
+def plan_pages(archive: Archive, settings: Settings, env: Environment, extra_pages: dict | None) -> Iterator[Page]:
+    """Every page of the site, group after group."""
+    for group in plan_groups(archive, settings, env, extra_pages):
+        yield from group.plan()
+
+
+def _issue_pages(archive: Archive, issue: Issue) -> Iterator[Page]:
+    url = urls.issue_url(issue)
+    entries = archive.by_issue[url]
+    yield Page(url, "issue.html", {"issue": issue, "entries": entries})
+    for i, entry in enumerate(entries):
+        yield Page(entry.url, "article.html", {
+            "issue": issue,
+            "article": entry.article,
+            "entry": entry,
+            "prev": entries[i - 1] if i > 0 else None,
+            "next": entries[i + 1] if i + 1 < len(entries) else None,
+            # related articles come from older issues only: their hash stands for the list
+            "related": Lazy(related, archive, entry, key=archive.older_keys[url]),
+        }, full=issue)
+
+
+def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[Issue]]) -> Iterator[Page]:
+    yield Page(urls.month_url(year, month), "month.html", {
+        "year": year, "month": month, "days": days, "weeks": month_calendar(year, month, days),
+        "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for d in days.values() for i in d}})
+    for day, issues in days.items():
+        yield Page(urls.day_url(year, month, day), "day.html", {
+            "year": year, "month": month, "day": day, "issues": issues,
+            "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for i in issues}})
+
+
+def _term_pages(term: Term, label: str, per_page: int) -> Iterator[Page]:
+    for path, chunk, pages_nav in stable_pages(term.url, term.entries, per_page):
+        yield Page(path, "term.html", {
+            "kind": term.kind, "label": label, "term": term if pages_nav["head"] else None,
+            "name": term.name, "entries": chunk, "pager": pages_nav})
+
+
+def _about_page(text: str | None) -> Iterator[Page]:
+    yield Page("about.html", "about.html", {"about_html": render_markdown(text) if text is not None else Markup("")})
+
+
+def stable_page_count(n: int, per_page: int) -> int:
+    """How many pages `stable_pages` cuts `n` items into."""
+    return 1 + max(n // per_page - 1, 0)
 
 
 def stable_pages(head: str, items: list, per_page: int) -> list[tuple[str, list, dict]]:
@@ -365,28 +422,63 @@ def copy_static(static_dirs: list[Path], output) -> list[str]:
     return list(found)
 
 
+def page_base(settings: Settings, template_dirs: list[Path], extra: str = "") -> str:
+    """What every page's key starts from: the package's code, the templates and the settings."""
+    h = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):  # any code change may change any page
+        h.update(path.read_bytes())
+    for folder in template_dirs:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                h.update(path.relative_to(folder).as_posix().encode())
+                h.update(path.read_bytes())
+    h.update(repr(settings).encode())
+    h.update(extra.encode())
+    return h.hexdigest()
+
+
 class PageKeys:
     """A page's key hashes its template set, the site settings and the package's code, its path and
     every value in its context (issues by fingerprint, entries by URL and fingerprint).
     Templates that read the `archive` global (home page, sitemap…) also hash the whole archive.
     """
 
-    def __init__(self, env: Environment, archive: Archive, settings: Settings, template_dirs: list[Path], extra: str = ""):
+    def __init__(self, env: Environment, archive: Archive, base: str, record: PageRecord | None = None):
         self.env, self.archive = env, archive
-        h = hashlib.blake2b(digest_size=16)
-        package = Path(__file__).resolve().parent.parent
-        for path in sorted(package.rglob("*.py")):  # any code change may change any page
-            h.update(path.read_bytes())
-        for folder in template_dirs:
-            for path in sorted(Path(folder).rglob("*")):
-                if path.is_file():
-                    h.update(path.relative_to(folder).as_posix().encode())
-                    h.update(path.read_bytes())
-        h.update(repr(settings).encode())
-        h.update(extra.encode())
-        self.base = h.hexdigest()
-        self._archive_wide: dict[str, bool] = {}
-        self._entries: dict[int, str] = {}
+        self.base = base  # see `page_base`
+        self.record = record or PageRecord(base)
+        self._archive_wide: dict[str, bool] = dict(self.record.wide)
+        # id(entry) -> its key: the issue's fingerprint covers its URL (date, slug) and the article's content
+        by_id = archive.by_id
+        self._entries: dict[int, str] = {id(e): f"e{by_id[id(e.issue)]}{e.article.number}" for e in archive.entries}
+
+    def group(self, group: PageGroup) -> str:
+        """A whole group's key ('' for pages keyed one by one): it hashes what every page
+        key of the group hashes (code, templates, settings, the archive's key where a
+        template reads it, the group's identity), so equal group keys mean equal page keys."""
+        wide = any([self.archive_wide(t) for t in group.templates])  # every template's answer is recorded
+        if not group.kind:
+            return ""
+        parts = [self.base, "group", group.kind, *group.templates]
+        if wide:
+            parts.append(self.archive.key)
+        self._digest(group.identity, parts)
+        return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+    def known_wide(self) -> dict[str, bool]:
+        return {name: wide for name, wide in self._archive_wide.items()}
+
+    def kept(self, group_key: str, output) -> list[str] | None:
+        """The group's [path, key, …] when the previous build recorded the same group key
+        and every one of its files is still there with that key (then they are kept)."""
+        recorded = self.record.groups.get(group_key) if group_key else None
+        if recorded is None:
+            return None
+        for i in range(0, len(recorded), 2):
+            if not output.unchanged(recorded[i], recorded[i + 1]):
+                return None
+        return recorded
 
     def key(self, page: Page) -> str:
         parts = [self.base, page.path, page.template]
@@ -418,11 +510,16 @@ class PageKeys:
             parts.append(self._entry(value))
         elif kind is list or kind is tuple:
             parts.append("[")
-            for v in value:
-                if type(v) is Entry:
-                    parts.append(self._entry(v))
-                else:
-                    self._digest(v, parts)
+            entries = self._entries
+            keyed = [entries.get(id(v)) for v in value]  # lists of entries are most of what is hashed
+            if None in keyed:
+                for v in value:
+                    if type(v) is Entry:
+                        parts.append(self._entry(v))
+                    else:
+                        self._digest(v, parts)
+            else:
+                parts += keyed
             parts.append("]")
         elif kind is dict:
             parts.append("{")
@@ -452,9 +549,8 @@ class PageKeys:
 
     def _entry(self, entry: Entry) -> str:
         key = self._entries.get(id(entry))
-        if key is None:
-            # the issue's fingerprint covers its URL (date, slug) and the article's content
-            key = self._entries[id(entry)] = f"e{self.archive.by_id[id(entry.issue)]}{entry.article.number}"
+        if key is None:  # not one of the archive's entries
+            key = f"e{self.archive.by_id[id(entry.issue)]}{entry.article.number}"
         return key
 
 
@@ -468,14 +564,19 @@ def render_site(
     jobs: int = 1,
     load_full: Callable[[Issue], Issue] | None = None,
     cache_dir: Path | None = None,
+    beside: Callable[[], None] | None = None,
 ) -> "RenderStats":
     """Write the site's pages and assets to `out` (a folder, or an output.OutputTree).
 
-    Pages whose key the previous build recorded are not rendered at all; with
-    `load_full`, `issues` may be summaries (see `Article.summary`) and a page
-    showing an article body loads its issue only when rendered.
-    `extra_pages` maps a root-relative output path to a template name or a
-    (template name, context) pair, rendered with the same helpers as every page.
+    Pages whose key the previous build recorded are not rendered at all, and
+    groups of pages it recorded whole (`PageRecord`, in `cache_dir`) are not
+    even planned; with `load_full`, `issues` may be summaries (see
+    `Article.summary`) and a page showing an article body loads its issue only
+    when rendered. `extra_pages` maps a root-relative output path to a template
+    name or a (template name, context) pair, rendered with the same helpers as every page.
+    `beside()` is called as soon as the render looks small (the previous build
+    recorded pages with the same code, templates and settings): other work can
+    use the second core, where a large render would fork workers for it.
     """
     import time
 
@@ -483,19 +584,82 @@ def render_site(
     output = as_output(out)
     template_dirs = template_dirs if template_dirs is not None else [settings.root / "templates"]
     static_dirs = static_dirs if static_dirs is not None else [settings.root / "static"]
+    base = page_base(settings, template_dirs, extra=repr(sorted((extra_pages or {}).items(), key=str)))
+    record = PageRecord.load(cache_dir if getattr(output, "incremental", False) else None, base)
+    if beside is not None and record.groups:
+        beside()
     env = make_env(template_dirs, cache_dir / "templates" if cache_dir is not None else None)
     archive = build_archive(issues)
-    keys = PageKeys(env, archive, settings, template_dirs, extra=repr(sorted((extra_pages or {}).items(), key=str)))
-    job = RenderJob(env, archive, settings, output, load_full or (lambda issue: issue), keys, extra_pages)
+    keys = PageKeys(env, archive, base, record)
+    job = RenderJob(env, archive, settings, output, load_full or (lambda issue: issue), keys)
     planned = time.perf_counter()
-    if jobs > 1 and len(archive.entries) >= PARALLEL_MIN_ARTICLES and "fork" in multiprocessing.get_all_start_methods():
-        pages, rendered = job.run_parallel(jobs)
+    kept, todo, records, seen = 0, [], {}, set()
+    for group in plan_groups(archive, settings, env, extra_pages):
+        group_key = keys.group(group)
+        if group_key in seen:  # identities are unique; were two keys ever equal, neither is recorded
+            group_key = ""
+        seen.add(group_key)
+        recorded = keys.kept(group_key, output)
+        if recorded is not None:
+            kept += len(recorded) // 2
+            records[group_key] = recorded
+        else:
+            todo.append((group_key, group))
+    grouped = time.perf_counter()
+    renders = None
+    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # key here first: most pages of the groups to do may be unchanged (a term's older pages)
+        renders = job.pages_to_render(todo, records, limit=PARALLEL_MIN_PAGES)
+        if renders is None:
+            pages, rendered = job.run_parallel(todo, jobs, records)
+        else:
+            pages, rendered = sum(group.size for _, group in todo), sum(1 for _ in job.render(renders))
     else:
-        pages, rendered = job.run(0, 1)
+        pages, rendered = job.run(todo, records)
     copy_static(static_dirs, output)
+    PageRecord(keys.base, keys.known_wide(), records).save(cache_dir)
     done = time.perf_counter()
-    return RenderStats(pages=pages, rendered=rendered, timings={
-        "archive": round(planned - started, 4), "pages": round(done - planned, 4)})
+    return RenderStats(pages=kept + pages, rendered=rendered, timings={
+        "archive": round(planned - started, 4), "groups": round(grouped - planned, 4), "pages": round(done - grouped, 4)})
+
+
+class PageRecord:
+    """What the previous build rendered, by group key (`PageKeys.group`): the group's
+    [path, page key, path, page key, …]; and which templates read `archive` (parsing
+    every template for that took ~0.1 s). Trusted only where the site's manifest
+    still holds the same page keys, so a stale record costs a re-render, never a stale page."""
+
+    FILE = "pages.marshal"  # marshal: ~20,000 paths load in a few ms
+
+    def __init__(self, base: str = "", wide: dict[str, bool] | None = None, groups: dict[str, list[str]] | None = None):
+        self.base = base
+        self.wide = wide or {}
+        self.groups = groups or {}
+
+    @classmethod
+    def load(cls, cache_dir: Path | None, base: str) -> "PageRecord":
+        import marshal
+
+        if cache_dir is None:
+            return cls(base)
+        try:
+            data = marshal.loads((cache_dir / cls.FILE).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return cls(base)
+        if not isinstance(data, dict) or data.get("base") != base:
+            return cls(base)
+        return cls(base, data.get("wide"), data.get("groups"))
+
+    def save(self, cache_dir: Path | None) -> None:
+        import marshal
+        import os
+
+        if cache_dir is None:
+            return
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache_dir / f".{self.FILE}.{os.getpid()}.tmp"
+        tmp.write_bytes(marshal.dumps({"base": self.base, "wide": self.wide, "groups": self.groups}))
+        os.replace(tmp, cache_dir / self.FILE)
 
 
 @dataclass
@@ -505,18 +669,21 @@ class RenderStats:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-PARALLEL_MIN_ARTICLES = 100  # below this, starting processes costs more than it saves
-#: pages go to workers in runs of this many (an issue's pages stay together: its text loads once)
+PARALLEL_MIN_PAGES = 300  # below this, starting processes costs more than it saves
+#: pages go to workers in runs of at least this many (a group's pages stay together: an issue's text loads once)
 BLOCK = 64
-#: the job a forked render worker inherits; set only around the fork
-_FORKED_JOB: "RenderJob | None" = None
+#: the job and groups a forked render worker inherits; set only around the fork
+_FORKED_JOB: "tuple[RenderJob, list] | None" = None
+
+#: groups to plan, key and render, with their group keys ('' for pages keyed one by one)
+Todo = list[tuple[str, PageGroup]]
 
 
 @dataclass
 class RenderJob:
-    """Plans the pages, keys them and renders those whose key changed. In parallel,
-    every worker walks the same (cheap, deterministic) plan and takes every
-    `shares`-th run of BLOCK pages: no process ever holds the whole plan."""
+    """Keys the pages of the groups to do and renders those whose key changed. In
+    parallel, every worker walks the same list of groups and takes every
+    `shares`-th run of about BLOCK pages: no process ever holds the whole plan."""
 
     env: Environment
     archive: Archive
@@ -524,28 +691,44 @@ class RenderJob:
     output: Any
     load_full: Callable[[Issue], Issue]
     keys: PageKeys
-    extra_pages: dict | None = None
 
-    def run(self, share: int, shares: int) -> tuple[int, int]:
-        """In this process: pages planned, pages rendered (the output recorded the rest)."""
-        pages, rendered, _records = self._run(share, shares)
-        return pages, rendered
+    def pages_to_render(self, todo: Todo, records: dict[str, list[str]], limit: int | None = None) -> list[Page] | None:
+        """Key every page of `todo` in this process: the pages whose key changed (the output
+        keeps the others), and each group's [path, key, …] into `records`; None as soon as
+        more than `limit` pages need rendering (then workers key and render them instead)."""
+        renders = []
+        made: dict[str, list[str]] = {}
+        for page, unchanged in self._keyed(todo, 0, 1, made):
+            if not unchanged:
+                renders.append(page)
+                if limit is not None and len(renders) > limit:
+                    return None
+        records.update(made)
+        return renders
 
-    def _run(self, share: int, shares: int) -> tuple[int, int, list[tuple[str, list[str], bool]]]:
+    def _keyed(self, todo: Todo, share: int, shares: int, made: dict[str, list[str]]) -> Iterator[tuple[Page, bool]]:
+        """(page, unchanged) for every page of this share of `todo`, its key set (the output
+        keeps an unchanged page's file); each group's [path, key, …] goes into `made`."""
+        before = 0  # pages in the groups before this one
+        for group_key, group in todo:
+            mine = (before // BLOCK) % shares == share
+            before += group.size
+            if not mine:
+                continue
+            record: list[str] = []
+            for page in group.plan():
+                page.key = self.keys.key(page)
+                record += (page.path, page.key)
+                yield page, self.output.unchanged(page.path, page.key)
+            if group_key:
+                made[group_key] = record
+
+    def render(self, pages: Iterable[Page]) -> Iterator[tuple[Page, bool]]:
+        """Render keyed pages into the output: (page, whether its file changed)."""
         snippets = Snippets(self.env, self.archive, self.settings)
         templates: dict[str, Any] = {}
-        done = []
-        pages = rendered = 0
         full_of: tuple[Issue | None, Issue | None] = (None, None)
-        for n, page in enumerate(plan_pages(self.archive, self.settings, self.env, self.extra_pages)):
-            if (n // BLOCK) % shares != share:
-                continue
-            pages += 1
-            page.key = self.keys.key(page)
-            if self.output.unchanged(page.path, page.key):
-                done.append((page.path, self.output.files[page.path], False))
-                continue
-            rendered += 1
+        for page in pages:
             context = site_context(self.archive, self.settings, page.path)
             context["entry_item"] = functools.partial(snippets.entry_item, page.path)
             context.update(page.context)
@@ -557,27 +740,53 @@ class RenderJob:
                 context.update(issue=issue, article=article, citation=citation(issue, article, self.settings),
                                source=source_view(issue, article))
             template = templates.get(page.template) or templates.setdefault(page.template, self.env.get_template(page.template))
-            changed = self.output.write(page.path, template.render(context), page.key)
-            done.append((page.path, self.output.files[page.path], changed))
-        return pages, rendered, done
+            yield page, self.output.write(page.path, template.render(context), page.key)
 
-    def run_parallel(self, jobs: int) -> tuple[int, int]:
-        """Fork workers that inherit the archive (no pickling); the parent records
-        what each worker wrote or kept."""
+    def run(self, todo: Todo, records: dict[str, list[str]]) -> tuple[int, int]:
+        """Key and render in this process, page after page: pages keyed, pages rendered."""
+        pages, rendered, _done, made = self._run(todo, 0, 1)
+        records.update(made)
+        return pages, rendered
+
+    def _run(self, todo: Todo, share: int, shares: int):
+        """A worker's share: pages keyed, pages rendered, what the output did with each page, group records."""
+        made: dict[str, list[str]] = {}
+        done: list[tuple[str, list[str], bool]] = []
+        pages = rendered = 0
+
+        def changed_keys():
+            nonlocal pages
+            for page, unchanged in self._keyed(todo, share, shares, made):
+                pages += 1
+                if unchanged:
+                    done.append((page.path, self.output.files[page.path], False))
+                else:
+                    yield page
+
+        for page, changed in self.render(changed_keys()):
+            rendered += 1
+            done.append((page.path, self.output.files[page.path], changed))
+        return pages, rendered, done, made
+
+    def run_parallel(self, todo: Todo, jobs: int, records: dict[str, list[str]]) -> tuple[int, int]:
+        """Fork workers that inherit the archive and the groups (no pickling); the parent
+        records what each worker wrote or kept."""
         global _FORKED_JOB
-        _FORKED_JOB = self
+        _FORKED_JOB = (self, todo)
         pages = rendered = 0
         try:
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for share_pages, share_rendered, done in pool.starmap(_render_share, [(i, jobs) for i in range(jobs)]):
+                for share_pages, share_rendered, done, made in pool.starmap(_render_share, [(i, jobs) for i in range(jobs)]):
                     pages += share_pages
                     rendered += share_rendered
                     for path, entry, changed in done:
                         self.output.record(path, entry, changed)
+                    records.update(made)
         finally:
             _FORKED_JOB = None
         return pages, rendered
 
 
 def _render_share(share: int, shares: int):
-    return _FORKED_JOB._run(share, shares)
+    job, todo = _FORKED_JOB
+    return job._run(todo, share, shares)

@@ -21,10 +21,15 @@ _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
 def issue_slug(issue: Issue) -> str:
     """The issue's ASCII slug; derived from the source file name when empty."""
-    slug = issue.slug or PurePosixPath(issue.source.replace("\\", "/")).stem
+    return _slug(issue.slug, issue.source)
+
+
+@lru_cache(maxsize=None)
+def _slug(slug: str, source: str) -> str:
+    slug = slug or PurePosixPath(source.replace("\\", "/")).stem
     slug = _UNSAFE.sub("-", slug.lower()).strip("-.")
     if not slug:  # a file name made only of Chinese characters
-        slug = "issue-" + hashlib.blake2s(issue.source.encode("utf-8"), digest_size=4).hexdigest()
+        slug = "issue-" + hashlib.blake2s(source.encode("utf-8"), digest_size=4).hexdigest()
     return slug
 
 
@@ -34,9 +39,16 @@ def date_parts(date: str | None) -> tuple[str, str, str] | None:
 
 
 def issue_dir(issue: Issue) -> str:
-    parts = date_parts(issue.date)
+    return _issue_dir(issue.date, issue.slug, issue.source)
+
+
+@lru_cache(maxsize=None)
+def _issue_dir(date: str | None, slug: str, source: str) -> str:
+    """One per issue, asked for every page and link that names it (a function of these
+    strings alone, so remembered: the search index alone asks ~5,000 times)."""
+    parts = date_parts(date)
     prefix = "/".join(parts) if parts else UNDATED
-    return f"{prefix}/{issue_slug(issue)}"
+    return f"{prefix}/{_slug(slug, source)}"
 
 
 def issue_url(issue: Issue) -> str:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from ..model import Article, Issue
 from .gazetteer import Gazetteer, Places
-from .keywords import ArchiveIDF, JiebaIDF, KeywordTable, is_candidate, reference_size, tfidf, term_counts, top_keywords
+from .keywords import ArchiveIDF, JiebaIDF, KeywordTable, load_jieba_idf, is_candidate, reference_size, tfidf, term_counts, top_keywords
 from .persons import join_names, persons
 from .segment import Segmenter, Token
 from .topics import Taxonomy
@@ -82,15 +81,16 @@ class Tagger:
         self._verdicts: dict = {}  # (word, flag) → keyword candidate?
 
     @classmethod
-    def load(cls, data_dir: Path | None = None) -> "Tagger":
-        """Package data, with `data_dir`'s gazetteer.yaml / topics.yaml / stopwords.txt merged on top."""
+    def load(cls, data_dir: Path | None = None, cache_dir: Path | None = None) -> "Tagger":
+        """Package data, with `data_dir`'s gazetteer.yaml / topics.yaml / stopwords.txt merged on top;
+        with `cache_dir`, jieba's IDF table comes from there (see `keywords.SortedIDF`)."""
         files = _data_files(data_dir)
         gazetteer = Gazetteer.load(files["gazetteer.yaml"])
         taxonomy = Taxonomy.load(files["topics.yaml"])
         segmenter = Segmenter()
         segmenter.add_words(gazetteer.user_words(segmenter.has_word))
         segmenter.add_words((t, "n") for t in taxonomy.seed_terms() if len(t) >= 2 and not segmenter.has_word(t))
-        return cls(segmenter, gazetteer, taxonomy, _read_stopwords(files["stopwords.txt"]), JiebaIDF(),
+        return cls(segmenter, gazetteer, taxonomy, _read_stopwords(files["stopwords.txt"]), load_jieba_idf(cache_dir),
                    data_version(data_dir))
 
     def place_names(self) -> frozenset[str]:
@@ -138,12 +138,13 @@ class Tagger:
         one is counted from `issues`; the table used is returned for reuse."""
         counts = counts or (lambda a: a.term_counts)
         table = table or self.keyword_table(issues, counts)
-        idf = ArchiveIDF(self.jieba_idf, table)
-        exclude = self._district_names
-        for issue in issues:
-            for article in issue.articles:
-                article.keywords = top_keywords(tfidf(counts(article), idf), exclude=[*article.persons, *exclude])
-        return table
+        return assign_keywords(issues, table, counts, self.keyword_weights([]))
+
+    def keyword_weights(self, term_counts: list[dict]) -> "KeywordWeights":
+        """What ranking articles with these term counts needs from the dictionaries
+        (see `KeywordWeights`); with no counts, all of jieba's IDF table."""
+        idf = self.jieba_idf if not term_counts else {w: self.jieba_idf[w] for counts in term_counts for w in counts}
+        return KeywordWeights(idf, self._district_names)
 
     def _keep(self, tok) -> bool:
         """Keyword candidate? Decided once per (word, flag): words repeat across articles."""
@@ -185,6 +186,28 @@ class Tagger:
         return min(articles, key=lambda d: (-articles[d], -mentions[d], first[d], d))
 
 
+@dataclass
+class KeywordWeights:
+    """The dictionaries' share in ranking keywords: jieba's IDF of the candidate words
+    (a mapping; for a few articles just their words) and the names never chosen
+    (county-level districts: `districts` says them). A process that parsed a few
+    articles hands these over with them, so another can rank their keywords without
+    loading any dictionary."""
+
+    idf: object  # word -> jieba IDF
+    exclude: frozenset[str]
+
+
+def assign_keywords(issues: list[Issue], table: KeywordTable, counts, weights: KeywordWeights) -> KeywordTable:
+    """Keywords by archive weight: see `Tagger.assign_keywords`; `counts(article)` gives its term counts."""
+    idf = ArchiveIDF(weights.idf, table)
+    exclude = weights.exclude
+    for issue in issues:
+        for article in issue.articles:
+            article.keywords = top_keywords(tfidf(counts(article), idf), exclude=[*article.persons, *exclude])
+    return table
+
+
 def keyword_reference(issues: list[Issue], version: str) -> tuple[str, list[Article]]:
     """See `Tagger.reference`; needs no dictionaries, so a build can tell whether
     keywords must be re-ranked before loading any."""
@@ -215,8 +238,34 @@ def _version(data_files: list[Path]) -> str:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     for dist in ("rjieba", "jieba"):
-        try:
-            h.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(dist.encode())
+        version = _dist_version(dist)
+        h.update(f"{dist}={version}".encode() if version else dist.encode())
     return h.hexdigest()[:16]
+
+
+def _dist_version(dist: str) -> str | None:
+    """An installed distribution's version, from the name of its `.dist-info` folder
+    next to the package when there is one: importing importlib.metadata took ~0.03 s
+    of every build."""
+    import importlib.util
+    import os
+
+    try:
+        spec = importlib.util.find_spec(dist)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.origin:
+        folder = Path(spec.origin).parent.parent
+        prefix = f"{dist}-"
+        try:
+            found = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".dist-info")]
+        except OSError:
+            found = []
+        if len(found) == 1:
+            return found[0][len(prefix) : -len(".dist-info")]
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None

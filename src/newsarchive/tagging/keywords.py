@@ -68,6 +68,110 @@ class JiebaIDF:
         return values[len(values) // 2]
 
 
+class SortedIDF:
+    """jieba's IDF table as the JiebaIDF built from it, read from the cache folder:
+    words sorted in one bytes blob, found by binary search. Loading it takes a
+    few milliseconds where building JiebaIDF's dict took ~0.2 s, a large share of
+    a one-issue rebuild, which looks up only a few thousand words."""
+
+    FORMAT = 1
+
+    def __init__(self, median: float, blob: bytes, offsets: bytes, values: bytes):
+        from array import array
+
+        self.median = median
+        self._blob = blob
+        self._off = array("Q")
+        self._off.frombytes(offsets)
+        self._values = array("d")
+        self._values.frombytes(values)
+        self._n = len(self._values)
+        self._found: dict[str, int] = {}
+
+    @classmethod
+    def of(cls, idf: JiebaIDF) -> "SortedIDF":
+        from array import array
+
+        from itertools import accumulate
+
+        raw = idf._raw
+        words = sorted(raw)
+        offsets = array("Q", accumulate(map(len, words), initial=0))
+        values = array("d", map(float, map(raw.__getitem__, words)))
+        return cls(idf.median, b"".join(words), offsets.tobytes(), values.tobytes())
+
+    @classmethod
+    def file(cls, cache_dir: Path, path: Path | None = None) -> Path:
+        """Where the table for this idf.txt (same path, size and mtime) is kept in `cache_dir`."""
+        import hashlib
+
+        path = path or jieba_idf_path()
+        st = path.stat()
+        tag = hashlib.blake2b(f"{cls.FORMAT}|{path}|{st.st_size}|{st.st_mtime_ns}".encode(), digest_size=8).hexdigest()
+        return Path(cache_dir) / "dictionaries" / f"idf-{tag}.marshal"
+
+    @classmethod
+    def load(cls, cache_dir: Path) -> "SortedIDF | None":
+        import marshal
+
+        try:
+            median, blob, offsets, values = marshal.loads(cls.file(cache_dir).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return None
+        return cls(median, blob, offsets, values)
+
+    @classmethod
+    def store(cls, cache_dir: Path) -> None:
+        """Build the table (~0.5 s) and keep it in `cache_dir`, unless it is there already."""
+        import marshal
+        import os
+
+        target = cls.file(cache_dir)
+        if target.is_file():
+            return
+        table = cls.of(JiebaIDF())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for old in target.parent.glob("idf-*.marshal"):
+            old.unlink(missing_ok=True)
+        tmp = target.parent / f".{target.name}.{os.getpid()}.tmp"
+        tmp.write_bytes(marshal.dumps((table.median, table._blob, table._off.tobytes(), table._values.tobytes())))
+        os.replace(tmp, target)
+
+    def _index(self, word: str) -> int:
+        """The word's position in the table, or -1."""
+        found = self._found.get(word)
+        if found is None:
+            key = word.encode("utf-8")
+            blob, off = self._blob, self._off
+            lo, hi = 0, self._n
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if blob[off[mid] : off[mid + 1]] < key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            found = lo if lo < self._n and blob[off[lo] : off[lo + 1]] == key else -1
+            self._found[word] = found
+        return found
+
+    def __contains__(self, word: str) -> bool:
+        return self._index(word) >= 0
+
+    def __getitem__(self, word: str) -> float:
+        i = self._index(word)
+        return self._values[i] if i >= 0 else self.median
+
+    def exact_median(self) -> float:
+        values = sorted(self._values)
+        return values[len(values) // 2]
+
+
+def load_jieba_idf(cache_dir: Path | None = None):
+    """jieba's IDF table: the `SortedIDF` kept in `cache_dir` when there is one (see
+    `SortedIDF.store`), else a `JiebaIDF` read now."""
+    return (SortedIDF.load(cache_dir) if cache_dir is not None else None) or JiebaIDF()
+
+
 def is_candidate(token: Token, stopwords: frozenset[str], known=None) -> bool:
     """A word that could name what an article is about.
 

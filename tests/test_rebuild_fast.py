@@ -1,0 +1,67 @@
+"""Pieces of the fast one-issue rebuild, each against the long way it replaces
+(the builds themselves are compared with cold builds in test_incremental.py):
+jieba's IDF table read from the cache folder (`tagging.keywords.SortedIDF`),
+keywords ranked from the weights a parse child hands over
+(`tagging.KeywordWeights`), and sources found and shown without resolving
+every path.
+"""
+from __future__ import annotations
+
+from newsarchive.pipeline import discover_sources, display_path, display_paths
+
+
+def test_sorted_idf_is_jiebas_table():
+    import random
+
+    from newsarchive.tagging.keywords import JiebaIDF, SortedIDF
+
+    plain = JiebaIDF()
+    table = SortedIDF.of(plain)
+    words = [w.decode("utf-8") for w in random.Random(7).sample(sorted(plain._raw), 2000)]
+    words += ["截污纳管", "工作", "CSO", "", "不在词表里的词"]
+    assert all(table[w] == plain[w] and (w in table) == (w in plain) for w in words)
+    assert table.median == plain.median and table.exact_median() == plain.exact_median()
+
+
+def test_sorted_idf_is_kept_in_the_cache_folder(tmp_path):
+    from newsarchive.tagging.keywords import JiebaIDF, SortedIDF, load_jieba_idf
+
+    assert isinstance(load_jieba_idf(tmp_path), JiebaIDF)  # nothing stored yet: read the text table
+    SortedIDF.store(tmp_path)
+    stored = load_jieba_idf(tmp_path)
+    assert isinstance(stored, SortedIDF) and stored["工作"] == JiebaIDF()["工作"]
+    SortedIDF.file(tmp_path).write_bytes(b"broken")
+    assert isinstance(load_jieba_idf(tmp_path), JiebaIDF)
+
+
+def test_keywords_from_handed_over_weights_equal_the_taggers(toolkit, sample_issues):
+    import copy
+
+    from newsarchive.tagging import assign_keywords
+
+    tagger = toolkit.tagger
+    issues = [copy.deepcopy(i) for i in sample_issues.values()]
+    table = tagger.assign_keywords(issues)
+    expected = [[a.keywords for a in i.articles] for i in issues]
+    weights = tagger.keyword_weights([a.term_counts for i in issues for a in i.articles])
+    assert len(weights.idf) < 5000  # only the words of these articles
+    for issue in issues:
+        for article in issue.articles:
+            article.keywords = []
+    assign_keywords(issues, table, lambda a: a.term_counts, weights)
+    assert [[a.keywords for a in i.articles] for i in issues] == expected
+
+
+def test_sources_are_found_and_shown_as_before(tmp_path):
+    src = tmp_path / "articles"
+    (src / "sub" / "deeper").mkdir(parents=True)
+    (src / ".hidden").mkdir()
+    for rel in ("b.txt", "a.TXT", "c.md", "d.text", "e.html", "sub/x.txt", "sub/deeper/y.txt", ".hidden/z.txt", ".dot.txt"):
+        (src / rel).write_text("x", encoding="utf-8")
+    (tmp_path / "outside.txt").write_text("x", encoding="utf-8")
+    (src / "link.txt").symlink_to(tmp_path / "outside.txt")
+    found = discover_sources(src)
+    assert [p.relative_to(src).as_posix() for p in found] == [
+        "a.TXT", "b.txt", "c.md", "d.text", "link.txt", "sub/deeper/y.txt", "sub/x.txt"]
+    for root in (tmp_path, src, tmp_path / "elsewhere", None):
+        assert display_paths(found, root) == [display_path(p, root) for p in found]
