@@ -289,47 +289,17 @@ def diff_trees(before: dict, after: dict) -> dict:
 
 
 def query_costs(site: Path, queries=QUERIES) -> dict | None:
-    """Bytes a browser loads to answer each query, from the built search index.
-
-    Uses `benchmarks/bench_search.py` when it offers a function for it, else
-    estimates from `_site/search/`: the files every query loads (all files not
-    named as shards in the manifest) plus the shard files the query's terms map
-    to per the manifest.
-    """
-    search = site / "search"
-    if not search.is_dir():
+    """Bytes of `search/` files the real search page loads in headless Chromium to
+    answer each query (`bench_search.query_bytes`); an error note when it cannot run."""
+    if not (site / "search").is_dir():
         return None
     try:
-        if not (HERE / "bench_search.py").exists():
-            raise LookupError
-        import bench_search  # the search engineer's helpers, if present
+        import bench_search
 
-        for name in ("query_bytes", "bytes_for_query", "query_cost"):
-            fn = getattr(bench_search, name, None)
-            if callable(fn):
-                per = {q: int(_as_bytes(fn(site, q))) for q in queries}
-                return _cost_summary(per, f"bench_search.{name}")
-    except LookupError:
-        pass
-    except Exception as exc:  # noqa: BLE001 - fall back to our own estimate
-        log(f"bench_search not usable ({exc.__class__.__name__}: {exc}); estimating from the manifest")
-    try:
-        per = {q: _estimate_query_bytes(search, q) for q in queries}
-    except Exception as exc:  # noqa: BLE001
+        per = {q: int(bench_search.query_bytes(site, q)["bytes"]) for q in queries}
+    except Exception as exc:  # noqa: BLE001 - no browser here: say so in the results
         return {"error": f"{exc.__class__.__name__}: {exc}"}
-    if any(v is None for v in per.values()):
-        return {"error": "search index layout not understood"}
-    return _cost_summary(per, "manifest estimate (benchmarks/run.py)")
-
-
-def _as_bytes(value) -> int:
-    if isinstance(value, dict):
-        for key in ("bytes", "total", "total_bytes"):
-            if key in value:
-                return value[key]
-    if isinstance(value, (tuple, list)):
-        return value[0]
-    return value
+    return _cost_summary(per, "bench_search.query_bytes (headless Chromium)")
 
 
 def _cost_summary(per: dict, method: str) -> dict:
@@ -340,76 +310,6 @@ def _cost_summary(per: dict, method: str) -> dict:
         "max": max(values),
         "median": statistics.median(values),
     }
-
-
-def _read_js(path: Path):
-    """The JSON payload of `window.__naSearch.add("name",{...});`."""
-    text = path.read_text(encoding="utf-8")
-    start = text.index(",", text.index("(")) + 1
-    return json.loads(text[start:text.rindex(")")])
-
-
-def _client_constants() -> tuple[int, int]:
-    """(results shown with a snippet, results listed) per static/search.js (PAGE, LINKS)."""
-    page, links = 10, 20
-    js = REPO / "static" / "search.js"
-    if js.exists():
-        text = js.read_text(encoding="utf-8")
-        m = re.search(r"\bPAGE\s*=\s*(\d+)", text)
-        page = int(m.group(1)) if m else page
-        m = re.search(r"\bLINKS\s*=\s*(\d+)", text)
-        links = int(m.group(1)) if m else links
-    return page, links
-
-
-def _average_size(folder: Path) -> float:
-    sizes = [p.stat().st_size for p in folder.rglob("*.js")] if folder.is_dir() else []
-    return sum(sizes) / len(sizes) if sizes else 0.0
-
-
-def _estimate_query_bytes(search: Path, query: str) -> int | None:
-    """Bytes of search/ files a first result screen needs: an upper bound for a query with many hits.
-
-    Layout of src/newsarchive/search.py: manifest.js + for every bigram of the
-    query its body bucket `p/<fnv % buckets>.js` and title bucket
-    `t/<fnv % tbuckets>.js`; a big (range-chunked) list also costs the chunk
-    file of its newest range `c/<r>/<fnv % cbuckets[r]>.js` (the client reads
-    newest first and stops when it has enough); then per static/search.js the
-    meta files `m/…` of the LINKS results listed (each in a different file at
-    worst; every meta file when the archive has ≤ 400 articles, which lists
-    all) and the text parts `d/…` of the PAGE results shown with a snippet,
-    at their average size, plus `chars.js`.
-    """
-    from newsarchive.search import fnv, is_word, normalize
-
-    manifest_path = search / "manifest.js"
-    if not manifest_path.exists():
-        return None
-    manifest = _read_js(manifest_path)
-    files = {manifest_path}
-    text = normalize(query)
-    keys = {text[i:i + 2] for i in range(len(text) - 1) if is_word(text[i]) and is_word(text[i + 1])}
-    for key in keys:
-        bucket = search / "p" / f"{fnv(key) % manifest['buckets']}.js"
-        files.add(bucket)
-        if manifest.get("tbuckets"):
-            files.add(search / "t" / f"{fnv(key) % manifest['tbuckets']}.js")
-        value = _read_js(bucket).get(key) if bucket.exists() else None
-        if isinstance(value, list) and len(value) > 1:  # [df, r1, r2, …]: chunked by doc range
-            r = max(value[1:])
-            files.add(search / "c" / str(r) / f"{fnv(key) % manifest['cbuckets'][r]}.js")
-    total = sum(f.stat().st_size for f in files if f.exists())
-    page, links = _client_constants()
-    docs = manifest.get("docs", 0)
-    if docs <= 400:
-        links = docs
-    if (search / "m").is_dir():
-        n_meta = len(list((search / "m").glob("*.js")))
-        total += min(links, n_meta) * _average_size(search / "m")
-    total += min(page, docs) * _average_size(search / "d")
-    if (search / "chars.js").exists():
-        total += (search / "chars.js").stat().st_size
-    return int(total)
 
 
 # --- archives and work folders --------------------------------------------------

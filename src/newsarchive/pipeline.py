@@ -831,6 +831,10 @@ def build(
             issues = [issue for issue in collected.issues if issue.articles]
             table, ranked = rank_keywords(issues, collected, catalog, cache, toolkit, version, jobs)
             toolkit.settle()  # before the forks below (catalog save, render workers, search)
+            if use_cache and jobs > 1 and not SortedIDF.file(cache_root).is_file():
+                # for the next small rebuild; now, while this process is small: beside the
+                # search index it would add its ~80 MB to the build's peak (10k issues: > 1 GB)
+                tables = Forked(SortedIDF.store, cache_root)
             if use_cache and (collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table):
                 saving = Forked(Catalog({i.content_key: i for i in issues}, table).save, cache_root, version)
             parsed = len(collected.counts)
@@ -850,9 +854,6 @@ def build(
                                    jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None,
                                    beside=search_beside if small else None)
             clock.lap("render")
-            if use_cache and searching is None and jobs > 1:
-                # for the next small rebuild, while the search index leaves the second core idle
-                tables = Forked(SortedIDF.store, cache_root) if not SortedIDF.file(cache_root).is_file() else None
             if searching is not None:
                 stats, records = searching.result()
                 for path, entry, changed in records:
