@@ -36,6 +36,15 @@ def new_issue_text(date: str) -> str:
     return f"---\ndate: {date}\npublication: 港闸报\n---\n{body}"
 
 
+def seeds_in(folder: Path) -> Path:
+    """`folder/articles` holding the five seed issues."""
+    articles = folder / "articles"
+    articles.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, articles / sample.name)
+    return articles
+
+
 @pytest.fixture(scope="module")
 def steady_keywords():
     """Keyword document frequencies from the 36 seed articles only, as they would be in an
@@ -56,10 +65,7 @@ def steady_keywords():
 def grown(tmp_path_factory, steady_keywords):
     """A built archive of the seeds, then the same plus one newer issue, built incrementally."""
     tmp = tmp_path_factory.mktemp("incremental")
-    articles = tmp / "articles"
-    articles.mkdir()
-    for sample in SAMPLES:
-        shutil.copy(sample, articles / sample.name)
+    articles = seeds_in(tmp)
     out = tmp / "_site"
     build(articles, out, root=tmp)
     before = tree(out)
@@ -91,10 +97,7 @@ def test_below_the_reference_size_a_new_issue_re_ranks_keywords(tmp_path, monkey
     from newsarchive.tagging import keywords
 
     monkeypatch.setattr(tagging, "reference_size", keywords.reference_size)  # the module fixture's patch may be on
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    for sample in SAMPLES:
-        shutil.copy(sample, articles / sample.name)
+    articles = seeds_in(tmp_path)
     out = tmp_path / "_site"
     first = build(articles, out, root=tmp_path)
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
@@ -316,10 +319,7 @@ def test_a_stale_page_record_costs_a_render_not_a_stale_page(tmp_path, few_refer
 def test_a_build_that_fails_before_its_commit_leaves_nothing_to_trust(tmp_path, monkeypatch):
     """The search stage saves its cache before the site is committed: the next build must
     go by what the site holds (its manifest), not by what the failed build meant to write."""
-    articles = tmp_path / "articles"
-    articles.mkdir()
-    for sample in SAMPLES:
-        shutil.copy(sample, articles / sample.name)
+    articles = seeds_in(tmp_path)
     out = tmp_path / "_site"
     build(articles, out, root=tmp_path)
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")

@@ -27,13 +27,18 @@ BASE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>t
 <main>{% block content %}{% endblock %}</main>{% block scripts %}{% endblock %}</body></html>"""
 
 
-@pytest.fixture(scope="module")
-def site(sample_issues, tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
+def search_page(out: Path) -> Path:
+    """`out` with the real search page (on the stand-in base) and static/search.js."""
     env = jinja2.Environment(loader=jinja2.ChoiceLoader([jinja2.DictLoader({"base.html": BASE}), jinja2.FileSystemLoader(ROOT / "templates")]), autoescape=True)
     (out / "search.html").write_text(env.get_template("search.html").render(rel=""), encoding="utf-8")
     (out / "static").mkdir()
     shutil.copy(ROOT / "static" / "search.js", out / "static" / "search.js")
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(sample_issues, tmp_path_factory):
+    out = search_page(tmp_path_factory.mktemp("site"))
     issues = copy.deepcopy(list(sample_issues.values()))
     from newsarchive.tagging import Tagger
 
@@ -296,11 +301,7 @@ def test_first_results_need_one_bucket_round_then_meta(site, page, query):
 @pytest.fixture(scope="module")
 def tiny_site(sample_issues, tmp_path_factory):
     """The samples with ranges of 4 docs and most lists big: chunk files, inline ranges."""
-    out = tmp_path_factory.mktemp("tiny")
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader([jinja2.DictLoader({"base.html": BASE}), jinja2.FileSystemLoader(ROOT / "templates")]), autoescape=True)
-    (out / "search.html").write_text(env.get_template("search.html").render(rel=""), encoding="utf-8")
-    (out / "static").mkdir()
-    shutil.copy(ROOT / "static" / "search.js", out / "static" / "search.js")
+    out = search_page(tmp_path_factory.mktemp("tiny"))
     issues = copy.deepcopy(list(sample_issues.values()))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(S, "RANGE", 4)
