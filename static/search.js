@@ -446,7 +446,6 @@
   function snippet(text, first, terms) {
     var chars = Array.from(text), n = chars.map(norm), marks = new Array(chars.length);
     var start = Math.max(0, first - 30), end = Math.min(chars.length, Math.max(first, 0) + 90);
-    var ns = n.join('');
     terms.forEach(function (t) {
       t.runs.forEach(function (run) {
         if (Array.from(run).length < 2) return;
@@ -458,7 +457,6 @@
         }
       });
     });
-    void ns;
     var html = start > 0 ? '…' : '', open = false;
     for (var i = start; i < end; i++) {
       if (marks[i] && !open) { html += '<mark>'; open = true; }

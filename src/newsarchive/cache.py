@@ -17,6 +17,16 @@ from pathlib import Path
 from .model import Issue
 
 _PACKAGE = Path(__file__).resolve().parent
+
+
+def replace_atomically(path: Path, write) -> None:
+    """`write(file)` under a temporary name beside `path`, then renamed over it: a reader,
+    or the next build after one killed halfway, finds the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        write(fh)
+    os.replace(tmp, path)
 _STAGE_FILES = ("model.py", "source.py", "dates.py", "parse")
 
 
@@ -74,11 +84,7 @@ class ParseCache:
     def put(self, key: str, issue: Issue) -> None:
         if self.directory is None:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        tmp = self.directory / f".{key}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(issue, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path(key))
+        replace_atomically(self.path(key), lambda fh: pickle.dump(issue, fh, protocol=pickle.HIGHEST_PROTOCOL))
 
     def prune(self, keep: set[str]) -> None:
         """Drop entries of files that are gone or changed, so the cache does not grow forever."""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from .cache import ParseCache, code_version
+from .cache import ParseCache, code_version, replace_atomically
 from .model import Issue, SourceError
 
 if TYPE_CHECKING:
@@ -227,10 +227,8 @@ class SourceStats:
         if directory is None or files is None:
             return
         current = {e.shown for e in entries}
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".{cls.FILE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"version": version, "files": {k: v for k, v in files.items() if k in current}}), encoding="utf-8")
-        os.replace(tmp, directory / cls.FILE)
+        data = json.dumps({"version": version, "files": {k: v for k, v in files.items() if k in current}}).encode("utf-8")
+        replace_atomically(directory / cls.FILE, lambda fh: fh.write(data))
 
 
 def parse_files(
@@ -384,8 +382,6 @@ class Catalog:
 
     @classmethod
     def load(cls, directory: Path | None, version: str) -> "Catalog":
-        import pickle
-
         if directory is None:
             return cls()
         try:
@@ -396,15 +392,9 @@ class Catalog:
         return catalog if stored_version == version and isinstance(catalog, cls) else cls()
 
     def save(self, directory: Path | None, version: str) -> None:
-        import pickle
-
         if directory is None:
             return
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".{self.FILE}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump((version, self), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, directory / self.FILE)
+        replace_atomically(directory / self.FILE, lambda fh: pickle.dump((version, self), fh, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class Forked:

@@ -95,6 +95,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
+from .cache import replace_atomically
 from .model import Article, Issue
 
 try:  # the vectorised builder; without numpy the pure-Python reference is used
@@ -1342,11 +1343,7 @@ def _load(path: Path):
 
 
 def _save(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    with open(tmp, "wb") as f:
-        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    replace_atomically(path, lambda fh: pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _trim_heap() -> None:
@@ -1391,6 +1388,7 @@ class _Emitter:
 
     def __init__(self, out, prev: dict, folder: bool):
         self.out, self.prev, self.folder = out, prev["files"], folder
+        self.keyed = hasattr(out, "unchanged")  # the site's output: files carry their digest as page key
         self.prev_chunks: dict[int, bytes] = prev.get("chunks", {})
         self.chunks: dict[int, bytes] = {}  # range -> signature of its chunk files
         self.state: dict[str, tuple[bytes, int]] = {}  # rel -> (content digest, file size)
@@ -1401,8 +1399,7 @@ class _Emitter:
         """The output keeps the file the last *finished* build made for `rel` from digest `dg`:
         the site's manifest, not this cache, says what is there (a build that failed after
         this stage saved its state must not make the next one trust files it never committed)."""
-        unchanged = getattr(self.out, "unchanged", None)
-        return unchanged(rel, _page_key(dg)) if unchanged is not None else self.out.keep(rel)
+        return self.out.unchanged(rel, _page_key(dg)) if self.keyed else self.out.keep(rel)
 
     def keeps(self, rel: str, dg: bytes) -> bool:
         if self.folder:
@@ -1427,7 +1424,7 @@ class _Emitter:
 
     def put(self, rel: str, dg: bytes, data: bytes) -> None:
         self.state[rel] = (dg, len(data))
-        if hasattr(self.out, "unchanged"):
+        if self.keyed:
             self.out.write(rel, data, _page_key(dg))
         else:
             self.out.write(rel, data)

@@ -23,6 +23,7 @@ from jinja2 import meta
 from jinja2 import ChoiceLoader, FileSystemBytecodeCache, Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from markupsafe import Markup, escape
 
+from ..cache import replace_atomically
 from ..model import Article, Issue
 from . import urls
 from ..output import as_output
@@ -285,12 +286,6 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
     for path, spec in (extra_pages or {}).items():
         template, context = (spec, {}) if isinstance(spec, str) else spec
         yield single(Page(path, template, dict(context)))
-
-
-def plan_pages(archive: Archive, settings: Settings, env: Environment, extra_pages: dict | None) -> Iterator[Page]:
-    """Every page of the site, group after group."""
-    for group in plan_groups(archive, settings, env, extra_pages):
-        yield from group.plan()
 
 
 def _issue_pages(archive: Archive, issue: Issue) -> Iterator[Page]:
@@ -653,14 +648,11 @@ class PageRecord:
 
     def save(self, cache_dir: Path | None) -> None:
         import marshal
-        import os
 
         if cache_dir is None:
             return
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f".{self.FILE}.{os.getpid()}.tmp"
-        tmp.write_bytes(marshal.dumps({"base": self.base, "wide": self.wide, "groups": self.groups}))
-        os.replace(tmp, cache_dir / self.FILE)
+        data = marshal.dumps({"base": self.base, "wide": self.wide, "groups": self.groups})
+        replace_atomically(cache_dir / self.FILE, lambda fh: fh.write(data))
 
 
 @dataclass

@@ -124,18 +124,17 @@ class SortedIDF:
     def store(cls, cache_dir: Path) -> None:
         """Build the table (~0.5 s) and keep it in `cache_dir`, unless it is there already."""
         import marshal
-        import os
+
+        from ..cache import replace_atomically
 
         target = cls.file(cache_dir)
         if target.is_file():
             return
         table = cls.of(JiebaIDF())
-        target.parent.mkdir(parents=True, exist_ok=True)
         for old in target.parent.glob("idf-*.marshal"):
             old.unlink(missing_ok=True)
-        tmp = target.parent / f".{target.name}.{os.getpid()}.tmp"
-        tmp.write_bytes(marshal.dumps((table.median, table._blob, table._off.tobytes(), table._values.tobytes())))
-        os.replace(tmp, target)
+        data = marshal.dumps((table.median, table._blob, table._off.tobytes(), table._values.tobytes()))
+        replace_atomically(target, lambda fh: fh.write(data))
 
     def _index(self, word: str) -> int:
         """The word's position in the table, or -1."""
