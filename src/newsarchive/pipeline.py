@@ -688,11 +688,11 @@ def search_in_child(issues: list[Issue], output, article_url, load_full, cache_d
 
     def run():
         from .output import Recorder
-        from .search import write_search_index
+        from .search import LAST_TIMINGS, write_search_index
 
         recorder = Recorder(output)
         stats = write_search_index(issues, recorder, article_url, load_full=load_full, cache_dir=cache_dir)
-        return stats, recorder.records()
+        return stats, recorder.records(), dict(LAST_TIMINGS)
 
     return Forked(run)
 
@@ -795,7 +795,7 @@ def build(
         clock.lap("catalog")
         # a no-op build returned above without importing the heavier stages
         from .output import OutputTree
-        from .search import write_search_index
+        from .search import LAST_TIMINGS, write_search_index
         from .site import load_settings, render_site
         from .site.urls import article_url
         from .tagging.keywords import SortedIDF
@@ -845,13 +845,14 @@ def build(
                                    beside=search_beside if small else None)
             clock.lap("render")
             if searching is not None:
-                stats, records = searching.result()
+                stats, records, search_steps = searching.result()
                 for path, entry, changed in records:
                     output.record(path, entry, changed)
                 searching.wait()
                 search_child, searching = searching, None
             else:
                 stats = write_search_index(issues, output, article_url, load_full=load_full, cache_dir=search_cache)
+                search_steps = dict(LAST_TIMINGS)
             report = BuildReport(
                 issues=len(issues),
                 articles=sum(len(i.articles) for i in issues),
@@ -872,7 +873,8 @@ def build(
                     child.wait()
             output.commit()
             clock.lap("commit")
-            report.timings = {**clock.laps, **{f"render.{k}": v for k, v in rendered.timings.items()}}
+            report.timings = {**clock.laps, **{f"render.{k}": v for k, v in rendered.timings.items()},
+                              **{f"search.{k}": v for k, v in search_steps.items() if isinstance(v, float)}}
             for name, child in (("parse.child", parsing), ("search.child", search_child)):
                 if child is not None:  # seconds in a forked child, beside the phases above
                     report.timings[name] = round(child.seconds, 4)
