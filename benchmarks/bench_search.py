@@ -139,7 +139,7 @@ def main(argv=None) -> int:
         "index_bytes": stats["index_bytes"], "index_by_dir": by_dir, "files": stats["shards"],
         "ratio_to_raw_text": round(stats["index_bytes"] / raw_bytes, 3),
         "ratio_to_article_text": stats["ratio"],
-        "ratio_postings_only": round((by_dir.get("p", 0) + by_dir.get("c", 0) + by_dir.get("t", 0)) / raw_bytes, 3),
+        "ratio_postings_only": round((by_dir.get("p", 0) + by_dir.get("n", 0) + by_dir.get("c", 0)) / raw_bytes, 3),
         "build_s": {"parse": round(t_parse, 2), "index_cold_filling_cache": round(t_fill, 2),
                     "index_from_warm_cache": round(t_warm, 2), "ranges_rebuilt_warm": warm["ranges_rebuilt"]},
         "queries": [],

@@ -299,9 +299,10 @@
     this.q = parseQuery(text);
     this.filters = filters;
     this.found = new Map();
-    this.small = {};   // key -> Map (whole list) or null
-    this.big = {};     // key -> ranges of its chunk files
-    this.inline = {};  // key (big) -> [bytes, Map(range -> byte of its segment)]: the newest ranges, in the bucket file
+    this.small = {};   // key -> Map (whole list)
+    this.big = {};     // key (big) -> ranges of its chunk files
+    this.inline = {};  // key (big) -> Map(range -> [bytes, byte of its segment]): decoded when the range is read
+    this.pre = {};     // key (big) -> Map(doc -> positions): its lists that a layer holds whole
     this.ranges = [];  // ranges still to read, newest first
     this.done = false;
     this.df = {};
@@ -316,41 +317,45 @@
     Object.keys(f).forEach(function (k) { if (f[k]) ks.push('#' + k[0] + f[k]); });
     return ks;
   };
-  // one round of files: the p/ bucket of every key holds its body list (or, for a
-  // big list, the ranges of its chunks and the segments of the newest ranges)
-  // and its title list
+  // the bucket files of a key: its entry in the head layer (p/, every range but the newest) and the tail (n/)
+  function layers(k) {
+    var out = [];
+    if (manifest.buckets) out.push(bucketName('p/', k, manifest.buckets));
+    if (manifest.tbuckets) out.push(bucketName('n/', k, manifest.tbuckets));
+    return out;
+  }
+  // one layer's entry of key k into `e`:
+  // LEB(4·nr + 2·title + big) [LEB(df)] [LEB(nt)], nr × (LEB(range gap) [segment]), nt × (LEB(range gap) segment)
+  function readEntry(k, v, e) {
+    if (v == null) return;
+    var R = manifest.range, b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 4), big = x & 1, nt = 0, r = -1, i;
+    var pos = k[0] !== '#';
+    if (big) { e.big = true; e.df += leb(b, st); }
+    if (x & 2) nt = leb(b, st);
+    for (i = 0; i < nr; i++) {
+      r += leb(b, st) + 1; e.ranges.add(r);
+      if (!big) st.i = segment(b, st.i, r * R - 1, pos, e.whole);
+      else if (r < manifest.inline) e.chunks.push(r);  // in the chunk files of range r
+      else { var n = leb(b, st); e.lazy.set(r, [b, st.i]); st.i += n; }
+    }
+    for (r = -1, i = 0; i < nt; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, null, e.title); }
+  }
+  // one round of files: per key, its bucket in each layer holds its body list (or, for a
+  // big list, the ranges of its chunks and the segments of the newest ranges) and its title list
   Search.prototype.start = function () {
     var self = this, keys = this.keys(), fkeys = this.facetKeys(), all = keys.concat(fkeys);
-    var R = manifest.range, inl = manifest.inline;
     var names = {};
-    all.forEach(function (k) { names[bucketName('p/', k, manifest.buckets)] = 1; });
+    all.forEach(function (k) { layers(k).forEach(function (n) { names[n] = 1; }); });
     return Promise.all(Object.keys(names).map(load)).then(function () {
       var rangeSets = [], tl = {};
       all.forEach(function (k) {
-        var v = bucket(bucketName('p/', k, manifest.buckets)).get(k);
-        var rs = new Set();
-        if (v == null) { self.small[k] = new Map(); }
-        else {
-          // LEB(4·nr + 2·title + big) [LEB(df)] [LEB(nt)], nr × (LEB(range gap) [segment]), nt × (LEB(range gap) segment)
-          var b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 4), big = x & 1, nt = 0, r = -1, i;
-          var m = new Map(), pos = k[0] !== '#', ranges = [];
-          if (big) self.df[k] = leb(b, st);
-          if (x & 2) nt = leb(b, st);
-          for (i = 0; i < nr; i++) {
-            r += leb(b, st) + 1; rs.add(r);
-            if (!big) st.i = segment(b, st.i, r * R - 1, pos, m);
-            else if (r < inl) ranges.push(r);  // in the chunk files of range r
-            else { var n = leb(b, st); m.set(r, st.i); st.i += n; }  // decoded when range r is read
-          }
-          if (big) { self.big[k] = ranges; self.inline[k] = [b, m]; }
-          else { self.small[k] = m; self.df[k] = m.size; }
-          if (nt) {
-            var tm = {docs: [], off: [0], pos: []};
-            for (r = -1, i = 0; i < nt; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, null, tm); }
-            tl[k] = tm;
-          }
-        }
-        rangeSets.push(rs);
+        var e = {ranges: new Set(), big: false, df: 0, whole: new Map(), chunks: [], lazy: new Map(),
+                 title: {docs: [], off: [0], pos: []}};
+        layers(k).forEach(function (n) { readEntry(k, bucket(n).get(k), e); });  // head first: docs ascend
+        if (e.big) { self.big[k] = e.chunks; self.inline[k] = e.lazy; self.pre[k] = e.whole; self.df[k] = e.df + e.whole.size; }
+        else { self.small[k] = e.whole; self.df[k] = e.whole.size; }
+        if (e.title.docs.length) tl[k] = e.title;
+        rangeSets.push(e.ranges);
       });
       var rs = rangeSets.length ? Array.from(rangeSets[0]).filter(function (r) {
         return rangeSets.every(function (s) { return s.has(r); });
@@ -395,20 +400,19 @@
     var r = this.ranges.shift(), R = manifest.range;
     var keys = this.keys().concat(this.facetKeys());
     var names = {};
-    keys.forEach(function (k) { if (self.big[k] && self.big[k].indexOf(r) >= 0) names['c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])] = 1; });
+    var chunk = function (k) { return 'c/' + r + '/' + (fnv(k) % manifest.cbuckets[r]); };
+    keys.forEach(function (k) { if (self.big[k] && self.big[k].indexOf(r) >= 0) names[chunk(k)] = 1; });
     names = Object.keys(names);
+    var lo = r * R, hi = lo + R;
     var step = function () {
       var lists = {};
       keys.forEach(function (k) {
-        if (self.small[k]) lists[k] = self.small[k];
-        else {
-          var m = new Map(), v = r >= manifest.inline ? self.inline[k] : bucket('c/' + r + '/' + (fnv(k) % manifest.cbuckets[r])).get(k);
-          if (r >= manifest.inline) { if (v[1].has(r)) segment(v[0], v[1].get(r), r * R - 1, k[0] !== '#', m); }
-          else if (v) segment(v[0], v[1], r * R - 1, k[0] !== '#', m);
-          lists[k] = m;
-        }
+        if (self.small[k]) { lists[k] = self.small[k]; return; }
+        var m = new Map(), v = self.big[k].indexOf(r) >= 0 ? bucket(chunk(k)).get(k) : self.inline[k].get(r);
+        if (v) segment(v[0], v[1], r * R - 1, k[0] !== '#', m);
+        self.pre[k].forEach(function (ps, doc) { if (doc >= lo && doc < hi) m.set(doc, ps); });
+        lists[k] = m;
       });
-      var lo = r * R, hi = lo + R;
       var per = self.q.terms.map(function (t) { return matchTerm(t, lists, lo, hi); });
       var fk = self.facetKeys();
       per[0].forEach(function (_, doc) {

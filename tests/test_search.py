@@ -116,28 +116,29 @@ def grams(term: str) -> list[tuple[str, int]]:
     return [(t[i : i + 2], i) for i in range(len(t) - 1) if S.is_word(t[i]) and S.is_word(t[i + 1])]
 
 
-def _entry(store: dict, key: str):
-    """A key's p/ entry: (bytes, byte after the header, 4·nr + 2·title + big, df or None, nt)."""
+def _entries(store: dict, key: str) -> list[tuple]:
+    """A key's entry in each layer (head p/, then tail n/): (bytes, byte after the header, 4·nr + 2·title + big, df or None, nt)."""
     man = store["manifest"]
-    v = store[f"p/{S.fnv(key) % man['buckets']}"].get(key)
-    if v is None:
-        return None
-    x, i = S._read_leb(v, 0)
-    df = nt = None
-    if x & 1:
-        df, i = S._read_leb(v, i)
-    if x & 2:
-        nt, i = S._read_leb(v, i)
-    return v, i, x, df, nt or 0
+    out = []
+    for layer, n in (("p", man["buckets"]), ("n", man["tbuckets"])):
+        v = store[f"{layer}/{S.fnv(key) % n}"].get(key) if n else None
+        if v is None:
+            continue
+        x, i = S._read_leb(v, 0)
+        df = nt = None
+        if x & 1:
+            df, i = S._read_leb(v, i)
+        if x & 2:
+            nt, i = S._read_leb(v, i)
+        out.append((v, i, x, df, nt or 0))
+    return out
 
 
-def body_list(store: dict, key: str, end: list | None = None) -> dict[int, list[int]]:
+def _body(store: dict, key: str, entry: tuple, out: dict) -> int:
+    """Decode one layer's body list of `key` into `out`; returns the byte after it."""
     man = store["manifest"]
-    e = _entry(store, key)
-    if e is None:
-        return {}
-    v, i, x, _, _ = e
-    R, out, positional = man["range"], {}, not key.startswith("#")
+    v, i, x, _, _ = entry
+    R, positional = man["range"], not key.startswith("#")
     r = -1
     for _ in range(x // 4):
         g, i = S._read_leb(v, i)
@@ -151,26 +152,25 @@ def body_list(store: dict, key: str, end: list | None = None) -> dict[int, list[
             i += n
         else:
             i = segment(v, i, r * R - 1, positional, out)
-    if end is not None:
-        end.append(i)
+    return i
+
+
+def body_list(store: dict, key: str) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for entry in _entries(store, key):
+        _body(store, key, entry, out)
     return out
 
 
 def title_list(store: dict, key: str) -> dict[int, list[int]]:
-    man = store["manifest"]
     out: dict[int, list[int]] = {}
-    e = _entry(store, key)
-    if e is None:
-        return out
-    v, _, _, _, nt = e
-    at: list = []
-    body_list(store, key, at)
-    i, r = at[0], -1
-    for _ in range(nt):
-        g, i = S._read_leb(v, i)
-        r += g + 1
-        i = segment(v, i, r * man["range"] - 1, True, out)
-    assert i == len(v)
+    for entry in _entries(store, key):
+        i, r = _body(store, key, entry, {}), -1
+        for _ in range(entry[4]):
+            g, i = S._read_leb(entry[0], i)
+            r += g + 1
+            i = segment(entry[0], i, r * store["manifest"]["range"] - 1, True, out)
+        assert i == len(entry[0])
     return out
 
 
@@ -379,6 +379,7 @@ def test_incremental_update_is_byte_identical_and_rewrites_only_touched_files(tm
         li.content_key = i.content_key
     inc = RecordingOutput(tmp_path / "site")
     stats = S.write_search_index(light + [new], inc, stand_in_url, cache_dir=cache, load_full=load_full)
+    steps = dict(S.LAST_TIMINGS)
     # 22 docs + 1 in ranges of 4: only the last range (docs 20-22) is rebuilt, from its issues read in full
     assert stats["ranges_rebuilt"] == 1 and loaded == ["2021-01-11-x.txt", new.source]
     cold = tmp_path / "cold"
@@ -393,6 +394,11 @@ def test_incremental_update_is_byte_identical_and_rewrites_only_touched_files(tm
     assert changed <= set(inc.written)
     assert set(inc.written) - changed <= {"search/manifest.js"}
     assert len(inc.kept) > len(inc.written) / 2
+    # the head layer (p/ and its chunk files c/) holds the full ranges: kept without being merged again
+    assert not {rel for rel in changed if rel.startswith(("search/p/", "search/c/"))}
+    assert any(rel.startswith("search/p/") for rel in inc.kept) and any(rel.startswith("search/c/") for rel in inc.kept)
+    assert any(rel.startswith("search/n/") for rel in changed)
+    assert "p-kept" in steps and "p-merge" not in steps
 
 
 def _code(article: Article) -> bytes:

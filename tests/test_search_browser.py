@@ -165,14 +165,19 @@ def test_district_filter(site, page):
     assert want < expected_links(issues, "疫情防控")
 
 
+def bucket_files(man: dict, key: str) -> list[str]:
+    """The bucket files a key is looked up in: its head (p/) and tail (n/) layer files."""
+    return [f"{layer}/{S.fnv(key) % n}" for layer, n in (("p", man["buckets"]), ("n", man["tbuckets"])) if n]
+
+
 def test_missing_shard_is_reported_not_spinning(site, page, tmp_path):
     out, _ = site
     broken = tmp_path / "broken"
     shutil.copytree(out, broken)
     man = (broken / "search" / "manifest.js").read_text("utf-8")
     import json, re
-    nb = json.loads(re.search(r'__na\((\{.*\})\)', man).group(1))["buckets"]
-    (broken / "search" / "p" / f"{S.fnv('核酸') % nb}.js").unlink()
+    man = json.loads(re.search(r'__na\((\{.*\})\)', man).group(1))
+    (broken / "search" / f"{bucket_files(man, '核酸')[-1]}.js").unlink()
     page.goto((broken / "search.html").as_uri() + "?q=" + quote("核酸采样"))
     page.wait_for_function("() => document.querySelector('[data-search-status]').dataset.state === 'error'", timeout=5000)
     assert "无法" in page.text_content("[data-search-status]")
@@ -191,12 +196,13 @@ def test_fnv_matches_python(site, page):
     out, _ = site
     page.goto((out / "search.html").as_uri())
     page.wait_for_function("() => window.__naSearch && window.__naSearch.store.manifest")
-    nb = page.evaluate("window.__naSearch.store.manifest.buckets")
-    assert nb >= 1
+    man = page.evaluate("window.__naSearch.store.manifest")
+    assert man["buckets"] + man["tbuckets"] >= 1
     # the bucket the page loads for a query is the one Python wrote the key into
     page.goto((out / "search.html").as_uri() + "?q=" + quote("核酸"))
     wait_done(page)
-    assert page.evaluate(f"'p/{S.fnv('核酸') % nb}' in window.__naSearch.store")
+    for name in bucket_files(man, "核酸"):
+        assert page.evaluate(f"'{name}' in window.__naSearch.store")
 
 
 def test_header_box_on_any_page_answers_in_a_dropdown(site, page):
@@ -276,21 +282,21 @@ def test_query_keys_cover_runs(site, page):
 
 @pytest.mark.parametrize("query", ["核酸采样", "疫情防控", "复工复产 志愿者"])
 def test_first_results_need_one_bucket_round_then_meta(site, page, query):
-    """Round 1: one p/ file per key (body and title lists, newest ranges inline) and the meta
+    """Round 1: one p/ and one n/ file per key (body and title lists, newest ranges inline) and the meta
     files of the newest articles (on focus); round 2: the meta files of the best results not among
     them. No t/ or c/ file, nothing else (but the inflater and text dictionary), before the first paint."""
     out, _ = site
     page.add_init_script(TRACE)
     page.goto((out / "search.html").as_uri())
     names = asked_after(page, query)
-    nb = page.evaluate("window.__naSearch.store.manifest.buckets")
-    meta = page.evaluate("window.__naSearch.store.manifest.meta")
+    man = page.evaluate("window.__naSearch.store.manifest")
+    meta = man["meta"]
     docs = page.evaluate("window.__naSearch.store.manifest.docs")
     last = (docs - 1) // meta
     newest = {f"m/{b}" for b in range(max(0, last - 1), last + 1)}  # prefetched on focus
     assert {"inflate", "z"} <= set(names)  # the inflater and the text dictionary, asked with the buckets
     names = [n for n in names if n not in newest and n not in ("inflate", "z")]
-    buckets = {f"p/{S.fnv(k) % nb}" for k in query_keys(query)}
+    buckets = {name for k in query_keys(query) for name in bucket_files(man, k)}
     assert set(names[: len(buckets)]) == buckets  # asked first, all at once
     rest = names[len(buckets):]
     assert all(n.startswith("m/") for n in rest), names

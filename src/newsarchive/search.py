@@ -20,21 +20,25 @@ byte-identical files):
 ``manifest.js``
     (UTF-8 JSON) counts, bucket counts, facet values (districts, streets,
     topics, years), the text-code table check.
-``p/<b>.js``
-    posting lists, hashed into ``buckets`` files by key (FNV-1a of the key's
-    UTF-16 units): a query needs one file per key, in one round.  A key is a
+``p/<b>.js``, ``n/<b>.js``
+    posting lists, hashed into ``buckets`` (p/) and ``tbuckets`` (n/) files by
+    key (FNV-1a of the key's UTF-16 units): a query needs one file of each
+    layer per key, all in one round.  The *head* layer ``p/`` holds the lists
+    of every range before ``tail`` (the newest range), the *tail* layer ``n/``
+    those of range ``tail``: a new issue rewrites the small tail and leaves
+    the head as it is until the newest range is full.  A key is a
     character bigram (both characters letters or digits, after a 1:1
     normalisation: NFKC where it maps one char to one char, lower case) or a
-    facet key (``#d港闸区``, ``#s…``, ``#t…``, ``#y2020``).  Per key:
-    ``LEB(4·nr + 2·title + big)``, for a *big* list ``LEB(df)``, if ``title``
-    ``LEB(nt)``; then the body list: ``nr`` × (``LEB(range gap)`` segment),
-    where a big list has a segment only for the ranges from ``inline`` (in
-    the manifest: the newest range, and the one before when the newest is less
-    than half full) on, as ``LEB(byte length)`` segment (decoded when read),
-    its older segments being in the chunk files; then the
-    title list: ``nt`` × (``LEB(range gap)`` segment) over kicker + title +
-    subtitle (the prefix of ``Article.body_text``), for the whole archive:
-    title matches rank first.
+    facet key (``#d港闸区``, ``#s…``, ``#t…``, ``#y2020``).  Per key and layer:
+    ``LEB(4·nr + 2·title + big)``, for a *big* list ``LEB(df)`` (in that
+    layer), if ``title`` ``LEB(nt)``; then the body list: ``nr`` ×
+    (``LEB(range gap)`` segment; the first gap counts from range -1), where a
+    big list has a segment only for the ranges from ``inline`` (in the
+    manifest: the last range of the head; every range of the tail) on, as
+    ``LEB(byte length)`` segment (decoded when read), its older segments being
+    in the chunk files; then the title list: ``nt`` × (``LEB(range gap)``
+    segment) over kicker + title + subtitle (the prefix of
+    ``Article.body_text``), for the whole layer: title matches rank first.
 ``c/<r>/<k>.js``
     the segments of big lists for an older doc range ``r`` (``range`` docs
     each), hashed into ``cbuckets[r]`` files.  A query reads the newest ranges
@@ -1536,19 +1540,12 @@ def _gather_prefixed(blob, src, lens, prefixed):
     return buf, starts[:-1], out_lens
 
 
-def inline_from(ndocs: int) -> int:
-    """The first range whose segments of big lists sit in the bucket files (not in chunk files):
-    the newest range, and the one before it when the newest is less than half full,
-    so that a query's first answers need no chunk file."""
-    nr = (ndocs + RANGE - 1) // RANGE
-    last = ndocs - (nr - 1) * RANGE
-    return max(0, nr - 1 - (1 if last * 2 < RANGE else 0))
+def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Clock, inl: int,
+                 r0: int = 0, layer: str = "p") -> tuple[int, list[int]]:
+    """The bucket files of one layer (``p/``: ranges before the tail, ``n/``: the tail) and
+    its c/ chunk files, from the segments of ranges ``r0 …``; returns (buckets, cbuckets).
 
-
-def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Clock, inl: int) -> tuple[int, list[int]]:
-    """The p/ and c/ bucket files from every range's segments; returns (buckets, cbuckets).
-
-    A p/ entry holds a key's body list (its segments; for a big list only those
+    An entry holds a key's body list (its segments; for a big list only those
     of ranges ≥ `inl`, the rest going to the c/ chunk files) and its title list."""
     R = len(posts)
     fkeys = sorted(set().union(*(p["fkeys"] for p in posts)))
@@ -1559,12 +1556,14 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
     codes = _cat([np.concatenate([p["codes"], np.array([fcode[k] for k in p["fkeys"]], dtype=np.int64)]) for p in posts], np.int64)
     df = _cat([p["df"] for p in posts], np.int64)
     lens, rr, blob, src = _flatten_segments(posts, "lens", "blob")
+    rr += r0
     order = np.argsort(codes, kind="stable")
     codes, lens, df, rr, src = codes[order], lens[order], df[order], rr[order], src[order]
     del order
     # titles: the same, over kicker + title + subtitle
     tcodes = _cat([p["tcodes"] for p in posts], np.int64)
     tl, tr, tblob, tsrc = _flatten_segments(posts, "tlens", "tblob")
+    tr += r0
     order = np.argsort(tcodes, kind="stable")
     tcodes, tl, tr, tsrc = tcodes[order], tl[order], tr[order], tsrc[order]
     del order
@@ -1619,13 +1618,16 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
     buf, boff, perm, kb = _assemble((hashes % np.uint64(nb)).astype(np.int64), nb, [(h1, None), (dfs, big), (ntitle, hastitle)],
                                     nbody + ntitle, item_gap[order], item_len[order], item_src[order], iblob)
     del iblob, item_key, item_len, item_src, item_gap, order
-    clock.lap("p-merge")
-    em.buckets([f"search/p/{b}.js" for b in range(nb)], buf, boff, ktext, perm, kb)
+    clock.lap(f"{layer}-merge")
+    em.buckets([f"search/{layer}/{b}.js" for b in range(nb)], buf, boff, ktext, perm, kb)
     del buf
-    clock.lap("p-write")
+    clock.lap(f"{layer}-write")
 
     # chunks: the segments of big lists before range `inl`, by range, then bucket, then key
     bi = np.flatnonzero(big[kid] & (rr < inl))
+    if not len(bi):
+        return nb, [0] * R
+    assert r0 == 0, "chunk files are made for the head layer only"
     bi = bi[np.argsort(rr[bi], kind="stable")]
     bk = kid[bi]
     rsize = np.bincount(rr[bi], weights=lens[bi] + klen[bk] + 2, minlength=R) if R else np.zeros(0)
@@ -1710,7 +1712,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
     first_ids = ids[:RANGE]
     del ids
     clock.lap("rkeys")
-    prev = _load(cache / "state.pickle") if cache and not folder else None
+    prev = _load(cache / "state.pickle") if cache else None  # (a folder output trusts its ranges, not its files)
     if not isinstance(prev, dict) or prev.get("v") != CACHE_FORMAT:
         prev = {"files": {}, "ranges": []}
     em = _Emitter(out, prev, folder)
@@ -1741,33 +1743,44 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
     zd = _digest(zdict).hex()
     rkeys = [hashlib.sha1(f"{rk}:{zd}".encode()).hexdigest() for rk in rkeys]  # text files depend on the dictionary
     clock.lap("keys")
+    # a range's files (text, meta) are kept by their digests, saved in the state: its
+    # posting lists are read from the cache only when a layer of bucket files is made again
+    infos: dict[str, dict] = prev.get("infos", {})
+    new_infos: dict[str, dict] = {}
     posts: list[dict | None] = [None] * nranges
     todo = []
     for r, rk in enumerate(rkeys):
-        post = _load(cache / f"{rk}.post.pickle") if cache else None
-        if not isinstance(post, dict) or "digests" not in post:
+        info = infos.get(rk)
+        if info is None or not (cache / f"{rk}.post.pickle").is_file():
             todo.append(r)
             continue
-        pending = [name for name, dg in post["digests"].items() if not em.keeps(f"search/{name}.js", dg[0])]
+        pending = [name for name, dg in info["digests"].items() if not em.keeps(f"search/{name}.js", dg[0])]
         if pending:
             files = _load(cache / f"{rk}.files.pickle")
             if not isinstance(files, dict) or any(name not in files for name in pending):  # the cache lost half a range: build it again
                 todo.append(r)
                 continue
-            em.blobs([(f"search/{name}.js", post["digests"][name][0], files[name]) for name in pending])
-        del post["digests"]
-        posts[r] = post
+            em.blobs([(f"search/{name}.js", info["digests"][name][0], files[name]) for name in pending])
+        new_infos[rk] = info
+
+    def post_of(r: int) -> dict:
+        if posts[r] is None:
+            post = _load(cache / f"{rkeys[r]}.post.pickle")
+            if not isinstance(post, dict) or "lens" not in post:
+                raise RuntimeError(f"search cache: range file {rkeys[r]}.post.pickle vanished or broke during the build")
+            posts[r] = post
+        return posts[r]
 
     def finish(r: int, res: dict) -> None:
         _trim_heap()
         files = res.pop("files")
-        res["digests"] = {name: (_digest(p), _js_size(p)) for name, p in files.items()}
+        digests = {name: (_digest(p), _js_size(p)) for name, p in files.items()}
         posts[r] = res
+        new_infos[rkeys[r]] = {"digests": digests, "text_bytes": res["text_bytes"]}
         if cache:
             _save(cache / f"{rkeys[r]}.files.pickle", files)
             _save(cache / f"{rkeys[r]}.post.pickle", res)
-        em.blobs([(f"search/{name}.js", res["digests"][name][0], p) for name, p in files.items()])
-        del res["digests"]  # (saved with the range; the merge needs only the lists)
+        em.blobs([(f"search/{name}.js", digests[name][0], p) for name, p in files.items()])
 
     clock.lap("cached")
     threads = min(THREADS, os.cpu_count() or 1) if workers is None else 1
@@ -1786,18 +1799,36 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
             for r in todo:
                 running.append((r, pool.submit(build, (r, payloads_of(r), zdict))))
                 if len(running) >= threads:  # at most `threads` ranges in memory
-                    r0, fut = running.popleft()
-                    finish(r0, fut.result())
+                    r1, fut = running.popleft()
+                    finish(r1, fut.result())
             while running:
-                r0, fut = running.popleft()
-                finish(r0, fut.result())
+                r1, fut = running.popleft()
+                finish(r1, fut.result())
     else:
         for r in todo:
             finish(r, build((r, payloads_of(r), zdict)))
 
     clock.lap("ranges")
-    inl = inline_from(len(docs))
-    nb, cbuckets = _write_lists(posts, rkeys, em, clock, inl)
+    # two layers of bucket files: the head (p/, every range but the newest, with c/ chunk
+    # files for the big lists of all but its last range) is kept as it is while its ranges
+    # are; the tail (n/, the newest range, up to RANGE docs) is all a new issue rewrites
+    tail = max(0, nranges - 1)
+    inl = max(0, tail - 1)
+    head_key = hashlib.sha1(f"{inl}:".encode() + "".join(rkeys[:tail]).encode()).hexdigest()
+    held = prev.get("head")
+    if tail and held and held["key"] == head_key and em.keep_all(held["rels"]):
+        nb, cbuckets = held["nb"], held["cbuckets"]
+        em.chunks.update({r: sig for r, sig in em.prev_chunks.items() if r < tail})
+        clock.lap("p-kept")
+    elif tail:
+        nb, cbuckets = _write_lists([post_of(r) for r in range(tail)], rkeys[:tail], em, clock, inl)
+    else:
+        nb, cbuckets = 0, []
+    head = {"key": head_key, "nb": nb, "cbuckets": cbuckets,
+            "rels": [f"search/p/{b}.js" for b in range(nb)] + [f"search/c/{r}/{b}.js" for r, n in enumerate(cbuckets) for b in range(n)]}
+    for r in range(tail):  # the head's ranges are merged: free them before the tail's
+        posts[r] = None
+    ntb, _ = _write_lists([post_of(r) for r in range(tail, nranges)], rkeys[tail:], em, clock, tail, r0=tail, layer="n")
 
     facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
     names = {"d": "district", "s": "street", "t": "topic", "y": "year"}
@@ -1819,6 +1850,8 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
         "buckets": nb,
         "cbuckets": cbuckets,
         "inline": inl,
+        "tail": tail,
+        "tbuckets": ntb,
         "one": ONE,
         "seed": SEED,
         "tablefnv": fnv(table),
@@ -1831,10 +1864,11 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
 
     if folder:
         out.finish()
-    elif cache:
-        _save(cache / "state.pickle", {"v": CACHE_FORMAT, "files": em.state, "ranges": rkeys, "chunks": em.chunks})
+    if cache:
+        _save(cache / "state.pickle", {"v": CACHE_FORMAT, "files": em.state, "ranges": rkeys, "chunks": em.chunks,
+                                       "infos": new_infos, "head": head})
     clock.lap("end")
-    text_bytes = sum(p["text_bytes"] for p in posts)
+    text_bytes = sum(new_infos[rk]["text_bytes"] for rk in rkeys)
     index_bytes = sum(size for _, size in em.state.values())
     return {
         "docs": len(docs),
