@@ -506,11 +506,14 @@
     return f;
   };
   // The meta files of the newest articles: a common word's best results are mostly
-  // among them (ties go to the newest), so they load with the first bucket files
-  // (or as soon as the box is focused) and the first results often need no other.
+  // among them (ties go to the newest), so they load before the first query (on the
+  // search page once the manifest is in, elsewhere when the box is focused) with the
+  // inflater and text dictionary: a query's first round is then its bucket files only
+  // (each file in a round costs a few ms more), and the first results often need no other.
   UI.prototype.preload = function () {
     if (this.preloaded || !manifest || !manifest.docs) return;
     this.preloaded = true;
+    decoders().catch(function () {});  // the inflater (meta files need it) and the text dictionary
     var last = Math.floor((manifest.docs - 1) / manifest.meta);
     for (var b = last; b >= Math.max(0, last - 1); b--) {
       var n = 'm/' + b;
@@ -533,8 +536,7 @@
       self.current = s; self.snips = PAGE; self.links = LINKS;
       return self.render(function () { if (seq === self.seq) self.syncUrl(text); });
     }).catch(function (e) { if (seq === self.seq) { self.fail(e); self.syncUrl(text); } });
-    this.preload();
-    decoders().catch(function () {});  // the inflater and text dictionary load beside the first index files
+    this.preload();  // (when not yet loaded: beside the first index files)
     this.say('正在搜索…', 'busy');
     this.results.setAttribute('aria-busy', 'true');
   };
@@ -715,6 +717,8 @@
       if (m.docs <= 400) LINKS = ui.links = 400;
       ui.fillFilters();
       ui.say('');
+      // the search page is for searching: what every query needs loads while the reader types
+      if (!box.hasAttribute('data-search-dropdown')) ui.preload();
       if (ui.inputs.some(function (i) { return i.value; })) {
         ui.text = ui.inputs.filter(function (i) { return i.value; })[0].value;
         ui.query();

@@ -282,20 +282,21 @@ def test_query_keys_cover_runs(site, page):
 
 @pytest.mark.parametrize("query", ["核酸采样", "疫情防控", "复工复产 志愿者"])
 def test_first_results_need_one_bucket_round_then_meta(site, page, query):
-    """Round 1: one p/ and one n/ file per key (body and title lists, newest ranges inline) and the meta
-    files of the newest articles (on focus); round 2: the meta files of the best results not among
-    them. No t/ or c/ file, nothing else (but the inflater and text dictionary), before the first paint."""
+    """Before the query (the search page loads them once the manifest is in): the inflater, the
+    text dictionary and the meta files of the newest articles. Round 1: one p/ and one n/ file per
+    key (body and title lists, newest ranges inline); round 2: the meta files of the best results
+    not among the newest. No c/ file, nothing else, before the first paint."""
     out, _ = site
     page.add_init_script(TRACE)
     page.goto((out / "search.html").as_uri())
+    page.wait_for_function("() => window.__naSearch && window.__naSearch.store && window.__naSearch.store.manifest")
+    preloaded = [n for n, _ in page.evaluate("window.__trace")]
     names = asked_after(page, query)
     man = page.evaluate("window.__naSearch.store.manifest")
     meta = man["meta"]
-    docs = page.evaluate("window.__naSearch.store.manifest.docs")
-    last = (docs - 1) // meta
-    newest = {f"m/{b}" for b in range(max(0, last - 1), last + 1)}  # prefetched on focus
-    assert {"inflate", "z"} <= set(names)  # the inflater and the text dictionary, asked with the buckets
-    names = [n for n in names if n not in newest and n not in ("inflate", "z")]
+    last = (man["docs"] - 1) // meta
+    newest = {f"m/{b}" for b in range(max(0, last - 1), last + 1)}
+    assert set(preloaded) == {"manifest", "inflate", "z"} | newest
     buckets = {name for k in query_keys(query) for name in bucket_files(man, k)}
     assert set(names[: len(buckets)]) == buckets  # asked first, all at once
     rest = names[len(buckets):]
