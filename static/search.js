@@ -370,6 +370,9 @@
           for (var ti = 1; ti < nt; ti++) { var x = self.title[ti].get(doc); if (!x) return; ms.push(x); }
           self.addHit(doc, ms, true);
         });
+        // the best title matches are most likely the first results: their meta files load
+        // while the body lists are matched (a round less before the first paint)
+        self.sorted(3).forEach(function (h) { load('m/' + Math.floor(h.doc / manifest.meta)).catch(function () {}); });
       }
       return self.more();
     });
