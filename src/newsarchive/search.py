@@ -1715,7 +1715,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
     clock.lap("rkeys")
     prev = _load(cache / "state.pickle") if cache else None  # (a folder output trusts its ranges, not its files)
     if not isinstance(prev, dict) or prev.get("v") != CACHE_FORMAT:
-        prev = {"files": {}, "ranges": []}
+        prev = {"files": {}}
     em = _Emitter(out, prev, folder)
 
     first_payloads: list = []  # range 0's payloads, when the dictionary needed them (built once)
@@ -1866,8 +1866,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
     if folder:
         out.finish()
     if cache:
-        _save(cache / "state.pickle", {"v": CACHE_FORMAT, "files": em.state, "ranges": rkeys, "chunks": em.chunks,
-                                       "infos": new_infos, "head": head})
+        _save(cache / "state.pickle", {"v": CACHE_FORMAT, "files": em.state, "chunks": em.chunks, "infos": new_infos, "head": head})
     clock.lap("end")
     text_bytes = sum(new_infos[rk]["text_bytes"] for rk in rkeys)
     index_bytes = sum(size for _, size in em.state.values())
