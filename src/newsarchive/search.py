@@ -89,6 +89,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import marshal
 import math
 import os
 import pickle
@@ -1308,7 +1309,7 @@ def _digest(data: bytes) -> bytes:
 def _range_key(r: int, ids: list, lites: list) -> str:
     """Stable id of everything the index holds for the docs of range `r` (no text needed when the issues have a content_key)."""
     h = hashlib.sha1(f"{VERSION}:{CACHE_FORMAT}:{RANGE}:{PART}:{OVERLAP}:{META}:{QMAX}:{KMAX}:{r}".encode())
-    h.update(json.dumps([ids, lites], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    h.update(marshal.dumps([ids, lites], 2))  # (version 2: no back-references, so the same values give the same bytes)
     return h.hexdigest()
 
 
