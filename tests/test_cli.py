@@ -145,3 +145,44 @@ def test_failed_build_leaves_previous_site(tmp_path, monkeypatch):
         raise AssertionError("the build should have failed")
     assert (out / "index.html").read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("._site.build-")]
+
+
+def test_build_command_freezes_the_heap_only_at_exit(tmp_path, monkeypatch):
+    """The shutdown's collection would walk everything a build leaves: `build` registers
+    gc.freeze to run at exit (once), and freezes nothing in the meantime."""
+    import atexit
+    import gc
+    import shutil
+
+    import newsarchive.cli as cli
+
+    registered = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    monkeypatch.setattr(cli, "_FREEZE_REGISTERED", False)
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(SAMPLES[0], articles / SAMPLES[0].name)
+    runner = CliRunner()
+    for _ in range(2):
+        result = runner.invoke(main, ["build", "--src", str(articles), "--out", str(tmp_path / "_site"), "-q", "-j", "1"])
+        assert result.exit_code == 0, result.output
+    assert registered == [gc.freeze]
+    assert gc.get_freeze_count() == 0  # `pipeline.build` unfreezes what it froze
+
+
+def test_catalog_load_pauses_the_collector(tmp_path, monkeypatch):
+    import gc
+
+    from newsarchive.pipeline import Catalog, collector_paused
+
+    Catalog().save(tmp_path, "v1")
+    seen = []
+    real_load = __import__("pickle").load
+    monkeypatch.setattr("newsarchive.pipeline.pickle.load", lambda fh: (seen.append(gc.isenabled()), real_load(fh))[1])
+    assert isinstance(Catalog.load(tmp_path, "v1"), Catalog)
+    assert seen == [False] and gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
