@@ -10,6 +10,7 @@ import calendar
 import hashlib
 import heapq
 import json
+import marshal
 from dataclasses import dataclass, field
 
 from ..model import Article, Issue
@@ -101,10 +102,15 @@ def issue_fingerprint(issue: Issue) -> str:
     (`content_key`, or the content itself when unset) and what later stages
     added (slug, district, tags). Equal fingerprints, equal pages."""
     content = issue.content_key or json.dumps(issue.to_dict(with_source_lines=True), ensure_ascii=False, sort_keys=True)
-    added = [issue.slug, issue.district, issue.date, issue.date_source]
-    for a in issue.articles:
-        added.append((a.id, a.number, a.districts, a.streets, a.topics, a.keywords, a.persons))
-    return hashlib.blake2b((content + repr(added)).encode(), digest_size=16).hexdigest()
+    added = [content, issue.slug, issue.district, issue.date, issue.date_source]
+    added += [(a.id, a.number, a.districts, a.streets, a.topics, a.keywords, a.persons) for a in issue.articles]
+    # marshal format 0: no back-references nor interning flags, so equal values give equal
+    # bytes whatever their identity; ~2x faster than repr (asked for every issue of every build)
+    try:
+        data = marshal.dumps(added, 0)
+    except ValueError:  # a value marshal does not take (a str subclass, say)
+        data = repr(added).encode()
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def issue_order(issue: Issue) -> tuple:

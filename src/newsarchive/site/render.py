@@ -141,6 +141,7 @@ def make_env(template_dirs: list[Path], bytecode_dir: Path | None = None) -> Env
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a build makes its own environment: no stat of every template on every use
     )
     env.filters["cn_date"] = cn_date
     env.filters["cn_month"] = cn_month
@@ -267,9 +268,18 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
         yield single(Page(urls.taxonomy_url(kind), "taxonomy.html",
                           {"kind": kind, "label": label, "terms": archive.terms[kind]}))
         for term in archive.terms[kind]:
-            yield PageGroup("term", (kind, label, term.name, term.entries), ("term.html",),
-                            stable_page_count(len(term.entries), per_page),
-                            functools.partial(_term_pages, term, label, per_page))
+            # two groups: the head page (the newest entries and the count) changes with every
+            # new article of the term, the older pages (fixed runs counted from the oldest
+            # entry, see `stable_pages`) only with one of theirs, so a one-issue rebuild
+            # neither keys nor renders them
+            n = len(term.entries)
+            older = stable_page_count(n, per_page) - 1
+            newest = n - older * per_page
+            yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n), ("term.html",), 1,
+                            functools.partial(_term_pages, term, label, per_page, True))
+            if older:
+                yield PageGroup("term-older", (kind, label, term.name, term.entries[newest:]), ("term.html",), older,
+                                functools.partial(_term_pages, term, label, per_page, False))
 
     about = settings.about_path
     about_text = about.read_text(encoding="utf-8") if about.is_file() else None
@@ -314,8 +324,11 @@ def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[I
             "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for i in issues}})
 
 
-def _term_pages(term: Term, label: str, per_page: int) -> Iterator[Page]:
+def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None) -> Iterator[Page]:
+    """The term's pages: all, or (`head`) only the head page or only the older ones."""
     for path, chunk, pages_nav in stable_pages(term.url, term.entries, per_page):
+        if head is not None and pages_nav["head"] != head:
+            continue
         yield Page(path, "term.html", {
             "kind": term.kind, "label": label, "term": term if pages_nav["head"] else None,
             "name": term.name, "entries": chunk, "pager": pages_nav})
@@ -576,7 +589,15 @@ def render_site(
     """
     import time
 
-    started = time.perf_counter()
+    laps: dict[str, float] = {}
+    last = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        laps[name] = round(laps.get(name, 0.0) + now - last, 4)
+        last = now
+
     output = as_output(out)
     template_dirs = template_dirs if template_dirs is not None else [settings.root / "templates"]
     static_dirs = static_dirs if static_dirs is not None else [settings.root / "static"]
@@ -584,11 +605,12 @@ def render_site(
     record = PageRecord.load(cache_dir if getattr(output, "incremental", False) else None, base)
     if beside is not None and record.groups:
         beside()
+    lap("base")
     env = make_env(template_dirs, cache_dir / "templates" if cache_dir is not None else None)
     archive = build_archive(issues)
     keys = PageKeys(env, archive, base, record)
     job = RenderJob(env, archive, settings, output, load_full or (lambda issue: issue), keys)
-    planned = time.perf_counter()
+    lap("archive")
     kept, todo, records, seen = 0, [], {}, set()
     for group in plan_groups(archive, settings, env, extra_pages):
         group_key = keys.group(group)
@@ -601,22 +623,23 @@ def render_site(
             records[group_key] = recorded
         else:
             todo.append((group_key, group))
-    grouped = time.perf_counter()
+    lap("groups")
     renders = None
     if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
         # key here first: most pages of the groups to do may be unchanged (a term's older pages)
         renders = job.pages_to_render(todo, records, limit=PARALLEL_MIN_PAGES)
+        lap("keys")
         if renders is None:
             pages, rendered = job.run_parallel(todo, jobs, records)
         else:
             pages, rendered = sum(group.size for _, group in todo), sum(1 for _ in job.render(renders))
     else:
         pages, rendered = job.run(todo, records)
+    lap("pages")
     copy_static(static_dirs, output)
     PageRecord(keys.base, keys.known_wide(), records).save(cache_dir)
-    done = time.perf_counter()
-    return RenderStats(pages=kept + pages, rendered=rendered, timings={
-        "archive": round(planned - started, 4), "groups": round(grouped - planned, 4), "pages": round(done - grouped, 4)})
+    lap("finish")
+    return RenderStats(pages=kept + pages, rendered=rendered, timings=laps)
 
 
 class PageRecord:
