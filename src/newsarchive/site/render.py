@@ -607,10 +607,12 @@ def render_site(
         beside()
     lap("base")
     env = make_env(template_dirs, cache_dir / "templates" if cache_dir is not None else None)
+    lap("env")
     archive = build_archive(issues)
+    lap("archive")
     keys = PageKeys(env, archive, base, record)
     job = RenderJob(env, archive, settings, output, load_full or (lambda issue: issue), keys)
-    lap("archive")
+    lap("pagekeys")
     kept, todo, records, seen = 0, [], {}, set()
     for group in plan_groups(archive, settings, env, extra_pages):
         group_key = keys.group(group)
