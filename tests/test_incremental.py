@@ -169,6 +169,67 @@ def test_a_file_deleted_by_hand_is_written_again(tmp_path):
     assert (out / "a.html").read_text() == "A"
 
 
+def _settled(out: Path) -> None:
+    """Let the clock move on past the commit, as between two real builds: the manifest
+    is then strictly newer than every folder the commit changed (see `OutputTree._on_disk`)."""
+    import time
+
+    time.sleep(0.05)
+    os.utime(out / MANIFEST)
+
+
+def test_folders_unchanged_since_the_manifest_are_not_listed(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    first = OutputTree(out)
+    for path in ("a.html", "d/b.html", "d/e/c.html"):
+        first.write(path, path, key="k")
+    first.commit()
+    _settled(out)
+    listed = []
+    real = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda p: (listed.append(p), real(p))[1])
+    second = OutputTree(out)
+    assert second.unchanged("a.html", "k") and second.unchanged("d/b.html", "k") and second.unchanged("d/e/c.html", "k")
+    assert listed == []
+    second.abort()
+    os.utime(out / "d")  # its ctime is now newer than the manifest (whatever its mtime says)
+    third = OutputTree(out)
+    assert third.unchanged("d/b.html", "k") and listed == [str(out / "d")]  # listed, not trusted
+    third.abort()
+
+
+def test_a_file_deleted_by_hand_long_after_the_build_is_written_again(tmp_path):
+    out = tmp_path / "site"
+    first = OutputTree(out)
+    first.write("d/a.html", "A", key="k")
+    first.write("d/b.html", "B", key="k")
+    first.commit()
+    _settled(out)
+    (out / "d" / "a.html").unlink()  # the folder's ctime is now newer than the manifest
+    second = OutputTree(out)
+    assert second.unchanged("d/b.html", "k")
+    assert not second.unchanged("d/a.html", "k")
+    assert second.write("d/a.html", "A") is True
+    second.commit()
+    assert (out / "d" / "a.html").read_text() == "A"
+
+
+def test_a_manifest_from_the_future_trusts_no_folder(tmp_path, monkeypatch):
+    import time
+
+    out = tmp_path / "site"
+    first = OutputTree(out)
+    first.write("d/a.html", "A", key="k")
+    first.write("d/b.html", "B", key="k")
+    first.commit()
+    ahead = time.time_ns() + 3600 * 10**9
+    os.utime(out / MANIFEST, ns=(ahead, ahead))  # the clock was set back since
+    (out / "d" / "a.html").unlink()
+    second = OutputTree(out)
+    assert second.unchanged("d/b.html", "k") and not second.unchanged("d/a.html", "k")
+    second.abort()
+
+
 def test_an_interrupted_commit_makes_the_next_build_full(tmp_path, monkeypatch):
     out = tmp_path / "site"
     first = OutputTree(out)
