@@ -398,3 +398,68 @@ def test_a_build_that_fails_before_its_commit_leaves_nothing_to_trust(tmp_path, 
     after, want = tree(out), tree(cold)
     assert sorted(after) == sorted(want)
     assert [p for p in want if want[p][0] != after[p][0]] == []
+
+
+def test_a_rebuild_reuses_stored_list_items_and_equals_a_cold_build(tmp_path, few_reference_articles, monkeypatch):
+    """Term head and month pages keep their list items (`SnippetStore`): adding an issue
+    renders only the items that were not on those pages before, the bytes are a cold build's."""
+    import newsarchive.site.render as render
+
+    articles = archive_of(tmp_path)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path)
+    assert list((tmp_path / ".newsarchive-cache" / "snippets").glob("*.marshal"))
+    asked, made = [], []
+    real_item = render.Snippets.entry_item
+
+    def counting(self, page_path, entry, show_issue=True):
+        asked.append(page_path)
+        before = len(self.items)
+        html = real_item(self, page_path, entry, show_issue)
+        if self.shown is not None and len(self.items) > before and self.stored.get(f"{self.entry_key(entry)}|{int(show_issue)}") is None:
+            made.append(page_path)
+        return html
+
+    monkeypatch.setattr(render.Snippets, "entry_item", counting)
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    build(articles, out, root=tmp_path)
+    on_heads = [p for p in asked if p.startswith(("keyword/", "topic/", "district/", "street/"))]
+    made_on_heads = [p for p in made if p.startswith(("keyword/", "topic/", "district/", "street/"))]
+    assert on_heads and len(made_on_heads) < len(on_heads) / 2
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
+def test_stored_list_items_of_another_base_or_page_are_not_used(tmp_path):
+    from newsarchive.site.render import SnippetStore
+
+    store = SnippetStore(tmp_path / "snippets", "base-1")
+    store.save("keyword/a.html", {"e1|1": "<li>1</li>"}, None)
+    assert store.load("keyword/a.html") == {"e1|1": "<li>1</li>"}
+    assert SnippetStore(tmp_path / "snippets", "base-2").load("keyword/a.html") == {}  # code, templates or settings changed
+    assert store.load("keyword/b.html") == {}
+    (tmp_path / "snippets" / store._file("keyword/a.html").name).write_bytes(b"not marshal")
+    assert store.load("keyword/a.html") == {}
+
+
+def test_macros_that_read_the_archive_get_no_item_store(tmp_path, few_reference_articles):
+    from newsarchive.pipeline import PROJECT_DIR
+
+    articles = archive_of(tmp_path, 2)
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_DIR / "templates", templates)
+    macros = templates / "_macros.html"
+    macros.write_text(macros.read_text(encoding="utf-8").replace(
+        '<li class="entry">', '<li class="entry" data-of="{{ archive.issues|length }}">', 1), encoding="utf-8")
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path)
+    assert 'data-of="2"' in next((out / "keyword").glob("*.html")).read_text(encoding="utf-8")
+    assert not (tmp_path / ".newsarchive-cache" / "snippets").exists()
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    build(articles, out, root=tmp_path)
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []

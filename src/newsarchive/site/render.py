@@ -63,14 +63,31 @@ class Snippets:
 
     An entry's list item depends only on the entry and on the folder the page
     sits in (its links are relative), and the same entries recur on many term,
-    day and related lists: render each (folder, entry) once.
+    day and related lists: render each (folder, entry) once. With a `store`,
+    the items of a page that asks for it (`Page.reuse_items`) are also kept
+    for the next build (see `SnippetStore`).
     """
 
-    def __init__(self, env: Environment, archive: Archive, settings: Settings):
+    def __init__(self, env: Environment, archive: Archive, settings: Settings,
+                 store: "SnippetStore | None" = None, entry_key: Callable[[Entry], str] | None = None):
         self.env, self.archive, self.settings = env, archive, settings
         self.modules: dict[str, Any] = {}
         self.items: dict[tuple[str, str, bool], Markup] = {}
         self.folder: str | None = None
+        self.store, self.entry_key = store, entry_key
+        self.stored: dict[str, str] | None = None  # the page's items from the previous build, by item key
+        self.shown: dict[str, str] | None = None  # the page's items in this build, by item key
+
+    def begin(self, page: "Page") -> None:
+        if self.store is not None and page.reuse_items:
+            self.stored, self.shown = self.store.load(page.path), {}
+        else:
+            self.stored = self.shown = None
+
+    def end(self, page: "Page") -> None:
+        if self.shown is not None:
+            self.store.save(page.path, self.shown, self.stored)
+        self.stored = self.shown = None
 
     def entry_item(self, page_path: str, entry, show_issue: bool = True) -> Markup:
         folder = page_path.rpartition("/")[0]
@@ -82,13 +99,63 @@ class Snippets:
             self.modules.clear()
         key = (folder, entry.url, show_issue)
         html = self.items.get(key)
+        stored_key = None
+        if self.shown is not None:
+            stored_key = f"{self.entry_key(entry)}|{int(show_issue)}"
+            if html is None:
+                html = self.stored.get(stored_key)
+                if html is not None:
+                    html = self.items[key] = Markup(html)
         if html is None:
             module = self.modules.get(folder)
             if module is None:
                 context = site_context(self.archive, self.settings, page_path)
                 module = self.modules[folder] = self.env.get_template("_macros.html").make_module(context)
             html = self.items[key] = Markup(module.entry_item(entry, show_issue))
+        if stored_key is not None:
+            self.shown[stored_key] = str(html)
         return html
+
+
+class SnippetStore:
+    """The list items of pages rendered again and again with mostly the same entries
+    (a term's head page, a month's page), kept between builds: one small file per
+    page in `directory`, its items by entry key (the issue's fingerprint and the
+    article's number) and whether the issue is shown. An item is a function of its
+    entry, of the page's folder (one file per page: one folder) and of `base` (code,
+    templates, settings), so items stored under another base are never used; nor is
+    a store made when the macros read `archive` (see `render_site`). On a one-issue
+    rebuild the ~70 term head pages then render only the new issue's items."""
+
+    def __init__(self, directory: Path, base: str):
+        self.directory, self.base = directory, base
+        self._made = False
+
+    def _file(self, page_path: str) -> Path:
+        return self.directory / (hashlib.blake2b(page_path.encode(), digest_size=10).hexdigest() + ".marshal")
+
+    def load(self, page_path: str) -> dict[str, str]:
+        import marshal
+
+        try:
+            data = marshal.loads(self._file(page_path).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return {}
+        if not isinstance(data, dict) or data.get("base") != self.base or data.get("page") != page_path:
+            return {}
+        items = data.get("items")
+        return items if isinstance(items, dict) else {}
+
+    def save(self, page_path: str, items: dict[str, str], stored: dict[str, str] | None) -> None:
+        import marshal
+
+        if items == stored:
+            return
+        if not self._made:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._made = True
+        data = marshal.dumps({"base": self.base, "page": page_path, "items": items})
+        replace_atomically(self._file(page_path), lambda fh: fh.write(data))
 
 
 @dataclass
@@ -104,6 +171,8 @@ class Page:
     context: dict[str, Any] = field(default_factory=dict)
     full: Issue | None = None
     key: str = ""
+    #: its list items are kept for the next build (see `SnippetStore`)
+    reuse_items: bool = False
 
 
 @dataclass
@@ -317,7 +386,8 @@ def _issue_pages(archive: Archive, issue: Issue) -> Iterator[Page]:
 def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[Issue]]) -> Iterator[Page]:
     yield Page(urls.month_url(year, month), "month.html", {
         "year": year, "month": month, "days": days, "weeks": month_calendar(year, month, days),
-        "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for d in days.values() for i in d}})
+        "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for d in days.values() for i in d}},
+        reuse_items=True)
     for day, issues in days.items():
         yield Page(urls.day_url(year, month, day), "day.html", {
             "year": year, "month": month, "day": day, "issues": issues,
@@ -331,7 +401,7 @@ def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None)
             continue
         yield Page(path, "term.html", {
             "kind": term.kind, "label": label, "term": term if pages_nav["head"] else None,
-            "name": term.name, "entries": chunk, "pager": pages_nav})
+            "name": term.name, "entries": chunk, "pager": pages_nav}, reuse_items=pages_nav["head"])
 
 
 def _about_page(text: str | None) -> Iterator[Page]:
@@ -611,7 +681,9 @@ def render_site(
     archive = build_archive(issues)
     lap("archive")
     keys = PageKeys(env, archive, base, record)
-    job = RenderJob(env, archive, settings, output, load_full or (lambda issue: issue), keys)
+    # list items kept between builds: not when the macros read the archive (an item would depend on all of it)
+    store = SnippetStore(cache_dir / "snippets", base) if cache_dir is not None and not keys.archive_wide("_macros.html") else None
+    job = RenderJob(env, archive, settings, output, load_full or (lambda issue: issue), keys, store)
     lap("pagekeys")
     kept, todo, records, seen = 0, [], {}, set()
     for group in plan_groups(archive, settings, env, extra_pages):
@@ -709,6 +781,7 @@ class RenderJob:
     output: Any
     load_full: Callable[[Issue], Issue]
     keys: PageKeys
+    store: SnippetStore | None = None
 
     def pages_to_render(self, todo: Todo, records: dict[str, list[str]], limit: int | None = None) -> list[Page] | None:
         """Key every page of `todo` in this process: the pages whose key changed (the output
@@ -743,10 +816,11 @@ class RenderJob:
 
     def render(self, pages: Iterable[Page]) -> Iterator[tuple[Page, bool]]:
         """Render keyed pages into the output: (page, whether its file changed)."""
-        snippets = Snippets(self.env, self.archive, self.settings)
+        snippets = Snippets(self.env, self.archive, self.settings, self.store, self.keys._entry)
         templates: dict[str, Any] = {}
         full_of: tuple[Issue | None, Issue | None] = (None, None)
         for page in pages:
+            snippets.begin(page)
             context = site_context(self.archive, self.settings, page.path)
             context["entry_item"] = functools.partial(snippets.entry_item, page.path)
             context.update(page.context)
@@ -758,7 +832,9 @@ class RenderJob:
                 context.update(issue=issue, article=article, citation=citation(issue, article, self.settings),
                                source=source_view(issue, article))
             template = templates.get(page.template) or templates.setdefault(page.template, self.env.get_template(page.template))
-            yield page, self.output.write(page.path, template.render(context), page.key)
+            html = template.render(context)
+            snippets.end(page)
+            yield page, self.output.write(page.path, html, page.key)
 
     def run(self, todo: Todo, records: dict[str, list[str]]) -> tuple[int, int]:
         """Key and render in this process, page after page: pages keyed, pages rendered."""
