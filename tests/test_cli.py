@@ -66,6 +66,30 @@ def test_parse_cache_reuses_unchanged_files(tmp_path):
     assert second.issues[0].source_lines == first.issues[0].source_lines
 
 
+def test_parse_cache_lists_its_folder_once(tmp_path, monkeypatch):
+    import os
+
+    from newsarchive.model import Issue
+
+    cache = ParseCache(tmp_path / "cache")
+    assert not cache.has("a")  # no folder yet
+    cache.put("a", Issue(source="a.txt"))
+    cache.put("b", Issue(source="b.txt"))
+    (tmp_path / "cache" / "parse" / ".c.pickle.1.tmp").write_bytes(b"")  # a writer's temporary file
+    fresh = ParseCache(tmp_path / "cache")
+    listed = []
+    real = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda p: (listed.append(p), real(p))[1])
+    assert fresh.has("a") and fresh.has("b") and not fresh.has("c")
+    assert len(listed) == 1
+    fresh.put("c", Issue(source="c.txt"))
+    assert fresh.has("c")
+    fresh.prune({"a", "c"})
+    assert not fresh.has("b") and fresh.has("a") and fresh.has("c")
+    assert sorted(p.name for p in (tmp_path / "cache" / "parse").iterdir()) == [".c.pickle.1.tmp", "a.pickle", "c.pickle"]
+    assert fresh.get("a").source == "a.txt"
+
+
 def test_parallel_parse_matches_serial():
     serial = parse_files(SAMPLES)
     parallel = parse_files(SAMPLES, jobs=2)
