@@ -463,3 +463,35 @@ def test_macros_that_read_the_archive_get_no_item_store(tmp_path, few_reference_
     build(articles, cold, root=tmp_path, use_cache=False)
     a, b = tree(out), tree(cold)
     assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
+@needs_fork
+def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_reference_articles):
+    """Slugs deduped in one build are saved as parsed (the catalog is saved after a small
+    render, the renames put back in the saving child): when the clash goes, so does the `-2`."""
+    from newsarchive.pipeline import Catalog
+    from newsarchive.tagging import data_version
+
+    articles = archive_of(tmp_path)
+    (articles / "more").mkdir()
+    stem = SAMPLES[0].name
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path, jobs=2)
+    (articles / "more" / stem).write_text(new_issue_text("2023-01-05"), encoding="utf-8")  # same stem, another folder
+    report = build(articles, out, root=tmp_path, jobs=2)
+    assert report.parsed == 1 and "search.child" in report.timings  # the small path
+    catalog = Catalog.load(tmp_path / ".newsarchive-cache", data_version(None))
+    slugs = sorted(i.slug for i in catalog.issues.values())
+    assert not any(s.endswith("-2") for s in slugs) and len(set(slugs)) == len(slugs) - 1
+    assert any(p.name.endswith("-2") for p in out.rglob("*") if p.is_dir())
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    (articles / stem).unlink()  # the clash goes: the other file takes the plain slug again
+    build(articles, out, root=tmp_path, jobs=2)
+    shutil.rmtree(cold)
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert not any(p.name.endswith("-2") for p in out.rglob("*") if p.is_dir())

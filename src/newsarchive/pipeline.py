@@ -295,17 +295,32 @@ def _with_progress(items, total: int, progress):
             bar.update(1)
 
 
-def _dedupe_slugs(issues: list[Issue]) -> None:
-    """Two files may share a stem in different folders; keep URLs apart."""
+def _dedupe_slugs(issues: list[Issue]) -> list[tuple[Issue, str, list[str]]]:
+    """Two files may share a stem in different folders; keep URLs apart. Returns
+    (issue, slug, article ids) as they were, for each issue renamed."""
     seen: dict[str, int] = {}
+    renamed = []
     for issue in sorted(issues, key=lambda i: i.source):
         n = seen.get(issue.slug, 0)
         seen[issue.slug] = n + 1
         if n:
             old = issue.slug
+            renamed.append((issue, old, [a.id for a in issue.articles]))
             issue.slug = f"{old}-{n + 1}"
             for article in issue.articles:
                 article.id = issue.slug + article.id[len(old):]
+    return renamed
+
+
+def save_catalog(catalog: "Catalog", renamed: list[tuple[Issue, str, list[str]]], directory: Path, version: str) -> None:
+    """Save `catalog` with the slugs and ids `_dedupe_slugs` changed put back (run in a
+    forked child: this process keeps its renamed issues). The catalog holds issues as
+    parsed: every build dedupes afresh, so a rename goes when its clash does."""
+    for issue, slug, ids in renamed:
+        issue.slug = slug
+        for article, old in zip(issue.articles, ids):
+            article.id = old
+    catalog.save(directory, version)
 
 
 def archive_data_dir(root: Path) -> Path | None:
@@ -843,12 +858,17 @@ def build(
                 # for the next small rebuild; now, while this process is small: beside the
                 # search index it would add its ~80 MB to the build's peak (10k issues: > 1 GB)
                 tables = Forked(SortedIDF.store, cache_root)
-            if use_cache and (collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table):
-                saving = Forked(Catalog({i.content_key: i for i in issues}, table).save, cache_root, version)
             parsed = len(collected.counts)
             reranked = len(ranked) > parsed  # keywords of unchanged issues changed too
+            # a small render (few new issues, no keywords ranked again) leaves the second core to the search index
+            small = jobs > 1 and parsed <= CHILD_PARSE_MAX and not reranked and hasattr(os, "fork")
+            to_save = None
+            if use_cache and (collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table):
+                to_save = Catalog({i.content_key: i for i in issues}, table)
+                if not small:
+                    saving = Forked(to_save.save, cache_root, version)
             collected.counts.clear()
-            _dedupe_slugs(issues)
+            renamed = _dedupe_slugs(issues)
             clock.lap("keywords")
             search_cache = cache_root / "search" if use_cache else None
 
@@ -856,11 +876,13 @@ def build(
                 nonlocal searching
                 searching = search_in_child(issues, output, article_url, load_full, search_cache)
 
-            # a small render (few new issues, no keywords ranked again) leaves the second core to the search index
-            small = jobs > 1 and parsed <= CHILD_PARSE_MAX and not reranked and hasattr(os, "fork")
             rendered = render_site(issues, output, settings, template_dirs=template_dirs, static_dirs=static_dirs,
                                    jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None,
                                    beside=search_beside if small else None)
+            if to_save is not None and saving is None:
+                # a small render: saved now, on the core this process leaves while it waits for the
+                # search child (beside the render, three processes shared two cores)
+                saving = Forked(save_catalog, to_save, renamed, cache_root, version)
             clock.lap("render")
             if searching is not None:
                 stats, records, search_steps = searching.result()
