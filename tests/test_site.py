@@ -431,3 +431,22 @@ def test_empty_archive_still_builds(tmp_path):
     site = build(tmp_path, issues=[])
     assert "还没有期次" in read(site, "index.html")
     assert (site / "feed.xml").is_file() and (site / "404.html").is_file()
+
+
+@pytest.mark.parametrize("base_url", [None, "https://x.github.io/repo/"])
+def test_page_link_helpers_match_relative(tmp_path, base_url):
+    """`url` and `absolute` of a page's context (built once per page, asked for every link)."""
+    from newsarchive.site.archive import build_archive
+    from newsarchive.site.render import site_context
+
+    settings = load_settings(tmp_path, base_url=base_url)
+    archive = build_archive([])
+    targets = ["index.html", "2020/05/15/x/3.html", "keyword/ab12.html", "static/site.css"]
+    for page in ["index.html", "keyword/ab12.html", "2020/05/15/x/index.html", "2020/index.html", "404.html"]:
+        ctx = site_context(archive, settings, page)
+        for target in targets:
+            if page == "404.html" and base_url:
+                assert ctx["url"](target) == target and ctx["base_href"] == settings.base_url + "/"
+            else:
+                assert ctx["url"](target) == urls.relative(page, target)
+            assert ctx["absolute"](target) == (f"{settings.base_url}/{target}" if base_url else ctx["url"](target))

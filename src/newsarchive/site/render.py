@@ -469,11 +469,20 @@ def site_context(archive: Archive, settings: Settings, page_path: str) -> dict[s
         # GitHub Pages serves 404.html at any depth: anchor its links to the site root.
         base_href, rel = settings.base_url + "/", ""
 
-    def url(target: str) -> str:
-        return rel + target if base_href is not None else urls.relative(page_path, target)
+    # called for every link of every page (the sitemap alone: one per page of the site)
+    if base_href is not None:
+        def url(target: str) -> str:
+            return rel + target
+    else:
+        url = urls.links_from(page_path)
 
-    def absolute(target: str) -> str:
-        return f"{settings.base_url}/{target}" if settings.base_url else url(target)
+    if settings.base_url:
+        prefix = f"{settings.base_url}/"
+
+        def absolute(target: str) -> str:
+            return f"{prefix}{target}"
+    else:
+        absolute = url
 
     return {
         "site": settings,
