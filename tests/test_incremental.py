@@ -495,3 +495,43 @@ def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_re
     a, b = tree(out), tree(cold)
     assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
     assert not any(p.name.endswith("-2") for p in out.rglob("*") if p.is_dir())
+
+
+@needs_fork
+@pytest.mark.parametrize("child_done", [False, True])
+def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tmp_path, few_reference_articles,
+                                                                              monkeypatch, child_done):
+    """While the parse child works, the known issues are indexed ahead (`archive_ahead`) and the
+    render extends that archive by the new issue; once the child is done there is no time for it."""
+    import newsarchive.site.render as render
+    from newsarchive.pipeline import Forked
+
+    articles = archive_of(tmp_path)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path, jobs=2)
+    monkeypatch.setattr(Forked, "ready", lambda self: child_done)
+    extended = []
+    real = render.extend_archive
+    monkeypatch.setattr(render, "extend_archive", lambda base, new: (extended.append(len(new)), real(base, new))[1])
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    report = build(articles, out, root=tmp_path, jobs=2)
+    assert report.parsed == 1 and "search.child" in report.timings
+    assert extended == ([] if child_done else [1])
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
+@needs_fork
+def test_forked_ready_tells_when_the_result_waits(tmp_path):
+    import time
+
+    from newsarchive.pipeline import Forked
+
+    child = Forked(time.sleep, 0.3)
+    assert not child.ready()
+    time.sleep(0.6)
+    assert child.ready()
+    child.wait()
+    assert child.ready()

@@ -465,6 +465,14 @@ class Forked:
         os.close(write)
         self._pid, self._pipe = pid, os.fdopen(read, "rb")
 
+    def ready(self) -> bool:
+        """True once `result()` would not wait (the child wrote its result, or died)."""
+        if self._pid is None or self._done:
+            return True
+        import select
+
+        return bool(select.select([self._pipe], [], [], 0)[0])
+
     def result(self):
         if self._pid is not None and not self._done:
             try:
@@ -594,6 +602,15 @@ def known_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Cata
         else:
             todo.append(index)
     return slots, todo
+
+
+def archive_ahead(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog):
+    """`site.archive.build_archive` of the issues the catalog knows unchanged, as
+    `collect_summaries` will take them (see `render_site(grown_from=…)`)."""
+    from .site.archive import build_archive
+
+    slots, _todo = known_summaries(entries, cache, catalog)
+    return build_archive([s for s in slots if isinstance(s, Issue) and s.articles])
 
 
 def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog, toolkit: LazyToolkit,
@@ -846,7 +863,12 @@ def build(
         saving = searching = search_child = tables = None
         try:
             parsed_now = None
+            ahead = None
             if parsing is not None:
+                if not parsing.ready():
+                    # the child is still parsing: meanwhile, index what the site shows of the issues
+                    # known already (the render extends it by the new ones, see `extend_archive`)
+                    ahead = archive_ahead(entries, cache, catalog)
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
             collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)
@@ -876,9 +898,15 @@ def build(
                 nonlocal searching
                 searching = search_in_child(issues, output, article_url, load_full, search_cache)
 
+            grown_from = None
+            if ahead is not None and small and not renamed:  # nobody's keywords nor slug changed since
+                new = [i for i in issues if id(i) not in ahead.by_id]
+                if len(new) + len(ahead.issues) == len(issues):
+                    grown_from = (ahead, new)
+            ahead = None
             rendered = render_site(issues, output, settings, template_dirs=template_dirs, static_dirs=static_dirs,
                                    jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None,
-                                   beside=search_beside if small else None)
+                                   beside=search_beside if small else None, grown_from=grown_from)
             if to_save is not None and saving is None:
                 # a small render: saved now, on the core this process leaves while it waits for the
                 # search child (beside the render, three processes shared two cores)

@@ -27,7 +27,7 @@ from ..cache import replace_atomically
 from ..model import Article, Issue
 from . import urls
 from ..output import as_output
-from .archive import KIND_LABELS, TAXONOMIES, Archive, Entry, Term, build_archive, month_calendar, related
+from .archive import KIND_LABELS, TAXONOMIES, Archive, Entry, Term, build_archive, extend_archive, month_calendar, related
 from .settings import Settings
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -653,6 +653,7 @@ def render_site(
     load_full: Callable[[Issue], Issue] | None = None,
     cache_dir: Path | None = None,
     beside: Callable[[], None] | None = None,
+    grown_from: "tuple[Archive, list[Issue]] | None" = None,
 ) -> "RenderStats":
     """Write the site's pages and assets to `out` (a folder, or an output.OutputTree).
 
@@ -665,6 +666,9 @@ def render_site(
     `beside()` is called as soon as the render looks small (the previous build
     recorded pages with the same code, templates and settings): other work can
     use the second core, where a large render would fork workers for it.
+    `grown_from` = (archive, new issues): the archive of `issues` but the new ones,
+    built beforehand from the very same (unchanged) issue objects; it is extended
+    instead of indexing every issue again.
     """
     import time
 
@@ -687,7 +691,13 @@ def render_site(
     lap("base")
     env = make_env(template_dirs, cache_dir / "templates" if cache_dir is not None else None)
     lap("env")
-    archive = build_archive(issues)
+    archive = None
+    if grown_from is not None and len(grown_from[0].issues) + len(grown_from[1]) == len(issues):
+        archive = extend_archive(*grown_from)
+        if archive is not None and {id(i) for i in archive.issues} != {id(i) for i in issues}:
+            archive = None
+    if archive is None:
+        archive = build_archive(issues)
     lap("archive")
     keys = PageKeys(env, archive, base, record)
     # list items kept between builds: not when the macros read the archive (an item would depend on all of it)
