@@ -194,6 +194,24 @@ def test_build_command_freezes_the_heap_only_at_exit(tmp_path, monkeypatch):
     assert gc.get_freeze_count() == 0  # `pipeline.build` unfreezes what it froze
 
 
+def test_build_leaves_a_callers_frozen_objects_frozen(tmp_path):
+    import gc
+    import shutil
+
+    from newsarchive.pipeline import build
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(SAMPLES[0], articles / SAMPLES[0].name)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        build(articles, tmp_path / "_site", root=tmp_path)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_catalog_load_pauses_the_collector(tmp_path, monkeypatch):
     import gc
 

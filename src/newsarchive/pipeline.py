@@ -803,6 +803,7 @@ def build(
     data_dir = archive_data_dir(root)
     version = data_version(data_dir)
     scratch = None if use_cache else Path(tempfile.mkdtemp(prefix="newsarchive-cache-"))
+    froze = False  # see gc.freeze() below
     cache_root = scratch or (cache_dir or root / ".newsarchive-cache")
     try:
         cache = ParseCache(cache_root, salt=version)
@@ -840,8 +841,11 @@ def build(
                                  cache_root, version, cache_root if use_cache else None)
         catalog = Catalog.load(cache_root if use_cache else None, version)
         # what is alive now (modules, the catalog: most of a rebuild's objects) lives the
-        # whole build: the collector leaves it alone (a full collection took ~0.1 s each)
-        gc.freeze()
+        # whole build: the collector leaves it alone (a full collection took ~0.1 s each);
+        # not when the caller froze objects itself (unfreezing at the end would undo that)
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            froze = True
         clock.lap("catalog")
         # a no-op build returned above without importing the heavier stages
         from .output import OutputTree
@@ -955,7 +959,8 @@ def build(
             raise
         return report
     finally:
-        gc.unfreeze()  # a long-lived caller (`serve`) gets its garbage collected again
+        if froze:
+            gc.unfreeze()  # a long-lived caller (`serve`) gets its garbage collected again
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
