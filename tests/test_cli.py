@@ -66,6 +66,30 @@ def test_parse_cache_reuses_unchanged_files(tmp_path):
     assert second.issues[0].source_lines == first.issues[0].source_lines
 
 
+def test_parse_cache_lists_its_folder_once(tmp_path, monkeypatch):
+    import os
+
+    from newsarchive.model import Issue
+
+    cache = ParseCache(tmp_path / "cache")
+    assert not cache.has("a")  # no folder yet
+    cache.put("a", Issue(source="a.txt"))
+    cache.put("b", Issue(source="b.txt"))
+    (tmp_path / "cache" / "parse" / ".c.pickle.1.tmp").write_bytes(b"")  # a writer's temporary file
+    fresh = ParseCache(tmp_path / "cache")
+    listed = []
+    real = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda p: (listed.append(p), real(p))[1])
+    assert fresh.has("a") and fresh.has("b") and not fresh.has("c")
+    assert len(listed) == 1
+    fresh.put("c", Issue(source="c.txt"))
+    assert fresh.has("c")
+    fresh.prune({"a", "c"})
+    assert not fresh.has("b") and fresh.has("a") and fresh.has("c")
+    assert sorted(p.name for p in (tmp_path / "cache" / "parse").iterdir()) == [".c.pickle.1.tmp", "a.pickle", "c.pickle"]
+    assert fresh.get("a").source == "a.txt"
+
+
 def test_parallel_parse_matches_serial():
     serial = parse_files(SAMPLES)
     parallel = parse_files(SAMPLES, jobs=2)
@@ -145,3 +169,62 @@ def test_failed_build_leaves_previous_site(tmp_path, monkeypatch):
         raise AssertionError("the build should have failed")
     assert (out / "index.html").read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("._site.build-")]
+
+
+def test_build_command_freezes_the_heap_only_at_exit(tmp_path, monkeypatch):
+    """The shutdown's collection would walk everything a build leaves: `build` registers
+    gc.freeze to run at exit (once), and freezes nothing in the meantime."""
+    import atexit
+    import gc
+    import shutil
+
+    import newsarchive.cli as cli
+
+    registered = []
+    monkeypatch.setattr(atexit, "register", registered.append)
+    monkeypatch.setattr(cli, "_FREEZE_REGISTERED", False)
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(SAMPLES[0], articles / SAMPLES[0].name)
+    runner = CliRunner()
+    for _ in range(2):
+        result = runner.invoke(main, ["build", "--src", str(articles), "--out", str(tmp_path / "_site"), "-q", "-j", "1"])
+        assert result.exit_code == 0, result.output
+    assert registered == [gc.freeze]
+    assert gc.get_freeze_count() == 0  # `pipeline.build` unfreezes what it froze
+
+
+def test_build_leaves_a_callers_frozen_objects_frozen(tmp_path):
+    import gc
+    import shutil
+
+    from newsarchive.pipeline import build
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    shutil.copy(SAMPLES[0], articles / SAMPLES[0].name)
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        build(articles, tmp_path / "_site", root=tmp_path)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_catalog_load_pauses_the_collector(tmp_path, monkeypatch):
+    import gc
+
+    from newsarchive.pipeline import Catalog, collector_paused
+
+    Catalog().save(tmp_path, "v1")
+    seen = []
+    real_load = __import__("pickle").load
+    monkeypatch.setattr("newsarchive.pipeline.pickle.load", lambda fh: (seen.append(gc.isenabled()), real_load(fh))[1])
+    assert isinstance(Catalog.load(tmp_path, "v1"), Catalog)
+    assert seen == [False] and gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()

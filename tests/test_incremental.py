@@ -169,6 +169,67 @@ def test_a_file_deleted_by_hand_is_written_again(tmp_path):
     assert (out / "a.html").read_text() == "A"
 
 
+def _settled(out: Path) -> None:
+    """Let the clock move on past the commit, as between two real builds: the manifest
+    is then strictly newer than every folder the commit changed (see `OutputTree._on_disk`)."""
+    import time
+
+    time.sleep(0.05)
+    os.utime(out / MANIFEST)
+
+
+def test_folders_unchanged_since_the_manifest_are_not_listed(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    first = OutputTree(out)
+    for path in ("a.html", "d/b.html", "d/e/c.html"):
+        first.write(path, path, key="k")
+    first.commit()
+    _settled(out)
+    listed = []
+    real = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda p: (listed.append(p), real(p))[1])
+    second = OutputTree(out)
+    assert second.unchanged("a.html", "k") and second.unchanged("d/b.html", "k") and second.unchanged("d/e/c.html", "k")
+    assert listed == []
+    second.abort()
+    os.utime(out / "d")  # its ctime is now newer than the manifest (whatever its mtime says)
+    third = OutputTree(out)
+    assert third.unchanged("d/b.html", "k") and listed == [str(out / "d")]  # listed, not trusted
+    third.abort()
+
+
+def test_a_file_deleted_by_hand_long_after_the_build_is_written_again(tmp_path):
+    out = tmp_path / "site"
+    first = OutputTree(out)
+    first.write("d/a.html", "A", key="k")
+    first.write("d/b.html", "B", key="k")
+    first.commit()
+    _settled(out)
+    (out / "d" / "a.html").unlink()  # the folder's ctime is now newer than the manifest
+    second = OutputTree(out)
+    assert second.unchanged("d/b.html", "k")
+    assert not second.unchanged("d/a.html", "k")
+    assert second.write("d/a.html", "A") is True
+    second.commit()
+    assert (out / "d" / "a.html").read_text() == "A"
+
+
+def test_a_manifest_from_the_future_trusts_no_folder(tmp_path, monkeypatch):
+    import time
+
+    out = tmp_path / "site"
+    first = OutputTree(out)
+    first.write("d/a.html", "A", key="k")
+    first.write("d/b.html", "B", key="k")
+    first.commit()
+    ahead = time.time_ns() + 3600 * 10**9
+    os.utime(out / MANIFEST, ns=(ahead, ahead))  # the clock was set back since
+    (out / "d" / "a.html").unlink()
+    second = OutputTree(out)
+    assert second.unchanged("d/b.html", "k") and not second.unchanged("d/a.html", "k")
+    second.abort()
+
+
 def test_an_interrupted_commit_makes_the_next_build_full(tmp_path, monkeypatch):
     out = tmp_path / "site"
     first = OutputTree(out)
@@ -337,3 +398,140 @@ def test_a_build_that_fails_before_its_commit_leaves_nothing_to_trust(tmp_path, 
     after, want = tree(out), tree(cold)
     assert sorted(after) == sorted(want)
     assert [p for p in want if want[p][0] != after[p][0]] == []
+
+
+def test_a_rebuild_reuses_stored_list_items_and_equals_a_cold_build(tmp_path, few_reference_articles, monkeypatch):
+    """Term head and month pages keep their list items (`SnippetStore`): adding an issue
+    renders only the items that were not on those pages before, the bytes are a cold build's."""
+    import newsarchive.site.render as render
+
+    articles = archive_of(tmp_path)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path)
+    assert list((tmp_path / ".newsarchive-cache" / "snippets").glob("*.marshal"))
+    asked, made = [], []
+    real_item = render.Snippets.entry_item
+
+    def counting(self, page_path, entry, show_issue=True):
+        asked.append(page_path)
+        before = len(self.items)
+        html = real_item(self, page_path, entry, show_issue)
+        if self.shown is not None and len(self.items) > before and self.stored.get(f"{self.entry_key(entry)}|{int(show_issue)}") is None:
+            made.append(page_path)
+        return html
+
+    monkeypatch.setattr(render.Snippets, "entry_item", counting)
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    build(articles, out, root=tmp_path)
+    on_heads = [p for p in asked if p.startswith(("keyword/", "topic/", "district/", "street/"))]
+    made_on_heads = [p for p in made if p.startswith(("keyword/", "topic/", "district/", "street/"))]
+    assert on_heads and len(made_on_heads) < len(on_heads) / 2
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
+def test_stored_list_items_of_another_base_or_page_are_not_used(tmp_path):
+    from newsarchive.site.render import SnippetStore
+
+    store = SnippetStore(tmp_path / "snippets", "base-1")
+    store.save("keyword/a.html", {"e1|1": "<li>1</li>"}, None)
+    assert store.load("keyword/a.html") == {"e1|1": "<li>1</li>"}
+    assert SnippetStore(tmp_path / "snippets", "base-2").load("keyword/a.html") == {}  # code, templates or settings changed
+    assert store.load("keyword/b.html") == {}
+    (tmp_path / "snippets" / store._file("keyword/a.html").name).write_bytes(b"not marshal")
+    assert store.load("keyword/a.html") == {}
+
+
+def test_macros_that_read_the_archive_get_no_item_store(tmp_path, few_reference_articles):
+    from newsarchive.pipeline import PROJECT_DIR
+
+    articles = archive_of(tmp_path, 2)
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT_DIR / "templates", templates)
+    macros = templates / "_macros.html"
+    macros.write_text(macros.read_text(encoding="utf-8").replace(
+        '<li class="entry">', '<li class="entry" data-of="{{ archive.issues|length }}">', 1), encoding="utf-8")
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path)
+    assert 'data-of="2"' in next((out / "keyword").glob("*.html")).read_text(encoding="utf-8")
+    assert not (tmp_path / ".newsarchive-cache" / "snippets").exists()
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    build(articles, out, root=tmp_path)
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
+@needs_fork
+def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_reference_articles):
+    """Slugs deduped in one build are saved as parsed (the catalog is saved after a small
+    render, the renames put back in the saving child): when the clash goes, so does the `-2`."""
+    from newsarchive.pipeline import Catalog
+    from newsarchive.tagging import data_version
+
+    articles = archive_of(tmp_path)
+    (articles / "more").mkdir()
+    stem = SAMPLES[0].name
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path, jobs=2)
+    (articles / "more" / stem).write_text(new_issue_text("2023-01-05"), encoding="utf-8")  # same stem, another folder
+    report = build(articles, out, root=tmp_path, jobs=2)
+    assert report.parsed == 1 and "search.child" in report.timings  # the small path
+    catalog = Catalog.load(tmp_path / ".newsarchive-cache", data_version(None))
+    slugs = sorted(i.slug for i in catalog.issues.values())
+    assert not any(s.endswith("-2") for s in slugs) and len(set(slugs)) == len(slugs) - 1
+    assert any(p.name.endswith("-2") for p in out.rglob("*") if p.is_dir())
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    (articles / stem).unlink()  # the clash goes: the other file takes the plain slug again
+    build(articles, out, root=tmp_path, jobs=2)
+    shutil.rmtree(cold)
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert not any(p.name.endswith("-2") for p in out.rglob("*") if p.is_dir())
+
+
+@needs_fork
+@pytest.mark.parametrize("child_done", [False, True])
+def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tmp_path, few_reference_articles,
+                                                                              monkeypatch, child_done):
+    """While the parse child works, the known issues are indexed ahead (`archive_ahead`) and the
+    render extends that archive by the new issue; once the child is done there is no time for it."""
+    import newsarchive.site.render as render
+    from newsarchive.pipeline import Forked
+
+    articles = archive_of(tmp_path)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path, jobs=2)
+    monkeypatch.setattr(Forked, "ready", lambda self: child_done)
+    extended = []
+    real = render.extend_archive
+    monkeypatch.setattr(render, "extend_archive", lambda base, new: (extended.append(len(new)), real(base, new))[1])
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    report = build(articles, out, root=tmp_path, jobs=2)
+    assert report.parsed == 1 and "search.child" in report.timings
+    assert extended == ([] if child_done else [1])
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
+@needs_fork
+def test_forked_ready_tells_when_the_result_waits(tmp_path):
+    import time
+
+    from newsarchive.pipeline import Forked
+
+    child = Forked(time.sleep, 0.3)
+    assert not child.ready()
+    time.sleep(0.6)
+    assert child.ready()
+    child.wait()
+    assert child.ready()

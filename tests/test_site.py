@@ -431,3 +431,76 @@ def test_empty_archive_still_builds(tmp_path):
     site = build(tmp_path, issues=[])
     assert "还没有期次" in read(site, "index.html")
     assert (site / "feed.xml").is_file() and (site / "404.html").is_file()
+
+
+@pytest.mark.parametrize("base_url", [None, "https://x.github.io/repo/"])
+def test_page_link_helpers_match_relative(tmp_path, base_url):
+    """`url` and `absolute` of a page's context (built once per page, asked for every link)."""
+    from newsarchive.site.archive import build_archive
+    from newsarchive.site.render import site_context
+
+    settings = load_settings(tmp_path, base_url=base_url)
+    archive = build_archive([])
+    targets = ["index.html", "2020/05/15/x/3.html", "keyword/ab12.html", "static/site.css"]
+    for page in ["index.html", "keyword/ab12.html", "2020/05/15/x/index.html", "2020/index.html", "404.html"]:
+        ctx = site_context(archive, settings, page)
+        for target in targets:
+            if page == "404.html" and base_url:
+                assert ctx["url"](target) == target and ctx["base_href"] == settings.base_url + "/"
+            else:
+                assert ctx["url"](target) == urls.relative(page, target)
+            assert ctx["absolute"](target) == (f"{settings.base_url}/{target}" if base_url else ctx["url"](target))
+
+
+def _archive_shape(a) -> dict:
+    """Everything an Archive holds, with issues, articles and entries by identity and in order."""
+    def entry(e):
+        return (id(e.issue), id(e.article), e.url)
+
+    return {
+        "issues": [id(i) for i in a.issues],
+        "entries": [entry(e) for e in a.entries],
+        "by_issue": [(u, [entry(e) for e in es]) for u, es in a.by_issue.items()],
+        "terms": [(k, [(t.kind, t.name, t.url, [entry(e) for e in t.entries]) for t in ts]) for k, ts in a.terms.items()],
+        "years": [(y, [(m, [(d, [id(i) for i in issues]) for d, issues in days.items()]) for m, days in months.items()])
+                  for y, months in a.years.items()],
+        "undated": [id(i) for i in a.undated],
+        "postings": sorted(a.postings.items()), "older_from": list(a.older_from.items()),
+        "fingerprints": list(a.fingerprints.items()), "older_keys": list(a.older_keys.items()), "key": a.key,
+        "by_id": sorted(a.by_id.items()), "position": list(a.position.items()), "term_index": sorted(a.term_index),
+    }
+
+
+def test_extend_archive_equals_building_it_whole(sample_issues, toolkit):
+    """`extend_archive(build_archive(known), new)` is `build_archive(known + new)`, wherever the
+    new issues sort (newest, oldest, between, undated) and whichever terms they bring."""
+    import copy
+    import random
+
+    from newsarchive.site.archive import build_archive, extend_archive
+
+    issues = []
+    dates = ["2019-01-02", "2020-05-15", "2020-05-16", "2021-07-01", "2022-12-31", None, "2023-01-05", "2018-03-03"]
+    for n, date in enumerate(dates * 2):
+        for key, sample in sorted(sample_issues.items()):
+            issue = copy.deepcopy(sample)
+            issue.slug, issue.source, issue.date = f"{sample.slug}-{n}", f"articles/{n}/{sample.source}", date
+            if n % 3 == 1:  # some issues bring terms nobody else has
+                for a in issue.articles:
+                    a.topics = [*a.topics, f"专题{n}"]
+                    a.keywords = [f"词{n}", *a.keywords, f"词{n}"]
+            issues.append(issue)
+    toolkit.tagger.assign_keywords(issues[: len(issues) // 2])
+    rng = random.Random(7)
+    for trial in range(12):
+        rng.shuffle(issues)
+        k = [1, 1, 2, 5][trial % 4]
+        known, new = issues[k:], issues[:k]
+        whole = build_archive(known + new)
+        extended = extend_archive(build_archive(known), new)
+        assert extended is not None
+        assert _archive_shape(extended) == _archive_shape(whole)
+    # issues sorting alike: their order would depend on the input's, so no extension
+    twin = copy.deepcopy(issues[0])
+    assert extend_archive(build_archive(issues), [twin]) is None
+    assert extend_archive(build_archive(issues[1:]), [issues[1]]) is None  # not new

@@ -50,6 +50,7 @@ class ParseCache:
         self.salt = salt  # versions of the data the parser also depends on
         self.hits = 0
         self.misses = 0
+        self._names: set[str] | None = None  # file names in `directory`, listed once (see `has`)
 
     def key(self, display_path: str, data: bytes) -> str:
         digest = hashlib.sha256()
@@ -63,7 +64,17 @@ class ParseCache:
         return self.directory / f"{key}.pickle"
 
     def has(self, key: str) -> bool:
-        return self.directory is not None and self.path(key).is_file()
+        """Is there an entry for `key`? The folder is listed on the first question (a build
+        asks for every source: one listing instead of ~1,000 stats) and the listing follows
+        this object's `put` and `prune`, not other processes' writes."""
+        if self.directory is None:
+            return False
+        if self._names is None:
+            try:
+                self._names = set(os.listdir(self.directory))
+            except OSError:
+                self._names = set()
+        return f"{key}.pickle" in self._names
 
     def get(self, key: str) -> Issue | None:
         if self.directory is None:
@@ -85,11 +96,23 @@ class ParseCache:
         if self.directory is None:
             return
         replace_atomically(self.path(key), lambda fh: pickle.dump(issue, fh, protocol=pickle.HIGHEST_PROTOCOL))
+        if self._names is not None:
+            self._names.add(f"{key}.pickle")
 
     def prune(self, keep: set[str]) -> None:
         """Drop entries of files that are gone or changed, so the cache does not grow forever."""
-        if self.directory is None or not self.directory.is_dir():
+        if self.directory is None:
             return
-        for entry in self.directory.iterdir():
-            if entry.suffix in (".pickle", ".json") and entry.stem not in keep:
-                entry.unlink(missing_ok=True)
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return
+        for name in names:
+            stem, _, suffix = name.rpartition(".")
+            if suffix in ("pickle", "json") and stem and stem not in keep:
+                try:
+                    os.unlink(os.path.join(self.directory, name))
+                except FileNotFoundError:
+                    pass
+                if self._names is not None:
+                    self._names.discard(name)

@@ -78,6 +78,7 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
 
     if not src.exists():
         raise click.UsageError(f"source folder '{src}' does not exist")
+    freeze_at_exit()
     show_progress = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
     report = run_build(
         src,
@@ -99,6 +100,22 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
     )
     if report.errors:
         sys.exit(1)
+
+
+_FREEZE_REGISTERED = False
+
+
+def freeze_at_exit() -> None:
+    """At exit, hide every object from the collector's last passes: a build leaves
+    ~100,000 objects (the catalog, the archive) that Python's shutdown would walk
+    (~0.2 s of a one-issue rebuild) only for the process to end anyway."""
+    global _FREEZE_REGISTERED
+    if not _FREEZE_REGISTERED:
+        import atexit
+        import gc
+
+        atexit.register(gc.freeze)
+        _FREEZE_REGISTERED = True
 
 
 @main.command()

@@ -22,6 +22,7 @@ import marshal
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 MANIFEST = ".newsarchive-manifest"  # marshal: loads ~10x faster than JSON (195k entries at 10,000 issues)
@@ -30,6 +31,16 @@ MANIFEST_VERSION = 2
 
 def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+class _EveryFile:
+    """A folder listing that holds every name: the folder is as the manifest left it."""
+
+    def __contains__(self, name: str) -> bool:
+        return True
+
+
+_EVERY_LISTED_FILE = _EveryFile()
 
 
 class _Recorded:
@@ -50,6 +61,7 @@ class OutputTree(_Recorded):
 
     def __init__(self, out: Path, incremental: bool = True):
         self.out = Path(out).resolve()
+        self._written_ns = 0  # when the previous build's manifest was written (see `_on_disk`)
         self.previous: dict[str, list[str]] = self._read_manifest() if incremental else {}
         self.incremental = bool(self.previous)
         self.out.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +74,11 @@ class OutputTree(_Recorded):
     # -- reading the previous build ---------------------------------------
     def _read_manifest(self) -> dict[str, list[str]]:
         try:
-            data = marshal.loads((self.out / MANIFEST).read_bytes())
+            with open(self.out / MANIFEST, "rb") as fh:
+                written = os.fstat(fh.fileno()).st_mtime_ns
+                data = marshal.loads(fh.read())
+            # a manifest from the future (a clock set back): trust no folder (see `_on_disk`)
+            self._written_ns = written if written <= time.time_ns() else 0
         except (OSError, ValueError, EOFError, TypeError):
             return {}
         if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
@@ -71,16 +87,26 @@ class OutputTree(_Recorded):
         return files if isinstance(files, dict) else {}
 
     def _on_disk(self, path: str) -> bool:
-        """A file deleted by hand is written again, not trusted (checked only for
-        files this build would keep, by listing their folders: a rebuild keeps ~20,000
-        files in ~1,000 folders, and a listing costs about what one stat does)."""
+        """A file of the previous build (`path` is one) deleted by hand is written again,
+        not trusted. Checked only for files this build would keep, per folder: a folder
+        whose entries last changed before the manifest was written holds every file the
+        manifest lists in it (`commit` made them, and removing one changes the folder's
+        ctime); any other folder is listed. A rebuild keeps ~20,000 files in ~1,000
+        folders: a stat each instead of a listing each saved ~0.03 s of a one-issue rebuild.
+        Like git's "racily clean" entries, a folder changed in the same clock tick as the
+        manifest is not trusted (strictly older only)."""
         folder, _, name = path.rpartition("/")
         names = self._listings.get(folder)
         if names is None:
+            where = os.path.join(self.out, folder) if folder else str(self.out)
             try:
-                names = self._listings[folder] = frozenset(os.listdir(os.path.join(self.out, folder) if folder else self.out))
+                if os.stat(where).st_ctime_ns < self._written_ns:
+                    names = _EVERY_LISTED_FILE
+                else:
+                    names = frozenset(os.listdir(where))
             except OSError:
-                names = self._listings[folder] = frozenset()
+                names = frozenset()
+            self._listings[folder] = names
         return name in names
 
     # -- producing this build ---------------------------------------------

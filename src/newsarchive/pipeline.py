@@ -6,10 +6,12 @@ archive, and swaps a finished site into place atomically.
 """
 from __future__ import annotations
 
+import gc
 import marshal
 import os
 import pickle
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -293,17 +295,32 @@ def _with_progress(items, total: int, progress):
             bar.update(1)
 
 
-def _dedupe_slugs(issues: list[Issue]) -> None:
-    """Two files may share a stem in different folders; keep URLs apart."""
+def _dedupe_slugs(issues: list[Issue]) -> list[tuple[Issue, str, list[str]]]:
+    """Two files may share a stem in different folders; keep URLs apart. Returns
+    (issue, slug, article ids) as they were, for each issue renamed."""
     seen: dict[str, int] = {}
+    renamed = []
     for issue in sorted(issues, key=lambda i: i.source):
         n = seen.get(issue.slug, 0)
         seen[issue.slug] = n + 1
         if n:
             old = issue.slug
+            renamed.append((issue, old, [a.id for a in issue.articles]))
             issue.slug = f"{old}-{n + 1}"
             for article in issue.articles:
                 article.id = issue.slug + article.id[len(old):]
+    return renamed
+
+
+def save_catalog(catalog: "Catalog", renamed: list[tuple[Issue, str, list[str]]], directory: Path, version: str) -> None:
+    """Save `catalog` with the slugs and ids `_dedupe_slugs` changed put back (run in a
+    forked child: this process keeps its renamed issues). The catalog holds issues as
+    parsed: every build dedupes afresh, so a rename goes when its clash does."""
+    for issue, slug, ids in renamed:
+        issue.slug = slug
+        for article, old in zip(issue.articles, ids):
+            article.id = old
+    catalog.save(directory, version)
 
 
 def archive_data_dir(root: Path) -> Path | None:
@@ -385,8 +402,8 @@ class Catalog:
         if directory is None:
             return cls()
         try:
-            with open(directory / cls.FILE, "rb") as fh:
-                stored_version, catalog = pickle.load(fh)
+            with open(directory / cls.FILE, "rb") as fh, collector_paused():
+                stored_version, catalog = pickle.load(fh)  # ~20 objects per article, none of them garbage
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return cls()
         return catalog if stored_version == version and isinstance(catalog, cls) else cls()
@@ -395,6 +412,19 @@ class Catalog:
         if directory is None:
             return
         replace_atomically(directory / self.FILE, lambda fh: pickle.dump((version, self), fh, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+@contextmanager
+def collector_paused():
+    """No automatic garbage collection inside: loading a pickle of ~100,000 objects
+    made the collector walk the whole heap (~0.1 s) for no garbage at all."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 class Forked:
@@ -434,6 +464,14 @@ class Forked:
                 os._exit(status)
         os.close(write)
         self._pid, self._pipe = pid, os.fdopen(read, "rb")
+
+    def ready(self) -> bool:
+        """True once `result()` would not wait (the child wrote its result, or died)."""
+        if self._pid is None or self._done:
+            return True
+        import select
+
+        return bool(select.select([self._pipe], [], [], 0)[0])
 
     def result(self):
         if self._pid is not None and not self._done:
@@ -564,6 +602,15 @@ def known_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Cata
         else:
             todo.append(index)
     return slots, todo
+
+
+def archive_ahead(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog):
+    """`site.archive.build_archive` of the issues the catalog knows unchanged, as
+    `collect_summaries` will take them (see `render_site(grown_from=…)`)."""
+    from .site.archive import build_archive
+
+    slots, _todo = known_summaries(entries, cache, catalog)
+    return build_archive([s for s in slots if isinstance(s, Issue) and s.articles])
 
 
 def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog, toolkit: LazyToolkit,
@@ -756,6 +803,7 @@ def build(
     data_dir = archive_data_dir(root)
     version = data_version(data_dir)
     scratch = None if use_cache else Path(tempfile.mkdtemp(prefix="newsarchive-cache-"))
+    froze = False  # see gc.freeze() below
     cache_root = scratch or (cache_dir or root / ".newsarchive-cache")
     try:
         cache = ParseCache(cache_root, salt=version)
@@ -792,6 +840,12 @@ def build(
                 parsing = Forked(parse_fresh, [(str(entries[i].path), entries[i].shown) for i in fresh], data_dir,
                                  cache_root, version, cache_root if use_cache else None)
         catalog = Catalog.load(cache_root if use_cache else None, version)
+        # what is alive now (modules, the catalog: most of a rebuild's objects) lives the
+        # whole build: the collector leaves it alone (a full collection took ~0.1 s each);
+        # not when the caller froze objects itself (unfreezing at the end would undo that)
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            froze = True
         clock.lap("catalog")
         # a no-op build returned above without importing the heavier stages
         from .output import OutputTree
@@ -813,7 +867,12 @@ def build(
         saving = searching = search_child = tables = None
         try:
             parsed_now = None
+            ahead = None
             if parsing is not None:
+                if not parsing.ready():
+                    # the child is still parsing: meanwhile, index what the site shows of the issues
+                    # known already (the render extends it by the new ones, see `extend_archive`)
+                    ahead = archive_ahead(entries, cache, catalog)
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
             collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)
@@ -825,12 +884,17 @@ def build(
                 # for the next small rebuild; now, while this process is small: beside the
                 # search index it would add its ~80 MB to the build's peak (10k issues: > 1 GB)
                 tables = Forked(SortedIDF.store, cache_root)
-            if use_cache and (collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table):
-                saving = Forked(Catalog({i.content_key: i for i in issues}, table).save, cache_root, version)
             parsed = len(collected.counts)
             reranked = len(ranked) > parsed  # keywords of unchanged issues changed too
+            # a small render (few new issues, no keywords ranked again) leaves the second core to the search index
+            small = jobs > 1 and parsed <= CHILD_PARSE_MAX and not reranked and hasattr(os, "fork")
+            to_save = None
+            if use_cache and (collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table):
+                to_save = Catalog({i.content_key: i for i in issues}, table)
+                if not small:
+                    saving = Forked(to_save.save, cache_root, version)
             collected.counts.clear()
-            _dedupe_slugs(issues)
+            renamed = _dedupe_slugs(issues)
             clock.lap("keywords")
             search_cache = cache_root / "search" if use_cache else None
 
@@ -838,11 +902,19 @@ def build(
                 nonlocal searching
                 searching = search_in_child(issues, output, article_url, load_full, search_cache)
 
-            # a small render (few new issues, no keywords ranked again) leaves the second core to the search index
-            small = jobs > 1 and parsed <= CHILD_PARSE_MAX and not reranked and hasattr(os, "fork")
+            grown_from = None
+            if ahead is not None and small and not renamed:  # nobody's keywords nor slug changed since
+                new = [i for i in issues if id(i) not in ahead.by_id]
+                if len(new) + len(ahead.issues) == len(issues):
+                    grown_from = (ahead, new)
+            ahead = None
             rendered = render_site(issues, output, settings, template_dirs=template_dirs, static_dirs=static_dirs,
                                    jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None,
-                                   beside=search_beside if small else None)
+                                   beside=search_beside if small else None, grown_from=grown_from)
+            if to_save is not None and saving is None:
+                # a small render: saved now, on the core this process leaves while it waits for the
+                # search child (beside the render, three processes shared two cores)
+                saving = Forked(save_catalog, to_save, renamed, cache_root, version)
             clock.lap("render")
             if searching is not None:
                 stats, records, search_steps = searching.result()
@@ -887,6 +959,8 @@ def build(
             raise
         return report
     finally:
+        if froze:
+            gc.unfreeze()  # a long-lived caller (`serve`) gets its garbage collected again
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 

@@ -27,7 +27,7 @@ from ..cache import replace_atomically
 from ..model import Article, Issue
 from . import urls
 from ..output import as_output
-from .archive import KIND_LABELS, TAXONOMIES, Archive, Entry, Term, build_archive, month_calendar, related
+from .archive import KIND_LABELS, TAXONOMIES, Archive, Entry, Term, build_archive, extend_archive, month_calendar, related
 from .settings import Settings
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -63,14 +63,31 @@ class Snippets:
 
     An entry's list item depends only on the entry and on the folder the page
     sits in (its links are relative), and the same entries recur on many term,
-    day and related lists: render each (folder, entry) once.
+    day and related lists: render each (folder, entry) once. With a `store`,
+    the items of a page that asks for it (`Page.reuse_items`) are also kept
+    for the next build (see `SnippetStore`).
     """
 
-    def __init__(self, env: Environment, archive: Archive, settings: Settings):
+    def __init__(self, env: Environment, archive: Archive, settings: Settings,
+                 store: "SnippetStore | None" = None, entry_key: Callable[[Entry], str] | None = None):
         self.env, self.archive, self.settings = env, archive, settings
         self.modules: dict[str, Any] = {}
         self.items: dict[tuple[str, str, bool], Markup] = {}
         self.folder: str | None = None
+        self.store, self.entry_key = store, entry_key
+        self.stored: dict[str, str] | None = None  # the page's items from the previous build, by item key
+        self.shown: dict[str, str] | None = None  # the page's items in this build, by item key
+
+    def begin(self, page: "Page") -> None:
+        if self.store is not None and page.reuse_items:
+            self.stored, self.shown = self.store.load(page.path), {}
+        else:
+            self.stored = self.shown = None
+
+    def end(self, page: "Page") -> None:
+        if self.shown is not None:
+            self.store.save(page.path, self.shown, self.stored)
+        self.stored = self.shown = None
 
     def entry_item(self, page_path: str, entry, show_issue: bool = True) -> Markup:
         folder = page_path.rpartition("/")[0]
@@ -82,13 +99,63 @@ class Snippets:
             self.modules.clear()
         key = (folder, entry.url, show_issue)
         html = self.items.get(key)
+        stored_key = None
+        if self.shown is not None:
+            stored_key = f"{self.entry_key(entry)}|{int(show_issue)}"
+            if html is None:
+                html = self.stored.get(stored_key)
+                if html is not None:
+                    html = self.items[key] = Markup(html)
         if html is None:
             module = self.modules.get(folder)
             if module is None:
                 context = site_context(self.archive, self.settings, page_path)
                 module = self.modules[folder] = self.env.get_template("_macros.html").make_module(context)
             html = self.items[key] = Markup(module.entry_item(entry, show_issue))
+        if stored_key is not None:
+            self.shown[stored_key] = str(html)
         return html
+
+
+class SnippetStore:
+    """The list items of pages rendered again and again with mostly the same entries
+    (a term's head page, a month's page), kept between builds: one small file per
+    page in `directory`, its items by entry key (the issue's fingerprint and the
+    article's number) and whether the issue is shown. An item is a function of its
+    entry, of the page's folder (one file per page: one folder) and of `base` (code,
+    templates, settings), so items stored under another base are never used; nor is
+    a store made when the macros read `archive` (see `render_site`). On a one-issue
+    rebuild the ~70 term head pages then render only the new issue's items."""
+
+    def __init__(self, directory: Path, base: str):
+        self.directory, self.base = directory, base
+        self._made = False
+
+    def _file(self, page_path: str) -> Path:
+        return self.directory / (hashlib.blake2b(page_path.encode(), digest_size=10).hexdigest() + ".marshal")
+
+    def load(self, page_path: str) -> dict[str, str]:
+        import marshal
+
+        try:
+            data = marshal.loads(self._file(page_path).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return {}
+        if not isinstance(data, dict) or data.get("base") != self.base or data.get("page") != page_path:
+            return {}
+        items = data.get("items")
+        return items if isinstance(items, dict) else {}
+
+    def save(self, page_path: str, items: dict[str, str], stored: dict[str, str] | None) -> None:
+        import marshal
+
+        if items == stored:
+            return
+        if not self._made:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._made = True
+        data = marshal.dumps({"base": self.base, "page": page_path, "items": items})
+        replace_atomically(self._file(page_path), lambda fh: fh.write(data))
 
 
 @dataclass
@@ -104,6 +171,8 @@ class Page:
     context: dict[str, Any] = field(default_factory=dict)
     full: Issue | None = None
     key: str = ""
+    #: its list items are kept for the next build (see `SnippetStore`)
+    reuse_items: bool = False
 
 
 @dataclass
@@ -141,6 +210,7 @@ def make_env(template_dirs: list[Path], bytecode_dir: Path | None = None) -> Env
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a build makes its own environment: no stat of every template on every use
     )
     env.filters["cn_date"] = cn_date
     env.filters["cn_month"] = cn_month
@@ -267,9 +337,18 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
         yield single(Page(urls.taxonomy_url(kind), "taxonomy.html",
                           {"kind": kind, "label": label, "terms": archive.terms[kind]}))
         for term in archive.terms[kind]:
-            yield PageGroup("term", (kind, label, term.name, term.entries), ("term.html",),
-                            stable_page_count(len(term.entries), per_page),
-                            functools.partial(_term_pages, term, label, per_page))
+            # two groups: the head page (the newest entries and the count) changes with every
+            # new article of the term, the older pages (fixed runs counted from the oldest
+            # entry, see `stable_pages`) only with one of theirs, so a one-issue rebuild
+            # neither keys nor renders them
+            n = len(term.entries)
+            older = stable_page_count(n, per_page) - 1
+            newest = n - older * per_page
+            yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n), ("term.html",), 1,
+                            functools.partial(_term_pages, term, label, per_page, True))
+            if older:
+                yield PageGroup("term-older", (kind, label, term.name, term.entries[newest:]), ("term.html",), older,
+                                functools.partial(_term_pages, term, label, per_page, False))
 
     about = settings.about_path
     about_text = about.read_text(encoding="utf-8") if about.is_file() else None
@@ -307,18 +386,22 @@ def _issue_pages(archive: Archive, issue: Issue) -> Iterator[Page]:
 def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[Issue]]) -> Iterator[Page]:
     yield Page(urls.month_url(year, month), "month.html", {
         "year": year, "month": month, "days": days, "weeks": month_calendar(year, month, days),
-        "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for d in days.values() for i in d}})
+        "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for d in days.values() for i in d}},
+        reuse_items=True)
     for day, issues in days.items():
         yield Page(urls.day_url(year, month, day), "day.html", {
             "year": year, "month": month, "day": day, "issues": issues,
             "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for i in issues}})
 
 
-def _term_pages(term: Term, label: str, per_page: int) -> Iterator[Page]:
+def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None) -> Iterator[Page]:
+    """The term's pages: all, or (`head`) only the head page or only the older ones."""
     for path, chunk, pages_nav in stable_pages(term.url, term.entries, per_page):
+        if head is not None and pages_nav["head"] != head:
+            continue
         yield Page(path, "term.html", {
             "kind": term.kind, "label": label, "term": term if pages_nav["head"] else None,
-            "name": term.name, "entries": chunk, "pager": pages_nav})
+            "name": term.name, "entries": chunk, "pager": pages_nav}, reuse_items=pages_nav["head"])
 
 
 def _about_page(text: str | None) -> Iterator[Page]:
@@ -386,11 +469,20 @@ def site_context(archive: Archive, settings: Settings, page_path: str) -> dict[s
         # GitHub Pages serves 404.html at any depth: anchor its links to the site root.
         base_href, rel = settings.base_url + "/", ""
 
-    def url(target: str) -> str:
-        return rel + target if base_href is not None else urls.relative(page_path, target)
+    # called for every link of every page (the sitemap alone: one per page of the site)
+    if base_href is not None:
+        def url(target: str) -> str:
+            return rel + target
+    else:
+        url = urls.links_from(page_path)
 
-    def absolute(target: str) -> str:
-        return f"{settings.base_url}/{target}" if settings.base_url else url(target)
+    if settings.base_url:
+        prefix = f"{settings.base_url}/"
+
+        def absolute(target: str) -> str:
+            return f"{prefix}{target}"
+    else:
+        absolute = url
 
     return {
         "site": settings,
@@ -561,6 +653,7 @@ def render_site(
     load_full: Callable[[Issue], Issue] | None = None,
     cache_dir: Path | None = None,
     beside: Callable[[], None] | None = None,
+    grown_from: "tuple[Archive, list[Issue]] | None" = None,
 ) -> "RenderStats":
     """Write the site's pages and assets to `out` (a folder, or an output.OutputTree).
 
@@ -573,10 +666,21 @@ def render_site(
     `beside()` is called as soon as the render looks small (the previous build
     recorded pages with the same code, templates and settings): other work can
     use the second core, where a large render would fork workers for it.
+    `grown_from` = (archive, new issues): the archive of `issues` but the new ones,
+    built beforehand from the very same (unchanged) issue objects; it is extended
+    instead of indexing every issue again.
     """
     import time
 
-    started = time.perf_counter()
+    laps: dict[str, float] = {}
+    last = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        laps[name] = round(laps.get(name, 0.0) + now - last, 4)
+        last = now
+
     output = as_output(out)
     template_dirs = template_dirs if template_dirs is not None else [settings.root / "templates"]
     static_dirs = static_dirs if static_dirs is not None else [settings.root / "static"]
@@ -584,11 +688,22 @@ def render_site(
     record = PageRecord.load(cache_dir if getattr(output, "incremental", False) else None, base)
     if beside is not None and record.groups:
         beside()
+    lap("base")
     env = make_env(template_dirs, cache_dir / "templates" if cache_dir is not None else None)
-    archive = build_archive(issues)
+    lap("env")
+    archive = None
+    if grown_from is not None and len(grown_from[0].issues) + len(grown_from[1]) == len(issues):
+        archive = extend_archive(*grown_from)
+        if archive is not None and {id(i) for i in archive.issues} != {id(i) for i in issues}:
+            archive = None
+    if archive is None:
+        archive = build_archive(issues)
+    lap("archive")
     keys = PageKeys(env, archive, base, record)
-    job = RenderJob(env, archive, settings, output, load_full or (lambda issue: issue), keys)
-    planned = time.perf_counter()
+    # list items kept between builds: not when the macros read the archive (an item would depend on all of it)
+    store = SnippetStore(cache_dir / "snippets", base) if cache_dir is not None and not keys.archive_wide("_macros.html") else None
+    job = RenderJob(env, archive, settings, output, load_full or (lambda issue: issue), keys, store)
+    lap("pagekeys")
     kept, todo, records, seen = 0, [], {}, set()
     for group in plan_groups(archive, settings, env, extra_pages):
         group_key = keys.group(group)
@@ -601,22 +716,23 @@ def render_site(
             records[group_key] = recorded
         else:
             todo.append((group_key, group))
-    grouped = time.perf_counter()
+    lap("groups")
     renders = None
     if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
         # key here first: most pages of the groups to do may be unchanged (a term's older pages)
         renders = job.pages_to_render(todo, records, limit=PARALLEL_MIN_PAGES)
+        lap("keys")
         if renders is None:
             pages, rendered = job.run_parallel(todo, jobs, records)
         else:
             pages, rendered = sum(group.size for _, group in todo), sum(1 for _ in job.render(renders))
     else:
         pages, rendered = job.run(todo, records)
+    lap("pages")
     copy_static(static_dirs, output)
     PageRecord(keys.base, keys.known_wide(), records).save(cache_dir)
-    done = time.perf_counter()
-    return RenderStats(pages=kept + pages, rendered=rendered, timings={
-        "archive": round(planned - started, 4), "groups": round(grouped - planned, 4), "pages": round(done - grouped, 4)})
+    lap("finish")
+    return RenderStats(pages=kept + pages, rendered=rendered, timings=laps)
 
 
 class PageRecord:
@@ -684,6 +800,7 @@ class RenderJob:
     output: Any
     load_full: Callable[[Issue], Issue]
     keys: PageKeys
+    store: SnippetStore | None = None
 
     def pages_to_render(self, todo: Todo, records: dict[str, list[str]], limit: int | None = None) -> list[Page] | None:
         """Key every page of `todo` in this process: the pages whose key changed (the output
@@ -718,10 +835,11 @@ class RenderJob:
 
     def render(self, pages: Iterable[Page]) -> Iterator[tuple[Page, bool]]:
         """Render keyed pages into the output: (page, whether its file changed)."""
-        snippets = Snippets(self.env, self.archive, self.settings)
+        snippets = Snippets(self.env, self.archive, self.settings, self.store, self.keys._entry)
         templates: dict[str, Any] = {}
         full_of: tuple[Issue | None, Issue | None] = (None, None)
         for page in pages:
+            snippets.begin(page)
             context = site_context(self.archive, self.settings, page.path)
             context["entry_item"] = functools.partial(snippets.entry_item, page.path)
             context.update(page.context)
@@ -733,7 +851,9 @@ class RenderJob:
                 context.update(issue=issue, article=article, citation=citation(issue, article, self.settings),
                                source=source_view(issue, article))
             template = templates.get(page.template) or templates.setdefault(page.template, self.env.get_template(page.template))
-            yield page, self.output.write(page.path, template.render(context), page.key)
+            html = template.render(context)
+            snippets.end(page)
+            yield page, self.output.write(page.path, html, page.key)
 
     def run(self, todo: Todo, records: dict[str, list[str]]) -> tuple[int, int]:
         """Key and render in this process, page after page: pages keyed, pages rendered."""

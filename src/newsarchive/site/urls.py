@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import PurePosixPath
+from typing import Callable
 
 from ..model import Article, Issue
 
@@ -88,6 +89,12 @@ def taxonomy_url(kind: str) -> str:
 def relative(from_page: str, to_path: str) -> str:
     """Link from one root-relative page to a root-relative file, e.g. `../../2020/index.html`."""
     return _relative_from_dir(from_page.rpartition("/")[0], to_path)
+
+
+def links_from(from_page: str) -> Callable[[str], str]:
+    """`relative(from_page, target)` as a function of `target`, the page's folder worked out
+    once: no Python frame per link (a page asks for dozens, the sitemap for thousands)."""
+    return partial(_relative_from_dir, from_page.rpartition("/")[0])
 
 
 @lru_cache(maxsize=65536)
