@@ -292,6 +292,44 @@
     return out;
   }
 
+  // a term's matches in titles, doc by doc (`get`, `has` like a Map): a binary search
+  // in each of its bigrams' flat title lists (docs ascending), then the positions checked
+  function TitleMatches(term, lists) {
+    this.ls = term.grams.map(function (g) { return lists[g.k]; });
+    this.os = term.grams.map(function (g) { return g.o; });
+    this.seen = new Map();
+  }
+  TitleMatches.prototype.get = function (doc) {
+    var got = this.seen.get(doc);
+    if (got !== undefined) return got;
+    got = null;
+    var ls = this.ls, n = ls.length, at = new Array(n), j;
+    for (j = 0; j < n; j++) {
+      var L = ls[j];
+      if (!L) break;
+      var lo = 0, hi = L.docs.length;
+      while (lo < hi) { var mid = (lo + hi) >> 1; if (L.docs[mid] < doc) lo = mid + 1; else hi = mid; }
+      if (lo === L.docs.length || L.docs[lo] !== doc) break;
+      at[j] = lo;
+    }
+    if (j === n) {
+      var tf = 0, first = -1, D = ls[0];
+      for (var pi = D.off[at[0]]; pi < D.off[at[0] + 1]; pi++) {
+        var start = D.pos[pi] - this.os[0], hit = true;
+        for (j = 1; j < n && hit; j++) {
+          var Lj = ls[j], want = start + this.os[j], found = false;
+          for (var q = Lj.off[at[j]]; q < Lj.off[at[j] + 1]; q++) if (Lj.pos[q] === want) { found = true; break; }
+          hit = found;
+        }
+        if (hit) { tf++; if (first < 0) first = start; }
+      }
+      if (tf) got = {tf: tf, first: first};
+    }
+    this.seen.set(doc, got);
+    return got;
+  };
+  TitleMatches.prototype.has = function (doc) { return this.get(doc) !== null; };
+
   var manifest = null;
   function bucketName(prefix, key, n) { return prefix + (fnv(key) % n); }
 
@@ -361,13 +399,18 @@
         return rangeSets.every(function (s) { return s.has(r); });
       }) : [];
       self.ranges = rs.sort(function (a, b) { return b - a; });
-      // title matches for the whole archive: a doc with every term in its title is a hit
-      var nt = self.q.terms.length;
-      self.title = self.q.terms.map(function (t) { return matchSorted(t, tl); });  // per term: Map(doc -> its match in the title)
+      // title matches for the whole archive: a doc with every term in its title is a hit.
+      // The term with the shortest title list is matched in full; the others per doc, when asked
+      var nt = self.q.terms.length, lead = 0;
+      var shortest = function (t) {
+        return Math.min.apply(null, t.grams.map(function (g) { return tl[g.k] ? tl[g.k].docs.length : 0; }));
+      };
+      for (var ti = 1; ti < nt; ti++) if (shortest(self.q.terms[ti]) < shortest(self.q.terms[lead])) lead = ti;
+      self.title = self.q.terms.map(function (t, i) { return i === lead ? matchSorted(t, tl) : new TitleMatches(t, tl); });
       if (!fkeys.length && nt) {
-        self.title[0].forEach(function (m, doc) {
-          var ms = [m];
-          for (var ti = 1; ti < nt; ti++) { var x = self.title[ti].get(doc); if (!x) return; ms.push(x); }
+        self.title[lead].forEach(function (m, doc) {
+          var ms = [];
+          for (var ti = 0; ti < nt; ti++) { var x = ti === lead ? m : self.title[ti].get(doc); if (!x) return; ms.push(x); }
           self.addHit(doc, ms, true);
         });
         // the best title matches are most likely the first results: their meta files load
