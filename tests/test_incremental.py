@@ -502,7 +502,9 @@ def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_re
 def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tmp_path, few_reference_articles,
                                                                               monkeypatch, child_done):
     """While the parse child works, the known issues are indexed ahead (`archive_ahead`) and the
-    render extends that archive by the new issue; once the child is done there is no time for it."""
+    render extends that archive by the new issue, and the newest issues are read for the search
+    child (`read_tail_ahead`); once the child is done there is no time for it."""
+    import newsarchive.pipeline as pipeline
     import newsarchive.site.render as render
     from newsarchive.pipeline import Forked
 
@@ -513,10 +515,14 @@ def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tm
     extended = []
     real = render.extend_archive
     monkeypatch.setattr(render, "extend_archive", lambda base, new: (extended.append(len(new)), real(base, new))[1])
+    read = []
+    real_read = pipeline.read_tail_ahead
+    monkeypatch.setattr(pipeline, "read_tail_ahead", lambda *a: (lambda got: (read.append(sorted(got)), got)[1])(real_read(*a)))
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
     report = build(articles, out, root=tmp_path, jobs=2)
     assert report.parsed == 1 and "search.child" in report.timings
     assert extended == ([] if child_done else [1])
+    assert len(read) == (0 if child_done else 1) and all(read)  # (the samples fit one range: all of them)
     cold = tmp_path / "_cold"
     build(articles, cold, root=tmp_path, use_cache=False)
     a, b = tree(out), tree(cold)

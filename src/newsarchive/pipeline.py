@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .cache import ParseCache, code_version, replace_atomically
 from .model import Issue, SourceError
@@ -604,6 +604,27 @@ def known_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Cata
     return slots, todo
 
 
+def read_tail_ahead(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog, docs_per_range: int,
+                    until: Callable[[], bool]) -> dict[str, Issue]:
+    """The full issues of the search index's newest doc range, newest first, read from the
+    parse cache until `until()` holds: a new issue of the latest date lands in that range,
+    which the search child (forked later, so it inherits them) then builds again without
+    reading them itself."""
+    slots, _todo = known_summaries(entries, cache, catalog)
+    known = sorted((s for s in slots if isinstance(s, Issue) and s.articles), key=lambda i: (i.date or "", i.source))
+    ndocs = sum(len(i.articles) for i in known)
+    need = ndocs - (ndocs // docs_per_range) * docs_per_range or docs_per_range
+    early: dict[str, Issue] = {}
+    for issue in reversed(known):
+        if need <= 0 or until():
+            break
+        full = cache.get(issue.content_key)
+        if full is not None:
+            early[issue.content_key] = full
+        need -= len(issue.articles)
+    return early
+
+
 def archive_ahead(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog):
     """`site.archive.build_archive` of the issues the catalog knows unchanged, as
     `collect_summaries` will take them (see `render_site(grown_from=…)`)."""
@@ -761,11 +782,14 @@ def _rank_chunk(start: int, end: int) -> list[list[list[str]]]:
     return [[a.keywords for a in issue.articles] for issue in chunk]
 
 
-def full_issue_loader(cache: ParseCache):
-    """`load_full(summary)`: the cached full issue with what later stages set on the summary."""
+def full_issue_loader(cache: ParseCache, early: dict[str, Issue] | None = None):
+    """`load_full(summary)`: the cached full issue with what later stages set on the summary
+    (`early`: content key -> full issues read ahead, each handed out once)."""
 
     def load_full(summary: Issue) -> Issue:
-        full = cache.get(summary.content_key)
+        full = early.pop(summary.content_key, None) if early else None
+        if full is None:
+            full = cache.get(summary.content_key)
         if full is None:
             raise RuntimeError(f"{summary.source}: parse cache entry {summary.content_key} vanished during the build")
         full.slug, full.district = summary.slug, summary.district
@@ -850,12 +874,15 @@ def build(
         # a no-op build returned above without importing the heavier stages
         from .output import OutputTree
         from .search import LAST_TIMINGS, write_search_index
+        from .search import RANGE as SEARCH_RANGE
+        from .search import warm_up as warm_up_search
         from .site import load_settings, render_site
         from .site.urls import article_url
         from .tagging.keywords import SortedIDF
 
         toolkit = LazyToolkit(data_dir, cache_root if use_cache else None)
-        load_full = full_issue_loader(cache)
+        early: dict[str, Issue] = {}
+        load_full = full_issue_loader(cache, early)
         try:
             settings = load_settings(root, base_url)
             output = OutputTree(out, incremental=use_cache)
@@ -873,6 +900,9 @@ def build(
                     # the child is still parsing: meanwhile, index what the site shows of the issues
                     # known already (the render extends it by the new ones, see `extend_archive`)
                     ahead = archive_ahead(entries, cache, catalog)
+                if not parsing.ready():  # and what the search child will need (it inherits them)
+                    warm_up_search()
+                    early.update(read_tail_ahead(entries, cache, catalog, SEARCH_RANGE, parsing.ready))
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
             collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)
