@@ -116,7 +116,6 @@ OVERLAP = 60  # extra characters at the end of each part, for snippets
 THREADS = 2  # ranges built at once (threads) when `workers` is not given
 BIG = 2048  # a list longer than this (in bytes) is cut into range segments
 BUCKET_TARGET = 3072  # aimed-for payload bytes per posting file
-TAIL_TARGET = 8192  # the same for the tail layer: a file per key and layer costs a query more than its bytes
 CHUNK_TARGET = 6144
 TITLE_TARGET = 2048
 QMAX = 20  # rice codes: this many zeros start an escape (gamma of v + 1)
@@ -1551,7 +1550,7 @@ def _gather_prefixed(blob, src, lens, prefixed):
 
 
 def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Clock, inl: int,
-                 r0: int = 0, layer: str = "p", target: int = BUCKET_TARGET) -> tuple[int, list[int]]:
+                 r0: int = 0, layer: str = "p") -> tuple[int, list[int]]:
     """The bucket files of one layer (``p/``: ranges before the tail, ``n/``: the tail) and
     its c/ chunk files, from the segments of ranges ``r0 …``; returns (buckets, cbuckets).
 
@@ -1622,7 +1621,7 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
         klen[i] = len(fkeys[int(kcode[i]) + nf])
     ilen_all = _leb_len(item_gap) + item_len
     elen = _leb_len(h1) + np.where(big, _leb_len(dfs), 0) + np.where(hastitle, _leb_len(ntitle), 0) + np.bincount(item_key, weights=ilen_all, minlength=nk).astype(np.int64)
-    nb = _pow2_buckets(int((elen + klen + 2).sum()), target)
+    nb = _pow2_buckets(int((elen + klen + 2).sum()), BUCKET_TARGET)
     hashes = _fnv_codes(kcode, fkeys)
     ktext = _key_text(kcode, fkeys)
     buf, boff, perm, kb = _assemble((hashes % np.uint64(nb)).astype(np.int64), nb, [(h1, None), (dfs, big), (ntitle, hastitle)],
@@ -1838,7 +1837,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
             "rels": [f"search/p/{b}.js" for b in range(nb)] + [f"search/c/{r}/{b}.js" for r, n in enumerate(cbuckets) for b in range(n)]}
     for r in range(tail):  # the head's ranges are merged: free them before the tail's
         posts[r] = None
-    ntb, _ = _write_lists([post_of(r) for r in range(tail, nranges)], rkeys[tail:], em, clock, tail, r0=tail, layer="n", target=TAIL_TARGET)
+    ntb, _ = _write_lists([post_of(r) for r in range(tail, nranges)], rkeys[tail:], em, clock, tail, r0=tail, layer="n")
 
     facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
     names = {"d": "district", "s": "street", "t": "topic", "y": "year"}
