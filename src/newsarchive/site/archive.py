@@ -150,6 +150,12 @@ def build_archive(issues: list[Issue]) -> Archive:
              for kind, _attr, _label in TAXONOMIES}
     postings = {(kind, t.name): found[kind][t.name][1] for kind, ts in terms.items() for t in ts}
 
+    years, undated = _by_date(ordered)
+    return Archive(ordered, entries, by_issue, terms, years, undated, postings=postings)
+
+
+def _by_date(ordered: list[Issue]) -> tuple[dict[str, dict[str, dict[str, list[Issue]]]], list[Issue]]:
+    """Issues by year, month and day (in the order given), and those without a date."""
     years: dict[str, dict[str, dict[str, list[Issue]]]] = {}
     undated: list[Issue] = []
     for issue in ordered:
@@ -159,7 +165,7 @@ def build_archive(issues: list[Issue]) -> Archive:
             continue
         y, m, d = parts
         years.setdefault(y, {}).setdefault(m, {}).setdefault(d, []).append(issue)
-    return Archive(ordered, entries, by_issue, terms, years, undated, postings=postings)
+    return years, undated
 
 
 def _number(article: Article) -> int:
@@ -232,15 +238,7 @@ def extend_archive(base: Archive, new: list[Issue]) -> Archive | None:
                 del touched[(k, name)]
         terms[kind] = sorted(kept, key=lambda t: (-len(t.entries), t.name))
 
-    years: dict[str, dict[str, dict[str, list[Issue]]]] = {}
-    undated: list[Issue] = []
-    for issue in ordered:
-        parts = urls.date_parts(issue.date)
-        if not parts:
-            undated.append(issue)
-            continue
-        y, m, d = parts
-        years.setdefault(y, {}).setdefault(m, {}).setdefault(d, []).append(issue)
+    years, undated = _by_date(ordered)
     return Archive(ordered, entries, by_issue, terms, years, undated, postings=postings,
                    by_id={i: fp for i, fp in base.by_id.items()})
 
