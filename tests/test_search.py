@@ -401,6 +401,32 @@ def test_incremental_update_is_byte_identical_and_rewrites_only_touched_files(tm
     assert "p-kept" in steps and "p-merge" not in steps
 
 
+def test_an_issue_older_than_the_newest_range_remakes_the_head(tmp_path, monkeypatch):
+    """A back-filled issue lands in the head's ranges: the head is merged again, and
+    the files the output keeps or writes are still exactly a cold build's."""
+    monkeypatch.setattr(S, "RANGE", 4)
+    monkeypatch.setattr(S, "BIG", 40)
+    issues = [make_issue(f"2021-01-{d:02d}", [(f"标题{d}", f"第{d}天核酸采样，区委书记{d}"), ("其他", "疫情防控" * d)]) for d in range(1, 12)]
+    for n, issue in enumerate(issues):
+        issue.content_key = f"key{n}"
+    cache = tmp_path / "cache"
+    S.write_search_index(issues, RecordingOutput(tmp_path / "site"), stand_in_url, cache_dir=cache)
+    old = make_issue("2021-01-02", [("补登", "补登的核酸采样点消息")], source="2021-01-02-z.txt")
+    old.content_key = "old"
+    inc = RecordingOutput(tmp_path / "site")
+    S.write_search_index(issues + [old], inc, stand_in_url, cache_dir=cache)
+    assert "p-merge" in S.LAST_TIMINGS and "p-kept" not in S.LAST_TIMINGS
+    cold = tmp_path / "cold"
+    S.write_search_index(issues + [old], cold, stand_in_url)
+    want = {p.relative_to(cold).as_posix(): p.read_bytes() for p in cold.rglob("*.js")}
+    assert set(inc.written) | set(inc.kept) == set(want)
+    assert {rel: (inc.root / rel).read_bytes() for rel in want} == want
+    assert any(rel.startswith("search/p/") for rel in inc.written)
+    store = load_index(cold)
+    docs = doc_order(issues + [old])
+    assert reference_search(store, "核酸采样") == {d for d, (_, a) in enumerate(docs) if "核酸采样" in a.body_text}
+
+
 def _code(article: Article) -> bytes:
     return S.encode_text(article.body_text).encode("utf-8", "surrogatepass")
 
