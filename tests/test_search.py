@@ -351,12 +351,18 @@ class RecordingOutput:
         return False
 
 
-def test_incremental_update_is_byte_identical_and_rewrites_only_touched_files(tmp_path, monkeypatch):
+def ranged_issues(monkeypatch) -> list[Issue]:
+    """11 issues of 2 articles in ranges of 4 docs (the newest holds 2), most lists big: chunk files, two layers."""
     monkeypatch.setattr(S, "RANGE", 4)
     monkeypatch.setattr(S, "BIG", 40)
     issues = [make_issue(f"2021-01-{d:02d}", [(f"标题{d}", f"第{d}天核酸采样，区委书记{d}"), ("其他", "疫情防控" * d)]) for d in range(1, 12)]
     for n, issue in enumerate(issues):
         issue.content_key = f"key{n}"
+    return issues
+
+
+def test_incremental_update_is_byte_identical_and_rewrites_only_touched_files(tmp_path, monkeypatch):
+    issues = ranged_issues(monkeypatch)
     cache = tmp_path / "cache"
     out = RecordingOutput(tmp_path / "site")
     S.write_search_index(issues, out, stand_in_url, cache_dir=cache)
@@ -404,11 +410,7 @@ def test_incremental_update_is_byte_identical_and_rewrites_only_touched_files(tm
 def test_an_issue_older_than_the_newest_range_remakes_the_head(tmp_path, monkeypatch):
     """A back-filled issue lands in the head's ranges: the head is merged again, and
     the files the output keeps or writes are still exactly a cold build's."""
-    monkeypatch.setattr(S, "RANGE", 4)
-    monkeypatch.setattr(S, "BIG", 40)
-    issues = [make_issue(f"2021-01-{d:02d}", [(f"标题{d}", f"第{d}天核酸采样，区委书记{d}"), ("其他", "疫情防控" * d)]) for d in range(1, 12)]
-    for n, issue in enumerate(issues):
-        issue.content_key = f"key{n}"
+    issues = ranged_issues(monkeypatch)
     cache = tmp_path / "cache"
     S.write_search_index(issues, RecordingOutput(tmp_path / "site"), stand_in_url, cache_dir=cache)
     old = make_issue("2021-01-02", [("补登", "补登的核酸采样点消息")], source="2021-01-02-z.txt")

@@ -604,18 +604,25 @@ def known_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Cata
     return slots, todo
 
 
-def read_tail_ahead(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog, docs_per_range: int,
+def known_issues(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog) -> list[Issue]:
+    """The summaries the catalog holds unchanged, as `collect_summaries` will take them
+    (what a small rebuild prepares while its parse child works)."""
+    slots, _todo = known_summaries(entries, cache, catalog)
+    return [s for s in slots if isinstance(s, Issue) and s.articles]
+
+
+def read_tail_ahead(known: list[Issue], cache: ParseCache, docs_per_range: int,
                     until: Callable[[], bool]) -> dict[str, Issue]:
     """The full issues of the search index's newest doc range, newest first, read from the
     parse cache until `until()` holds: a new issue of the latest date lands in that range,
     which the search child (forked later, so it inherits them) then builds again without
     reading them itself."""
-    slots, _todo = known_summaries(entries, cache, catalog)
-    known = sorted((s for s in slots if isinstance(s, Issue) and s.articles), key=lambda i: (i.date or "", i.source))
+    from .search import doc_order
+
     ndocs = sum(len(i.articles) for i in known)
     need = ndocs - (ndocs // docs_per_range) * docs_per_range or docs_per_range
     early: dict[str, Issue] = {}
-    for issue in reversed(known):
+    for issue in reversed(sorted(known, key=doc_order)):
         if need <= 0 or until():
             break
         full = cache.get(issue.content_key)
@@ -625,13 +632,12 @@ def read_tail_ahead(entries: list[SourceEntry], cache: ParseCache, catalog: Cata
     return early
 
 
-def archive_ahead(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog):
-    """`site.archive.build_archive` of the issues the catalog knows unchanged, as
-    `collect_summaries` will take them (see `render_site(grown_from=…)`)."""
+def archive_ahead(known: list[Issue]):
+    """`site.archive.build_archive` of the issues the catalog knows unchanged
+    (see `render_site(grown_from=…)`)."""
     from .site.archive import build_archive
 
-    slots, _todo = known_summaries(entries, cache, catalog)
-    return build_archive([s for s in slots if isinstance(s, Issue) and s.articles])
+    return build_archive(known)
 
 
 def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog, toolkit: LazyToolkit,
@@ -899,10 +905,11 @@ def build(
                 if not parsing.ready():
                     # the child is still parsing: meanwhile, index what the site shows of the issues
                     # known already (the render extends it by the new ones, see `extend_archive`)
-                    ahead = archive_ahead(entries, cache, catalog)
-                if not parsing.ready():  # and what the search child will need (it inherits them)
-                    warm_up_search()
-                    early.update(read_tail_ahead(entries, cache, catalog, SEARCH_RANGE, parsing.ready))
+                    unchanged = known_issues(entries, cache, catalog)
+                    ahead = archive_ahead(unchanged)
+                    if not parsing.ready():  # and what the search child will need (it inherits them)
+                        warm_up_search()
+                        early.update(read_tail_ahead(unchanged, cache, SEARCH_RANGE, parsing.ready))
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
             collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)

@@ -503,6 +503,11 @@ def split_keys(s: str) -> list[str]:
 # --- documents -----------------------------------------------------------------
 
 
+def doc_order(issue: Issue) -> tuple[str, str]:
+    """Issues are numbered into docs by (date, source): a new issue of the latest date comes last."""
+    return issue.date or "", issue.source
+
+
 def title_prefix(article: Article) -> str:
     parts = [p for p in (article.kicker, article.title, article.subtitle) if p]
     return "\n".join(parts)
@@ -1663,6 +1668,11 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
     return nb, cbuckets
 
 
+def _head_files(nb: int, cbuckets: list[int]) -> list[str]:
+    """The head layer's files: its bucket files and the chunk files of its ranges."""
+    return [f"search/p/{b}.js" for b in range(nb)] + [f"search/c/{r}/{b}.js" for r, n in enumerate(cbuckets) for b in range(n)]
+
+
 def write_search_index(
     issues: list[Issue],
     output,
@@ -1709,7 +1719,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
     build = _build_range_ref if _reference else _build_range
 
     docs: list[tuple[Issue, Article]] = []
-    for issue in sorted(issues, key=lambda i: (i.date or "", i.source)):
+    for issue in sorted(issues, key=doc_order):
         for article in sorted(issue.articles, key=lambda a: a.number):
             docs.append((issue, article))
     clock.lap("docs")
@@ -1825,7 +1835,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
     inl = max(0, tail - 1)
     head_key = hashlib.sha1(f"{inl}:".encode() + "".join(rkeys[:tail]).encode()).hexdigest()
     held = prev.get("head")
-    if tail and held and held["key"] == head_key and em.keep_all(held["rels"]):
+    if tail and held and held["key"] == head_key and em.keep_all(_head_files(held["nb"], held["cbuckets"])):
         nb, cbuckets = held["nb"], held["cbuckets"]
         em.chunks.update({r: sig for r, sig in em.prev_chunks.items() if r < tail})
         clock.lap("p-kept")
@@ -1833,8 +1843,7 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
         nb, cbuckets = _write_lists([post_of(r) for r in range(tail)], rkeys[:tail], em, clock, inl)
     else:
         nb, cbuckets = 0, []
-    head = {"key": head_key, "nb": nb, "cbuckets": cbuckets,
-            "rels": [f"search/p/{b}.js" for b in range(nb)] + [f"search/c/{r}/{b}.js" for r, n in enumerate(cbuckets) for b in range(n)]}
+    head = {"key": head_key, "nb": nb, "cbuckets": cbuckets}
     for r in range(tail):  # the head's ranges are merged: free them before the tail's
         posts[r] = None
     ntb, _ = _write_lists([post_of(r) for r in range(tail, nranges)], rkeys[tail:], em, clock, tail, r0=tail, layer="n")
