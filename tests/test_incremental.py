@@ -465,6 +465,18 @@ def test_macros_that_read_the_archive_get_no_item_store(tmp_path, few_reference_
     assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
 
 
+def test_an_archives_templates_override_the_packaged_ones_file_by_file(tmp_path, few_reference_articles):
+    """A `templates/` folder with one file changes that file only; the pages of templates it
+    lacks (one added by a later release, say) still come from the package."""
+    articles = archive_of(tmp_path, 2)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "404.html").write_text("<!doctype html><title>没有这一页</title><p>自定义</p>\n", encoding="utf-8")
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path)
+    assert "自定义" in (out / "404.html").read_text(encoding="utf-8")
+    assert (out / "sitemap-pages.xml").is_file() and "<article" in next(out.glob("20*/*/*/*/1.html")).read_text(encoding="utf-8")
+
+
 @needs_fork
 def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_reference_articles):
     """Slugs deduped in one build are saved as parsed (the catalog is saved after a small

@@ -355,6 +355,55 @@ def test_no_fetch_cdn_or_web_fonts(site):
             assert "//fonts." not in text and "cdn" not in text.lower(), path
 
 
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def sitemap_locs(site: Path) -> list[str]:
+    """Every URL the sitemap index leads to, through its sitemaps."""
+    index = ET.parse(site / "sitemap.xml").getroot()
+    assert index.tag == SITEMAP_NS + "sitemapindex"
+    locs = []
+    for loc in index.iter(SITEMAP_NS + "loc"):
+        child = loc.text.rpartition("/")[2]  # absolute with a base URL
+        assert child.startswith("sitemap-") and "/" not in child  # at the root: it may list any URL of the site
+        root = ET.parse(site / child).getroot()
+        assert root.tag == SITEMAP_NS + "urlset"
+        locs += [u.text for u in root.iter(SITEMAP_NS + "loc")]
+    return locs
+
+
+def test_sitemap_lists_every_issue_article_and_term_once(site):
+    locs = sitemap_locs(site)
+    assert len(locs) == len(set(locs))
+    pages = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
+    issue_pages = {p for p in pages if p[:4].isdigit() and p.count("/") == 4}  # yyyy/mm/dd/slug/x.html
+    assert issue_pages and issue_pages <= set(locs)
+    terms = {p for p in pages if p.split("/")[0] in ("district", "street", "topic", "keyword")}
+    assert {p for p in terms if "-" not in p.rpartition("/")[2]} <= set(locs)  # every term's head page
+    assert set(locs) <= pages
+
+
+def test_a_new_issue_rewrites_its_months_sitemap_and_the_index_only(tmp_path):
+    from newsarchive.output import OutputTree
+
+    older, newer, undated = gangzha_issue(), chongchuan_issue(), undated_issue()
+    out, settings = tmp_path / "site", load_settings(tmp_path)
+
+    def sitemaps(issues) -> dict[str, bytes]:
+        output = OutputTree(out)
+        stats = render_site(issues, output, settings, template_dirs=[TEMPLATES], static_dirs=[STATIC], cache_dir=tmp_path / "cache")
+        output.commit()
+        assert stats.rendered
+        return {p.name: p.read_bytes() for p in out.glob("sitemap*.xml")}
+
+    before = sitemaps([older, undated])
+    after = sitemaps([older, undated, newer])
+    assert {"sitemap-2020-05.xml", "sitemap-undated.xml", "sitemap-pages.xml"} <= set(before)
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert "sitemap-2022-03.xml" in changed and "sitemap.xml" in changed
+    assert changed <= {"sitemap.xml", "sitemap-2022-03.xml", "sitemap-pages.xml"}  # its terms may be new
+
+
 def test_feed_and_sitemap_without_base_url_stay_relative(site):
     feed = ET.parse(site / "feed.xml").getroot()
     ns = {"a": "http://www.w3.org/2005/Atom"}
@@ -362,13 +411,13 @@ def test_feed_and_sitemap_without_base_url_stay_relative(site):
     assert len(entries) == 5
     assert entries[0].find("a:link", ns).get("href") == "2022/03/23/chongchuan/1.html"
     assert all(e.find("a:id", ns).text.startswith("urn:uuid:") for e in entries)
-    locs = [u.text for u in ET.parse(site / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    locs = sitemap_locs(site)
     assert "2020/05/15/gangzha/1.html" in locs and not any("://" in loc for loc in locs)
 
 
 def test_base_url_makes_feed_sitemap_canonical_and_404_absolute(tmp_path):
     site = build(tmp_path, base_url="https://example.github.io/repo/")
-    locs = [u.text for u in ET.parse(site / "sitemap.xml").getroot().iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    locs = sitemap_locs(site) + [u.text for u in ET.parse(site / "sitemap.xml").getroot().iter(SITEMAP_NS + "loc")]
     assert locs and all(loc.startswith("https://example.github.io/repo/") for loc in locs)
     assert 'href="https://example.github.io/repo/2020/05/15/gangzha/1.html"' in read(site, "feed.xml")
     assert '<link rel="canonical" href="https://example.github.io/repo/2020/05/15/gangzha/1.html">' in read(

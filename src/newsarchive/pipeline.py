@@ -376,6 +376,16 @@ def _first_existing(*candidates: Path) -> list[Path]:
     return [p for p in candidates if p.is_dir()][:1]
 
 
+def template_layers(root: Path) -> list[Path]:
+    """The archive's own `templates/` over the packaged ones, file by file: a folder
+    copied from an older release still finds the templates added since."""
+    layers: list[Path] = []
+    for folder in (root / "templates", PROJECT_DIR / "templates"):
+        if folder.is_dir() and all(folder.resolve() != known.resolve() for known in layers):
+            layers.append(folder)
+    return layers
+
+
 def pack_counts(counts: dict) -> bytes:
     """An article's term counts as one bytes object (marshal: ~20x faster to read back
     than text, and a dict per article would need ~1 GB at 10,000 issues)."""
@@ -842,7 +852,7 @@ def build(
         known = SourceStats.load(cache_root if use_cache else None, scan_version)
         entries = scan_sources(discover_sources(src), root, cache, known)
         clock.lap("scan")
-        template_dirs = _first_existing(root / "templates", PROJECT_DIR / "templates")
+        template_dirs = template_layers(root)
         static_dirs = _first_existing(root / "static", PROJECT_DIR / "static")
         fingerprint = build_fingerprint(entries, root, template_dirs + static_dirs, base_url)
         previous = read_build_record(out)

@@ -361,10 +361,37 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
         "updated": _feed_updated(archive),
         "entry_id": entry_id,
     }))
-    yield single(Page("sitemap.xml", "sitemap.xml", {}))
+    yield from _sitemap_groups(archive)
     for path, spec in (extra_pages or {}).items():
         template, context = (spec, {}) if isinstance(spec, str) else spec
         yield single(Page(path, template, dict(context)))
+
+
+def _sitemap_groups(archive: Archive) -> Iterator[PageGroup]:
+    """A sitemap index over one sitemap per month (its issues and articles), one for the
+    undated issues and one for the other pages: a new issue rewrites its month's and the
+    index, and no file nears the protocol's 50,000 URLs (10,000 issues: ~70,000)."""
+    listed: list[tuple[str, str]] = []
+    for year, months in archive.years.items():
+        for month, days in months.items():
+            path = urls.sitemap_url(year, month)
+            listed.append((path, f"{year}-{month}-{max(days)}"))
+            yield PageGroup("sitemap", (year, month, days), ("sitemap_urls.xml",), 1,
+                            functools.partial(_sitemap_page, archive, path, [i for d in days.values() for i in d]))
+    if archive.undated:
+        path = urls.sitemap_url(urls.UNDATED)
+        listed.append((path, ""))
+        yield single(next(_sitemap_page(archive, path, archive.undated)))
+    # sorted: the terms' own order (most used first) moves with every new issue
+    pages = ["index.html", "archive.html", "about.html"] + sorted(
+        u for kind, _attr, _label in TAXONOMIES for u in [urls.taxonomy_url(kind)] + [t.url for t in archive.terms[kind]])
+    listed.append((urls.sitemap_url(), ""))
+    yield single(Page(urls.sitemap_url(), "sitemap_urls.xml", {"pages": pages, "issues": []}))
+    yield single(Page("sitemap.xml", "sitemap.xml", {"sitemaps": listed}))
+
+
+def _sitemap_page(archive: Archive, path: str, issues: list[Issue]) -> Iterator[Page]:
+    yield Page(path, "sitemap_urls.xml", {"pages": [], "issues": [(i, archive.by_issue[urls.issue_url(i)]) for i in issues]})
 
 
 def _issue_pages(archive: Archive, issue: Issue) -> Iterator[Page]:

@@ -73,6 +73,15 @@ def day_url(year: str, month: str, day: str) -> str:
     return f"{year}/{month}/{day}/index.html"
 
 
+def sitemap_url(year: str | None = None, month: str | None = None) -> str:
+    """A month's sitemap (its issues and articles), the undated issues' (`year` = UNDATED) or,
+    without a year, the one of the site's other pages. At the root: a sitemap may list
+    only URLs at or below its own folder."""
+    if year is None:
+        return "sitemap-pages.xml"
+    return f"sitemap-{year}-{month}.xml" if month else f"sitemap-{year}.xml"
+
+
 def term_key(name: str) -> str:
     """An ASCII file name for a Chinese term: a short hash, stable across builds."""
     return hashlib.blake2s(name.encode("utf-8"), digest_size=5).hexdigest()
