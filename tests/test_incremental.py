@@ -541,6 +541,56 @@ def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tm
     assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
 
 
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+@needs_fork
+def test_a_rebuild_parses_its_new_file_in_the_child_forked_before_the_scan(tmp_path, few_reference_articles, monkeypatch):
+    """The child loads the dictionaries while the sources are scanned and is handed the new
+    file; a rebuild with nothing to parse (no-op, template change) stops it, leaving no process."""
+    import newsarchive.pipeline as pipeline
+
+    articles = archive_of(tmp_path)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path, jobs=2)
+    handed, stopped = [], []
+    real_submit, real_stop = pipeline.ParseAhead.submit, pipeline.ParseAhead.stop
+    monkeypatch.setattr(pipeline.ParseAhead, "submit", lambda self, jobs, salt: (handed.append(len(jobs)), real_submit(self, jobs, salt))[1])
+    monkeypatch.setattr(pipeline.ParseAhead, "stop", lambda self: (stopped.append(self._jobs is not None), real_stop(self))[1])
+    monkeypatch.setattr(pipeline, "parse_fresh", None)  # the child forked after the scan is not used
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+    report = build(articles, out, root=tmp_path, jobs=2)
+    assert report.parsed == 1 and handed == [1] and not any(stopped) and _no_children_left()
+    assert build(articles, out, root=tmp_path, jobs=2).skipped and any(stopped) and _no_children_left()
+    cold = tmp_path / "_cold"
+    build(articles, cold, root=tmp_path, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
+@needs_fork
+def test_a_build_failing_before_it_hands_over_its_files_stops_the_parse_child(tmp_path, few_reference_articles, monkeypatch):
+    import newsarchive.pipeline as pipeline
+
+    articles = archive_of(tmp_path, 2)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path, jobs=2)
+    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
+
+    def broken(*args):
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(pipeline, "scan_sources", broken)
+    with pytest.raises(OSError, match="disk gone"):
+        build(articles, out, root=tmp_path, jobs=2)  # returns: no wait on a child that waits for its files
+    assert _no_children_left()
+
+
 @needs_fork
 def test_forked_ready_tells_when_the_result_waits(tmp_path):
     import time
