@@ -13,11 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import yaml
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: ~10x faster
-
 from .segment import Token
+from .yamlfile import read_yaml
 
 #: township kinds reported in `Article.streets` (zones and farms only imply a district)
 STREET_KINDS = ("subdistrict", "town")
@@ -86,7 +83,7 @@ class Gazetteer:
         aliases: dict[str, str] = {}
         self_refs: list[str] = []
         for path in paths:
-            data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER) or {}
+            data = read_yaml(path) or {}
             for d in data.get("districts") or []:
                 old = districts.get(d["name"])
                 merged = {**(vars(old) if old else {}), **d}

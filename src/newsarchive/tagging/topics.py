@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import yaml
+from .yamlfile import read_yaml
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: ~10x faster
 
 MAX_TOPICS = 3
 #: a second or third topic must carry at least this share of the best one's score
@@ -41,7 +40,7 @@ class Taxonomy:
         """Merge taxonomy files in order: later ones add topics and seed terms."""
         merged: dict[str, Topic] = {}
         for path in paths:
-            data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_LOADER) or {}
+            data = read_yaml(path) or {}
             for name, spec in (data.get("topics") or {}).items():
                 spec = spec or {}
                 topic = merged.setdefault(str(name), Topic(str(name)))
