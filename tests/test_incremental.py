@@ -477,10 +477,45 @@ def test_an_archives_templates_override_the_packaged_ones_file_by_file(tmp_path,
     assert (out / "sitemap-pages.xml").is_file() and "<article" in next(out.glob("20*/*/*/*/1.html")).read_text(encoding="utf-8")
 
 
+def test_the_catalog_saves_few_changes_apart_from_the_whole(tmp_path):
+    from newsarchive.model import Issue
+    from newsarchive.pipeline import Catalog
+
+    def issue(n: int) -> Issue:
+        return Issue(source=f"articles/{n}.txt", slug=str(n), date="2023-01-01", content_key=f"k{n}")
+
+    table = object()
+    Catalog({f"k{n}": issue(n) for n in range(100)}, table).save(tmp_path, "v")
+    whole = (tmp_path / Catalog.FILE).read_bytes()
+    base = Catalog.load(tmp_path, "v")
+    grown = Catalog({**{k: v for k, v in base.issues.items() if k != "k7"}, "k100": issue(100)}, base.table)
+    grown.save(tmp_path, "v", since=base)
+    assert (tmp_path / Catalog.FILE).read_bytes() == whole and (tmp_path / Catalog.MORE).is_file()
+    again = Catalog.load(tmp_path, "v")
+    assert sorted(again.issues) == sorted(grown.issues) and again.issues["k100"].slug == "100"
+    # the next change still counts against the whole file
+    Catalog({**again.issues, "k101": issue(101)}, again.table).save(tmp_path, "v", since=again)
+    assert sorted(Catalog.load(tmp_path, "v").issues) == sorted([*grown.issues, "k101"])
+    # another keyword table, or many changes: the whole file again, and no changes apart
+    Catalog(dict(again.issues), object()).save(tmp_path, "v", since=again)
+    assert (tmp_path / Catalog.FILE).read_bytes() != whole and not (tmp_path / Catalog.MORE).exists()
+    last = Catalog.load(tmp_path, "v")
+    many = {f"k{n}": issue(n) for n in range(200, 300)}
+    Catalog(many, last.table).save(tmp_path, "v", since=last)
+    assert not (tmp_path / Catalog.MORE).exists() and sorted(Catalog.load(tmp_path, "v").issues) == sorted(many)
+    # changes saved against a whole file that was replaced since are not applied to it
+    stale = Catalog.load(tmp_path, "v")
+    Catalog({**stale.issues, "k1": issue(1)}, stale.table).save(tmp_path, "v", since=stale)
+    more = (tmp_path / Catalog.MORE).read_bytes()
+    Catalog({**stale.issues}, stale.table).save(tmp_path, "v")  # a whole file, with a new token
+    (tmp_path / Catalog.MORE).write_bytes(more)
+    assert "k1" not in Catalog.load(tmp_path, "v").issues
+
+
 @needs_fork
 def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_reference_articles):
-    """Slugs deduped in one build are saved as parsed (the catalog is saved after a small
-    render, the renames put back in the saving child): when the clash goes, so does the `-2`."""
+    """Slugs deduped in one build are saved as parsed (the renames are put back while the
+    catalog is saved): when the clash goes, so does the `-2`."""
     from newsarchive.pipeline import Catalog
     from newsarchive.tagging import data_version
 

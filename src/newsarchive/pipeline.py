@@ -312,15 +312,25 @@ def _dedupe_slugs(issues: list[Issue]) -> list[tuple[Issue, str, list[str]]]:
     return renamed
 
 
-def save_catalog(catalog: "Catalog", renamed: list[tuple[Issue, str, list[str]]], directory: Path, version: str) -> None:
-    """Save `catalog` with the slugs and ids `_dedupe_slugs` changed put back (run in a
-    forked child: this process keeps its renamed issues). The catalog holds issues as
-    parsed: every build dedupes afresh, so a rename goes when its clash does."""
-    for issue, slug, ids in renamed:
-        issue.slug = slug
-        for article, old in zip(issue.articles, ids):
-            article.id = old
-    catalog.save(directory, version)
+def save_catalog(catalog: "Catalog", renamed: list[tuple[Issue, str, list[str]]], directory: Path, version: str,
+                 since: "Catalog | None" = None) -> None:
+    """Save `catalog` with the slugs and ids `_dedupe_slugs` changed put back (and renamed
+    again afterwards). The catalog holds issues as parsed: every build dedupes afresh, so
+    a rename goes when its clash does."""
+    now = [(issue, issue.slug, [a.id for a in issue.articles]) for issue, _slug, _ids in renamed]
+    try:
+        for issue, slug, ids in renamed:
+            _rename(issue, slug, ids)
+        catalog.save(directory, version, since)
+    finally:
+        for issue, slug, ids in now:
+            _rename(issue, slug, ids)
+
+
+def _rename(issue: Issue, slug: str, ids: list[str]) -> None:
+    issue.slug = slug
+    for article, article_id in zip(issue.articles, ids):
+        article.id = article_id
 
 
 def archive_data_dir(root: Path) -> Path | None:
@@ -400,28 +410,75 @@ def unpack_counts(packed: bytes) -> dict[str, int]:
 class Catalog:
     """What the previous build knew, by content key: issue summaries with the
     keywords they were given, and the keyword table those came from. A rebuild
-    takes unchanged issues from here without touching their parse cache entries."""
+    takes unchanged issues from here without touching their parse cache entries.
+
+    Stored as a whole (`FILE`) plus the few issues added and removed since
+    (`MORE`, tied to the whole by a token): a one-issue rebuild writes a few KB,
+    not every summary again (~0.2 s at 1,000 issues, ~2 s at 10,000).
+    """
 
     issues: dict[str, Issue] = field(default_factory=dict)
     table: object = None  # tagging.keywords.KeywordTable
+    #: the token and keys of the whole file this was loaded from (what `MORE` counts against)
+    token: str | None = field(default=None, compare=False)
+    whole_keys: frozenset = field(default=frozenset(), compare=False)
 
     FILE = "catalog.pickle"
+    MORE = "catalog-more.pickle"
+    #: changes kept apart from the whole file: at most this many, or 2 % of the issues
+    MORE_MAX = 64
 
     @classmethod
     def load(cls, directory: Path | None, version: str) -> "Catalog":
         if directory is None:
             return cls()
         try:
-            with open(directory / cls.FILE, "rb") as fh, collector_paused():
-                stored_version, catalog = pickle.load(fh)  # ~20 objects per article, none of them garbage
+            with collector_paused():  # ~20 objects per article, none of them garbage
+                with open(directory / cls.FILE, "rb") as fh:
+                    stored_version, token, issues, table = pickle.load(fh)
+                try:
+                    with open(directory / cls.MORE, "rb") as fh:
+                        more = pickle.load(fh)
+                except FileNotFoundError:
+                    more = None
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
             return cls()
-        return catalog if stored_version == version and isinstance(catalog, cls) else cls()
+        if stored_version != version or not isinstance(issues, dict):
+            return cls()
+        catalog = cls(issues, table, token, frozenset(issues))
+        if isinstance(more, tuple) and len(more) == 4 and more[:2] == (version, token):
+            added, removed = more[2], more[3]
+            for key in removed:
+                issues.pop(key, None)
+            issues.update(added)
+        return catalog
 
-    def save(self, directory: Path | None, version: str) -> None:
+    def save(self, directory: Path | None, version: str, since: "Catalog | None" = None) -> None:
+        """Only what changed since the whole file `since` was loaded from, when that is little."""
         if directory is None:
             return
-        replace_atomically(directory / self.FILE, lambda fh: pickle.dump((version, self), fh, protocol=pickle.HIGHEST_PROTOCOL))
+        changes = self.changes_since(since) if since is not None else None
+        if changes is not None:
+            data = pickle.dumps((version, since.token, *changes), protocol=pickle.HIGHEST_PROTOCOL)
+            replace_atomically(directory / self.MORE, lambda fh: fh.write(data))
+            return
+        token = os.urandom(8).hex()
+        replace_atomically(directory / self.FILE, lambda fh: pickle.dump(
+            (version, token, self.issues, self.table), fh, protocol=pickle.HIGHEST_PROTOCOL))
+        (directory / self.MORE).unlink(missing_ok=True)  # (its token is the old one's anyway)
+
+    def changes_since(self, base: "Catalog") -> tuple[dict[str, Issue], list[str]] | None:
+        """(issues added, keys removed) against the whole file `base` was loaded from; None when
+        the whole must be written (no such file, another keyword table, or too many changes).
+        Equal keys hold equal summaries: a content key names the parse, and with the same
+        keyword table an unchanged issue keeps its keywords."""
+        if base.token is None or self.table is not base.table:
+            return None
+        added = {key: issue for key, issue in self.issues.items() if key not in base.whole_keys}
+        removed = [key for key in base.whole_keys if key not in self.issues]
+        if len(added) + len(removed) > max(self.MORE_MAX, len(self.issues) // 50):
+            return None
+        return added, removed
 
 
 @contextmanager
@@ -998,7 +1055,7 @@ def build(
             if use_cache and (collected.counts or len(catalog.issues) != len(issues) or table is not catalog.table):
                 to_save = Catalog({i.content_key: i for i in issues}, table)
                 if not small:
-                    saving = Forked(to_save.save, cache_root, version)
+                    saving = Forked(to_save.save, cache_root, version, catalog)
             collected.counts.clear()
             renamed = _dedupe_slugs(issues)
             search_cache = cache_root / "search" if use_cache else None
@@ -1006,6 +1063,9 @@ def build(
                 # new or edited issues: their index shards are the longest task left, so they
                 # start now, before this process even imports the renderer
                 searching = search_in_child(issues, output, article_url, load_full, search_cache)
+            if to_save is not None and saving is None and to_save.changes_since(catalog) is not None:
+                save_catalog(to_save, renamed, cache_root, version, catalog)  # the few changes: a few KB
+                to_save = None
             clock.lap("keywords")
             from .site import load_settings, render_site
 
@@ -1027,7 +1087,7 @@ def build(
             if to_save is not None and saving is None:
                 # a small render: saved now, on the core this process leaves while it waits for the
                 # search child (beside the render, three processes shared two cores)
-                saving = Forked(save_catalog, to_save, renamed, cache_root, version)
+                saving = Forked(save_catalog, to_save, renamed, cache_root, version, catalog)
             clock.lap("render")
             if searching is not None:
                 stats, records, search_steps = searching.result()
