@@ -576,9 +576,10 @@ def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tm
     assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
 
 
-def _no_children_left() -> bool:
+def _reaped(pid: int) -> bool:
+    """The child is gone and waited for (not running, not a zombie)."""
     try:
-        os.waitpid(-1, os.WNOHANG)
+        os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:
         return True
     return False
@@ -593,15 +594,21 @@ def test_a_rebuild_parses_its_new_file_in_the_child_forked_before_the_scan(tmp_p
     articles = archive_of(tmp_path)
     out = tmp_path / "_site"
     build(articles, out, root=tmp_path, jobs=2)
-    handed, stopped = [], []
-    real_submit, real_stop = pipeline.ParseAhead.submit, pipeline.ParseAhead.stop
+    handed, stopped, pids = [], [], []
+    real_init, real_submit, real_stop = pipeline.ParseAhead.__init__, pipeline.ParseAhead.submit, pipeline.ParseAhead.stop
+
+    def init(self, *args):
+        real_init(self, *args)
+        pids.append(self.child._pid)
+
+    monkeypatch.setattr(pipeline.ParseAhead, "__init__", init)
     monkeypatch.setattr(pipeline.ParseAhead, "submit", lambda self, jobs, salt: (handed.append(len(jobs)), real_submit(self, jobs, salt))[1])
     monkeypatch.setattr(pipeline.ParseAhead, "stop", lambda self: (stopped.append(self._jobs is not None), real_stop(self))[1])
     monkeypatch.setattr(pipeline, "parse_fresh", None)  # the child forked after the scan is not used
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
     report = build(articles, out, root=tmp_path, jobs=2)
-    assert report.parsed == 1 and handed == [1] and not any(stopped) and _no_children_left()
-    assert build(articles, out, root=tmp_path, jobs=2).skipped and any(stopped) and _no_children_left()
+    assert report.parsed == 1 and handed == [1] and not any(stopped) and len(pids) == 1 and _reaped(pids[0])
+    assert build(articles, out, root=tmp_path, jobs=2).skipped and any(stopped) and len(pids) == 2 and _reaped(pids[1])
     cold = tmp_path / "_cold"
     build(articles, cold, root=tmp_path, use_cache=False)
     a, b = tree(out), tree(cold)
@@ -621,9 +628,12 @@ def test_a_build_failing_before_it_hands_over_its_files_stops_the_parse_child(tm
         raise OSError("disk gone")
 
     monkeypatch.setattr(pipeline, "scan_sources", broken)
+    pids = []
+    real_init = pipeline.ParseAhead.__init__
+    monkeypatch.setattr(pipeline.ParseAhead, "__init__", lambda self, *a: (real_init(self, *a), pids.append(self.child._pid))[0])
     with pytest.raises(OSError, match="disk gone"):
         build(articles, out, root=tmp_path, jobs=2)  # returns: no wait on a child that waits for its files
-    assert _no_children_left()
+    assert len(pids) == 1 and _reaped(pids[0])
 
 
 @needs_fork
