@@ -1033,6 +1033,8 @@ def build(
                     # known already (the render extends it by the new ones, see `extend_archive`)
                     unchanged = known_issues(entries, cache, catalog)
                     ahead = archive_ahead(unchanged)
+                    if not parsing.ready():  # the renderer (it imports jinja2: ~0.1 s)
+                        from .site import render_site  # noqa: F401
                     if not parsing.ready():  # and what the search child will need (it inherits them)
                         warm_up_search()
                         early.update(read_tail_ahead(unchanged, cache, SEARCH_RANGE, parsing.ready))
