@@ -415,3 +415,23 @@ def test_place_names_for_check_include_full_short_and_alias_forms(tagger):
     names = tagger.place_names()
     assert {"港闸区", "崇川", "幸福街道", "天生港镇街道", "港闸经济开发区", "长江镇"} <= names
     assert "长江" not in names and "南通" not in names
+
+
+def test_data_files_parsed_once_are_read_back_without_pyyaml(tmp_path, monkeypatch):
+    import sys
+
+    from newsarchive.tagging.yamlfile import read_yaml
+
+    data = tmp_path / "gazetteer.yaml"
+    data.write_text("aliases:\n  港闸: 港闸区\nlist: [1, 2.5, true, null]\n", encoding="utf-8")
+    dated = tmp_path / "dated.yaml"
+    dated.write_text("when: 2020-05-15\n", encoding="utf-8")
+    first = read_yaml(data, tmp_path / "cache")
+    assert first == {"aliases": {"港闸": "港闸区"}, "list": [1, 2.5, True, None]} == read_yaml(data)
+    assert str(read_yaml(dated, tmp_path / "cache")["when"]) == "2020-05-15"  # not kept (marshal takes no date)
+    assert len(list((tmp_path / "cache" / "yaml").iterdir())) == 1
+    monkeypatch.setitem(sys.modules, "yaml", None)  # importing PyYAML now fails
+    assert read_yaml(data, tmp_path / "cache") == first
+    data.write_text("aliases: {}\n", encoding="utf-8")  # another file: parsed again
+    with pytest.raises(ImportError):
+        read_yaml(data, tmp_path / "cache")

@@ -83,10 +83,11 @@ class Tagger:
     @classmethod
     def load(cls, data_dir: Path | None = None, cache_dir: Path | None = None) -> "Tagger":
         """Package data, with `data_dir`'s gazetteer.yaml / topics.yaml / stopwords.txt merged on top;
-        with `cache_dir`, jieba's IDF table comes from there (see `keywords.SortedIDF`)."""
+        with `cache_dir`, jieba's IDF table (see `keywords.SortedIDF`) and the parsed data files
+        (see `yamlfile.read_yaml`) come from there."""
         files = _data_files(data_dir)
-        gazetteer = Gazetteer.load(files["gazetteer.yaml"])
-        taxonomy = Taxonomy.load(files["topics.yaml"])
+        gazetteer = Gazetteer.load(files["gazetteer.yaml"], cache_dir)
+        taxonomy = Taxonomy.load(files["topics.yaml"], cache_dir)
         segmenter = Segmenter()
         segmenter.add_words(gazetteer.user_words(segmenter.has_word))
         segmenter.add_words((t, "n") for t in taxonomy.seed_terms() if len(t) >= 2 and not segmenter.has_word(t))

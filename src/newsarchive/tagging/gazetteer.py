@@ -76,14 +76,14 @@ class Gazetteer:
         self._interesting = frozenset(self._forms) | frozenset(self._stems)
 
     @classmethod
-    def load(cls, paths: Iterable[Path]) -> "Gazetteer":
+    def load(cls, paths: Iterable[Path], cache_dir: Path | None = None) -> "Gazetteer":
         """Merge gazetteer files in order: later ones add entries and override by name."""
         districts: dict[str, District] = {}
         townships: dict[str, Township] = {}
         aliases: dict[str, str] = {}
         self_refs: list[str] = []
         for path in paths:
-            data = read_yaml(path) or {}
+            data = read_yaml(path, cache_dir) or {}
             for d in data.get("districts") or []:
                 old = districts.get(d["name"])
                 merged = {**(vars(old) if old else {}), **d}

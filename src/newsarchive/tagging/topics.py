@@ -36,11 +36,11 @@ class Taxonomy:
         self.topics = topics
 
     @classmethod
-    def load(cls, paths: Iterable[Path]) -> "Taxonomy":
+    def load(cls, paths: Iterable[Path], cache_dir: Path | None = None) -> "Taxonomy":
         """Merge taxonomy files in order: later ones add topics and seed terms."""
         merged: dict[str, Topic] = {}
         for path in paths:
-            data = read_yaml(path) or {}
+            data = read_yaml(path, cache_dir) or {}
             for name, spec in (data.get("topics") or {}).items():
                 spec = spec or {}
                 topic = merged.setdefault(str(name), Topic(str(name)))
