@@ -55,6 +55,15 @@ class _Recorded:
         if changed:
             self.changed.append(path)
 
+    def take_over(self, records: "Records") -> None:
+        """Take over everything a forked child's copy of this output did (see `Recorder`)."""
+        written, kept = records
+        for path, entry, changed in written:
+            self.record(path, entry, changed)
+        previous, files = self.previous, self.files
+        for path in kept:  # what its copy kept is the previous build's entry, as here
+            files[path] = previous[path]
+
 
 class OutputTree(_Recorded):
     """Collects a build's files; `commit()` makes them the site at `out`."""
@@ -218,28 +227,34 @@ class Recorder:
 
     def __init__(self, output):
         self.output = output
-        self.touched: list[tuple[str, bool]] = []
+        self.written: list[tuple[str, bool]] = []
+        self.kept: list[str] = []  # most of a small rebuild's: sent back as paths alone
 
     def write(self, path: str, data: bytes | str, key: str = "") -> bool:
         changed = self.output.write(path, data, key)
-        self.touched.append((path, changed))
+        self.written.append((path, changed))
         return changed
 
     def keep(self, path: str) -> bool:
         kept = self.output.keep(path)
         if kept:
-            self.touched.append((path, False))
+            self.kept.append(path)
         return kept
 
     def unchanged(self, path: str, key: str) -> bool:
         kept = self.output.unchanged(path, key)
         if kept:
-            self.touched.append((path, False))
+            self.kept.append(path)
         return kept
 
-    def records(self) -> list[tuple[str, list[str], bool]]:
-        """(path, manifest entry, changed) for `_Recorded.record`."""
-        return [(path, self.output.files[path], changed) for path, changed in self.touched]
+    def records(self) -> "Records":
+        """For `_Recorded.take_over`: (path, manifest entry, changed) of each file written, and the paths kept."""
+        files = self.output.files
+        return [(path, files[path], changed) for path, changed in self.written], self.kept
+
+
+#: ([(path, manifest entry, changed) of each file written], [path of each file kept])
+Records = tuple[list[tuple[str, list[str], bool]], list[str]]
 
 
 def as_output(out) -> "OutputTree | DirectoryOutput":

@@ -1093,8 +1093,7 @@ def build(
             clock.lap("render")
             if searching is not None:
                 stats, records, search_steps = searching.result()
-                for path, entry, changed in records:
-                    output.record(path, entry, changed)
+                output.take_over(records)
                 searching.wait()
                 search_child, searching = searching, None
             else:
