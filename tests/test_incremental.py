@@ -477,6 +477,41 @@ def test_an_archives_templates_override_the_packaged_ones_file_by_file(tmp_path,
     assert (out / "sitemap-pages.xml").is_file() and "<article" in next(out.glob("20*/*/*/*/1.html")).read_text(encoding="utf-8")
 
 
+@needs_fork
+def test_terms_older_pages_follow_new_edited_and_back_dated_issues(tmp_path, few_reference_articles):
+    """A term's older pages are kept by a key naming their entries without hashing them
+    (their count, the first one's issue and the issues older than it): every change to
+    those entries still renders them again, as a cold build would."""
+    (tmp_path / "site.yaml").write_text("items_per_page: 2\n", encoding="utf-8")
+    articles = archive_of(tmp_path)
+    out = tmp_path / "_site"
+
+    def same_as_cold() -> None:
+        cold = tmp_path / "_cold"
+        shutil.rmtree(cold, ignore_errors=True)
+        build(articles, cold, root=tmp_path, use_cache=False)
+        a, b = tree(out), tree(cold)
+        assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+    build(articles, out, root=tmp_path, jobs=2)
+    older = [p for p in tree(out) if p.startswith(("district/", "street/", "topic/", "keyword/")) and "-" in p.rpartition("/")[2]]
+    assert older  # terms with older pages
+    originals = sorted(articles.glob("*.txt"))
+    for day in ("05", "06"):  # the boundary between head and older pages moves, within an issue too
+        (articles / f"2023-01-{day}-next.txt").write_text(new_issue_text(f"2023-01-{day}"), encoding="utf-8")
+        build(articles, out, root=tmp_path, jobs=2)
+        same_as_cold()
+    for issue in originals:  # each issue's headlines edited in turn: shown on the older pages it is on
+        lines = issue.read_text(encoding="utf-8").split("\n")
+        issue.write_text("\n".join(f"{line}（修订）" if 4 <= len(line) <= 30 and not line.endswith(("。", "”")) else line
+                                    for line in lines), encoding="utf-8")
+        build(articles, out, root=tmp_path, jobs=2)
+        same_as_cold()
+    (articles / "2001-01-01-early.txt").write_text(new_issue_text("2001-01-01"), encoding="utf-8")  # the oldest now
+    build(articles, out, root=tmp_path, jobs=2)
+    same_as_cold()
+
+
 def test_the_catalog_saves_few_changes_apart_from_the_whole(tmp_path):
     from newsarchive.model import Issue
     from newsarchive.pipeline import Catalog

@@ -347,7 +347,12 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
             yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n), ("term.html",), 1,
                             functools.partial(_term_pages, term, label, per_page, True))
             if older:
-                yield PageGroup("term-older", (kind, label, term.name, term.entries[newest:]), ("term.html",), older,
+                # the older entries, named without hashing them all (~40,000 at 1,000 issues): the
+                # oldest `n - newest` of the term's among the issues up to the first one's (which
+                # its fingerprint and the running hash of every older issue's fingerprint name)
+                first = term.entries[newest].issue
+                since, before = archive.by_id[id(first)], archive.older_keys[urls.issue_url(first)]
+                yield PageGroup("term-older", (kind, label, term.name, n - newest, since, before), ("term.html",), older,
                                 functools.partial(_term_pages, term, label, per_page, False))
 
     about = settings.about_path
