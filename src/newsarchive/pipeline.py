@@ -1010,7 +1010,8 @@ def build(
         from .search import LAST_TIMINGS, write_search_index
         from .search import RANGE as SEARCH_RANGE
         from .search import warm_up as warm_up_search
-        from .site.urls import article_url  # (not the renderer: see below)
+        from .site import load_settings, render_site
+        from .site.urls import article_url
         from .tagging.keywords import SortedIDF
 
         toolkit = LazyToolkit(data_dir, cache_root if use_cache else None)
@@ -1033,8 +1034,6 @@ def build(
                     # known already (the render extends it by the new ones, see `extend_archive`)
                     unchanged = known_issues(entries, cache, catalog)
                     ahead = archive_ahead(unchanged)
-                    if not parsing.ready():  # the renderer (it imports jinja2: ~0.1 s)
-                        from .site import render_site  # noqa: F401
                     if not parsing.ready():  # and what the search child will need (it inherits them)
                         warm_up_search()
                         early.update(read_tail_ahead(unchanged, cache, SEARCH_RANGE, parsing.ready))
@@ -1069,8 +1068,6 @@ def build(
                 save_catalog(to_save, renamed, cache_root, version, catalog)  # the few changes: a few KB
                 to_save = None
             clock.lap("keywords")
-            from .site import load_settings, render_site
-
             settings = load_settings(root, base_url)
 
             def search_beside() -> None:
