@@ -31,6 +31,15 @@ def tree(site: Path) -> dict[str, tuple[bytes, int, int]]:
     return out
 
 
+def assert_as_cold(articles: Path, out: Path, root: Path) -> None:
+    """`out` holds what a cold build (no cache) of `articles` makes: the same files, byte for byte."""
+    cold = root / "_cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    build(articles, cold, root=root, use_cache=False)
+    a, b = tree(out), tree(cold)
+    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+
+
 def new_issue_text(date: str) -> str:
     body = SAMPLES[1].read_text(encoding="utf-8")
     return f"---\ndate: {date}\npublication: 港闸报\n---\n{body}"
@@ -339,10 +348,7 @@ def test_a_second_new_issue_and_an_edit_also_equal_a_cold_build(tmp_path, few_re
     edited.write_text(edited.read_text(encoding="utf-8") + "\n追加的一句话。\n", encoding="utf-8")
     report = build(articles, out, root=tmp_path, jobs=2)
     assert report.parsed == 2
-    cold = tmp_path / "_cold"
-    build(articles, cold, root=tmp_path, use_cache=False)
-    a, b = tree(out), tree(cold)
-    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert_as_cold(articles, out, tmp_path)
 
 
 def test_a_page_deleted_by_hand_in_a_kept_group_is_written_again(tmp_path, few_reference_articles):
@@ -371,10 +377,7 @@ def test_a_stale_page_record_costs_a_render_not_a_stale_page(tmp_path, few_refer
     (cache / PageRecord.FILE).write_bytes(record)  # the record of the build before
     (articles / "2023-01-05-next.txt").unlink()
     build(articles, out, root=tmp_path)
-    cold = tmp_path / "_cold"
-    build(articles, cold, root=tmp_path, use_cache=False)
-    a, b = tree(out), tree(cold)
-    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert_as_cold(articles, out, tmp_path)
 
 
 def test_a_build_that_fails_before_its_commit_leaves_nothing_to_trust(tmp_path, monkeypatch):
@@ -426,10 +429,7 @@ def test_a_rebuild_reuses_stored_list_items_and_equals_a_cold_build(tmp_path, fe
     on_heads = [p for p in asked if p.startswith(("keyword/", "topic/", "district/", "street/"))]
     made_on_heads = [p for p in made if p.startswith(("keyword/", "topic/", "district/", "street/"))]
     assert on_heads and len(made_on_heads) < len(on_heads) / 2
-    cold = tmp_path / "_cold"
-    build(articles, cold, root=tmp_path, use_cache=False)
-    a, b = tree(out), tree(cold)
-    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert_as_cold(articles, out, tmp_path)
 
 
 def test_stored_list_items_of_another_base_or_page_are_not_used(tmp_path):
@@ -459,10 +459,7 @@ def test_macros_that_read_the_archive_get_no_item_store(tmp_path, few_reference_
     assert not (tmp_path / ".newsarchive-cache" / "snippets").exists()
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
     build(articles, out, root=tmp_path)
-    cold = tmp_path / "_cold"
-    build(articles, cold, root=tmp_path, use_cache=False)
-    a, b = tree(out), tree(cold)
-    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert_as_cold(articles, out, tmp_path)
 
 
 def test_an_archives_templates_override_the_packaged_ones_file_by_file(tmp_path, few_reference_articles):
@@ -486,13 +483,6 @@ def test_terms_older_pages_follow_new_edited_and_back_dated_issues(tmp_path, few
     articles = archive_of(tmp_path)
     out = tmp_path / "_site"
 
-    def same_as_cold() -> None:
-        cold = tmp_path / "_cold"
-        shutil.rmtree(cold, ignore_errors=True)
-        build(articles, cold, root=tmp_path, use_cache=False)
-        a, b = tree(out), tree(cold)
-        assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
-
     build(articles, out, root=tmp_path, jobs=2)
     older = [p for p in tree(out) if p.startswith(("district/", "street/", "topic/", "keyword/")) and "-" in p.rpartition("/")[2]]
     assert older  # terms with older pages
@@ -500,16 +490,16 @@ def test_terms_older_pages_follow_new_edited_and_back_dated_issues(tmp_path, few
     for day in ("05", "06"):  # the boundary between head and older pages moves, within an issue too
         (articles / f"2023-01-{day}-next.txt").write_text(new_issue_text(f"2023-01-{day}"), encoding="utf-8")
         build(articles, out, root=tmp_path, jobs=2)
-        same_as_cold()
+        assert_as_cold(articles, out, tmp_path)
     for issue in originals:  # each issue's headlines edited in turn: shown on the older pages it is on
         lines = issue.read_text(encoding="utf-8").split("\n")
         issue.write_text("\n".join(f"{line}（修订）" if 4 <= len(line) <= 30 and not line.endswith(("。", "”")) else line
                                     for line in lines), encoding="utf-8")
         build(articles, out, root=tmp_path, jobs=2)
-        same_as_cold()
+        assert_as_cold(articles, out, tmp_path)
     (articles / "2001-01-01-early.txt").write_text(new_issue_text("2001-01-01"), encoding="utf-8")  # the oldest now
     build(articles, out, root=tmp_path, jobs=2)
-    same_as_cold()
+    assert_as_cold(articles, out, tmp_path)
 
 
 def test_the_catalog_saves_few_changes_apart_from_the_whole(tmp_path):
@@ -566,16 +556,10 @@ def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_re
     slugs = sorted(i.slug for i in catalog.issues.values())
     assert not any(s.endswith("-2") for s in slugs) and len(set(slugs)) == len(slugs) - 1
     assert any(p.name.endswith("-2") for p in out.rglob("*") if p.is_dir())
-    cold = tmp_path / "_cold"
-    build(articles, cold, root=tmp_path, use_cache=False)
-    a, b = tree(out), tree(cold)
-    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert_as_cold(articles, out, tmp_path)
     (articles / stem).unlink()  # the clash goes: the other file takes the plain slug again
     build(articles, out, root=tmp_path, jobs=2)
-    shutil.rmtree(cold)
-    build(articles, cold, root=tmp_path, use_cache=False)
-    a, b = tree(out), tree(cold)
-    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert_as_cold(articles, out, tmp_path)
     assert not any(p.name.endswith("-2") for p in out.rglob("*") if p.is_dir())
 
 
@@ -605,10 +589,7 @@ def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tm
     assert report.parsed == 1 and "search.child" in report.timings
     assert extended == ([] if child_done else [1])
     assert len(read) == (0 if child_done else 1) and all(read)  # (the samples fit one range: all of them)
-    cold = tmp_path / "_cold"
-    build(articles, cold, root=tmp_path, use_cache=False)
-    a, b = tree(out), tree(cold)
-    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert_as_cold(articles, out, tmp_path)
 
 
 def _reaped(pid: int) -> bool:
@@ -644,10 +625,7 @@ def test_a_rebuild_parses_its_new_file_in_the_child_forked_before_the_scan(tmp_p
     report = build(articles, out, root=tmp_path, jobs=2)
     assert report.parsed == 1 and handed == [1] and not any(stopped) and len(pids) == 1 and _reaped(pids[0])
     assert build(articles, out, root=tmp_path, jobs=2).skipped and any(stopped) and len(pids) == 2 and _reaped(pids[1])
-    cold = tmp_path / "_cold"
-    build(articles, cold, root=tmp_path, use_cache=False)
-    a, b = tree(out), tree(cold)
-    assert sorted(a) == sorted(b) and [p for p in a if a[p][0] != b[p][0]] == []
+    assert_as_cold(articles, out, tmp_path)
 
 
 @needs_fork

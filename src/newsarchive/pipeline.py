@@ -313,7 +313,7 @@ def _dedupe_slugs(issues: list[Issue]) -> list[tuple[Issue, str, list[str]]]:
 
 
 def save_catalog(catalog: "Catalog", renamed: list[tuple[Issue, str, list[str]]], directory: Path, version: str,
-                 since: "Catalog | None" = None) -> None:
+                 since: "Catalog | None" = None, changes: "CatalogChanges | None" = None) -> None:
     """Save `catalog` with the slugs and ids `_dedupe_slugs` changed put back (and renamed
     again afterwards). The catalog holds issues as parsed: every build dedupes afresh, so
     a rename goes when its clash does."""
@@ -321,7 +321,7 @@ def save_catalog(catalog: "Catalog", renamed: list[tuple[Issue, str, list[str]]]
     try:
         for issue, slug, ids in renamed:
             _rename(issue, slug, ids)
-        catalog.save(directory, version, since)
+        catalog.save(directory, version, since, changes)
     finally:
         for issue, slug, ids in now:
             _rename(issue, slug, ids)
@@ -453,11 +453,14 @@ class Catalog:
             issues.update(added)
         return catalog
 
-    def save(self, directory: Path | None, version: str, since: "Catalog | None" = None) -> None:
-        """Only what changed since the whole file `since` was loaded from, when that is little."""
+    def save(self, directory: Path | None, version: str, since: "Catalog | None" = None,
+             changes: "CatalogChanges | None" = None) -> None:
+        """Only what changed since the whole file `since` was loaded from, when that is little
+        (`changes`: `changes_since(since)`, when the caller has it already)."""
         if directory is None:
             return
-        changes = self.changes_since(since) if since is not None else None
+        if changes is None and since is not None:
+            changes = self.changes_since(since)
         if changes is not None:
             data = pickle.dumps((version, since.token, *changes), protocol=pickle.HIGHEST_PROTOCOL)
             replace_atomically(directory / self.MORE, lambda fh: fh.write(data))
@@ -467,7 +470,7 @@ class Catalog:
             (version, token, self.issues, self.table), fh, protocol=pickle.HIGHEST_PROTOCOL))
         (directory / self.MORE).unlink(missing_ok=True)  # (its token is the old one's anyway)
 
-    def changes_since(self, base: "Catalog") -> tuple[dict[str, Issue], list[str]] | None:
+    def changes_since(self, base: "Catalog") -> "CatalogChanges | None":
         """(issues added, keys removed) against the whole file `base` was loaded from; None when
         the whole must be written (no such file, another keyword table, or too many changes).
         Equal keys hold equal summaries: a content key names the parse, and with the same
@@ -479,6 +482,10 @@ class Catalog:
         if len(added) + len(removed) > max(self.MORE_MAX, len(self.issues) // 50):
             return None
         return added, removed
+
+
+#: (issues added, keys removed) since a catalog's whole file (see `Catalog.changes_since`)
+CatalogChanges = tuple[dict[str, Issue], list[str]]
 
 
 @contextmanager
@@ -1060,19 +1067,20 @@ def build(
             collected.counts.clear()
             renamed = _dedupe_slugs(issues)
             search_cache = cache_root / "search" if use_cache else None
-            if small and parsed:
-                # new or edited issues: their index shards are the longest task left, so they
-                # start now, before this process even imports the renderer
-                searching = search_in_child(issues, output, article_url, load_full, search_cache)
-            if to_save is not None and saving is None and to_save.changes_since(catalog) is not None:
-                save_catalog(to_save, renamed, cache_root, version, catalog)  # the few changes: a few KB
-                to_save = None
-            clock.lap("keywords")
-            settings = load_settings(root, base_url)
 
             def search_beside() -> None:
                 nonlocal searching
                 searching = search_in_child(issues, output, article_url, load_full, search_cache)
+
+            if small and parsed:
+                # new or edited issues: their index shards are the longest task left, so they start now
+                search_beside()
+            changes = to_save.changes_since(catalog) if to_save is not None and saving is None else None
+            if changes is not None:
+                save_catalog(to_save, renamed, cache_root, version, catalog, changes)  # the few changes: a few KB
+                to_save = None
+            clock.lap("keywords")
+            settings = load_settings(root, base_url)
 
             grown_from = None
             if ahead is not None and small and not renamed:  # nobody's keywords nor slug changed since
