@@ -1037,13 +1037,16 @@ def build(
             ahead = None
             if parsing is not None:
                 if not parsing.ready():
-                    # the child is still parsing: meanwhile, index what the site shows of the issues
-                    # known already (the render extends it by the new ones, see `extend_archive`)
+                    # the child is still parsing: meanwhile, what the search child will need (it
+                    # inherits them: numpy, its tables, the newest range's issues), then index what
+                    # the site shows of the issues known already (the render extends it by the
+                    # new ones, see `extend_archive`). The search child, longer than the render
+                    # that runs beside it, goes first.
                     unchanged = known_issues(entries, cache, catalog)
-                    ahead = archive_ahead(unchanged)
-                    if not parsing.ready():  # and what the search child will need (it inherits them)
-                        warm_up_search()
-                        early.update(read_tail_ahead(unchanged, cache, SEARCH_RANGE, parsing.ready))
+                    warm_up_search()
+                    early.update(read_tail_ahead(unchanged, cache, SEARCH_RANGE, parsing.ready))
+                    if not parsing.ready():
+                        ahead = archive_ahead(unchanged)
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
             collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)
