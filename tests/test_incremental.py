@@ -568,8 +568,9 @@ def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_re
 def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tmp_path, few_reference_articles,
                                                                               monkeypatch, child_done):
     """While the parse child works, the known issues are indexed ahead (`archive_ahead`) and the
-    render extends that archive by the new issue, and the newest issues are read for the search
-    child (`read_tail_ahead`); once the child is done there is no time for it."""
+    render extends that archive by the new issue; once the child is done there is no time for it.
+    Either way the search child is forked before the parse result, reads the newest issues
+    (`read_tail_ahead`) and is then told the build's issues."""
     import newsarchive.pipeline as pipeline
     import newsarchive.site.render as render
     from newsarchive.pipeline import Forked
@@ -581,14 +582,45 @@ def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tm
     extended = []
     real = render.extend_archive
     monkeypatch.setattr(render, "extend_archive", lambda base, new: (extended.append(len(new)), real(base, new))[1])
-    read = []
+    marker = tmp_path / "tail-read"  # written by the search child
     real_read = pipeline.read_tail_ahead
-    monkeypatch.setattr(pipeline, "read_tail_ahead", lambda *a: (lambda got: (read.append(sorted(got)), got)[1])(real_read(*a)))
+
+    def read_tail(*args):
+        got = real_read(*args)
+        marker.write_text(str(len(got)))
+        return got
+
+    monkeypatch.setattr(pipeline, "read_tail_ahead", read_tail)
+    told, pids = [], []
+    real_submit, real_init = pipeline.SearchAhead.submit, pipeline.SearchAhead.__init__
+    monkeypatch.setattr(pipeline.SearchAhead, "__init__", lambda self, *a: (real_init(self, *a), pids.append(self.child._pid))[0])
+    monkeypatch.setattr(pipeline.SearchAhead, "submit",
+                        lambda self, issues, renamed: (told.append(len(issues)), real_submit(self, issues, renamed))[1])
+    monkeypatch.setattr(pipeline, "search_in_child", None)  # the child forked after the keywords is not used
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
     report = build(articles, out, root=tmp_path, jobs=2)
     assert report.parsed == 1 and "search.child" in report.timings
     assert extended == ([] if child_done else [1])
-    assert len(read) == (0 if child_done else 1) and all(read)  # (the samples fit one range: all of them)
+    assert int(marker.read_text()) > 0  # (the samples fit one range: all of them)
+    assert told == [report.issues] and len(pids) == 1 and _reaped(pids[0])
+    assert_as_cold(articles, out, tmp_path)
+
+
+@needs_fork
+def test_a_search_child_forked_ahead_of_a_file_that_fails_is_stopped(tmp_path, few_reference_articles, monkeypatch):
+    """The new file cannot be read: nothing new to index, the waiting search child is killed."""
+    import newsarchive.pipeline as pipeline
+
+    articles = archive_of(tmp_path, 2)
+    out = tmp_path / "_site"
+    build(articles, out, root=tmp_path, jobs=2)
+    pids = []
+    real_init = pipeline.SearchAhead.__init__
+    monkeypatch.setattr(pipeline.SearchAhead, "__init__", lambda self, *a: (real_init(self, *a), pids.append(self.child._pid))[0])
+    (articles / "2023-01-05-broken.txt").write_bytes(b"\x00\x01\x02" * 50)
+    report = build(articles, out, root=tmp_path, jobs=2)
+    assert report.parsed == 0 and len(report.errors) == 1 and "2023-01-05-broken.txt" in report.errors[0].path
+    assert len(pids) == 1 and _reaped(pids[0])
     assert_as_cold(articles, out, tmp_path)
 
 
@@ -619,7 +651,7 @@ def test_a_rebuild_parses_its_new_file_in_the_child_forked_before_the_scan(tmp_p
 
     monkeypatch.setattr(pipeline.ParseAhead, "__init__", init)
     monkeypatch.setattr(pipeline.ParseAhead, "submit", lambda self, jobs, salt: (handed.append(len(jobs)), real_submit(self, jobs, salt))[1])
-    monkeypatch.setattr(pipeline.ParseAhead, "stop", lambda self: (stopped.append(self._jobs is not None), real_stop(self))[1])
+    monkeypatch.setattr(pipeline.ParseAhead, "stop", lambda self: (stopped.append(self.waiting), real_stop(self))[1])
     monkeypatch.setattr(pipeline, "parse_fresh", None)  # the child forked after the scan is not used
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
     report = build(articles, out, root=tmp_path, jobs=2)

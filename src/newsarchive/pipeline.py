@@ -696,19 +696,17 @@ def known_issues(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog
     return [s for s in slots if isinstance(s, Issue) and s.articles]
 
 
-def read_tail_ahead(known: list[Issue], cache: ParseCache, docs_per_range: int,
-                    until: Callable[[], bool]) -> dict[str, Issue]:
+def read_tail_ahead(known: list[Issue], cache: ParseCache, docs_per_range: int) -> dict[str, Issue]:
     """The full issues of the search index's newest doc range, newest first, read from the
-    parse cache until `until()` holds: a new issue of the latest date lands in that range,
-    which the search child (forked later, so it inherits them) then builds again without
-    reading them itself."""
+    parse cache (by `SearchAhead`, before it is told the build's issues): a new issue of the
+    latest date lands in that range, which the search child then builds again."""
     from .search import doc_order
 
     ndocs = sum(len(i.articles) for i in known)
     need = ndocs - (ndocs // docs_per_range) * docs_per_range or docs_per_range
     early: dict[str, Issue] = {}
     for issue in reversed(sorted(known, key=doc_order)):
-        if need <= 0 or until():
+        if need <= 0:
             break
         full = cache.get(issue.content_key)
         if full is not None:
@@ -772,42 +770,101 @@ def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Ca
     return Collected([s for s in slots if isinstance(s, Issue)], [s for s in slots if isinstance(s, FileError)], counts, merged)
 
 
-class ParseAhead:
-    """A child forked before the sources are scanned, loading the dictionaries (~0.3 s)
-    meanwhile: a rebuild that finds a few new files hands them over (`submit`), any
-    other is rid of it (`stop`). Then the child parses them as `parse_fresh` does."""
+class Ahead:
+    """A child forked before what it works on is known: it runs `prepare()` at once (the
+    slow start-up: dictionaries, imports, tables) while this process goes on, then waits
+    for `submit(message)` and returns `finish(prepared, message)`. A build that turns
+    out not to need it calls `stop` (before `submit`), which kills it."""
 
-    def __init__(self, data_dir: Path | None, cache_dir: Path, tables_dir: Path | None):
-        read, self._jobs = os.pipe()
+    def __init__(self, prepare: Callable[[], object], finish: Callable[[object, object], object]):
+        read, self._send = os.pipe()
         try:
-            self.child = Forked(_parse_when_told, read, self._jobs, data_dir, cache_dir, tables_dir)
+            self.child = Forked(_when_told, read, self._send, prepare, finish)
         finally:
             os.close(read)
 
-    def submit(self, jobs: list[tuple[str, str]], salt: str) -> Forked:
-        """`salt`: the parse cache's, as this process knows it (see `tagging.data_version`)."""
-        with os.fdopen(self._jobs, "wb") as pipe:
-            self._jobs = None
-            pickle.dump((jobs, salt), pipe)
+    def submit(self, message) -> Forked:
+        with os.fdopen(self._send, "wb") as pipe:
+            self._send = None
+            pickle.dump(message, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         return self.child
+
+    @property
+    def waiting(self) -> bool:
+        """Not yet submitted nor stopped."""
+        return self._send is not None
 
     def stop(self) -> None:
         """Before `submit` only: the child has written nothing yet (nothing but its result ever)."""
-        if self._jobs is not None:
-            os.close(self._jobs)
-            self._jobs = None
+        if self._send is not None:
+            os.close(self._send)
+            self._send = None
             self.child.kill()
 
 
-def _parse_when_told(read: int, write: int, data_dir: Path | None, cache_dir: Path, tables_dir: Path | None) -> list:
+def _when_told(read: int, write: int, prepare, finish):
     os.close(write)  # else a parent gone before `submit` would leave this child waiting forever
-    toolkit = Toolkit.load(data_dir, tables_dir)
+    prepared = prepare()
     with os.fdopen(read, "rb") as pipe:
         try:
-            jobs, salt = pickle.load(pipe)
+            message = pickle.load(pipe)
         except EOFError:  # stopped
-            return []
-    return _parse_jobs(jobs, toolkit, cache_dir, salt)
+            return None
+    return finish(prepared, message)
+
+
+class ParseAhead(Ahead):
+    """Forked before the sources are scanned, loading the dictionaries (~0.3 s) meanwhile:
+    a rebuild that finds a few new files hands them over (`submit`), any other is rid of
+    it (`stop`). Then the child parses them as `parse_fresh` does."""
+
+    def __init__(self, data_dir: Path | None, cache_dir: Path, tables_dir: Path | None):
+        super().__init__(lambda: Toolkit.load(data_dir, tables_dir),
+                         lambda toolkit, told: _parse_jobs(told[0], toolkit, cache_dir, told[1]))
+
+    def submit(self, jobs: list[tuple[str, str]], salt: str) -> Forked:
+        """`salt`: the parse cache's, as this process knows it (see `tagging.data_version`)."""
+        return super().submit((jobs, salt))
+
+
+class SearchAhead(Ahead):
+    """The search child of a small rebuild, forked before the parse child is done: it imports
+    numpy, builds its tables and reads the newest range's issues (~0.25 s) beside the parse.
+    Then it is told the build's issues (`submit`) and writes the index as `search_in_child`."""
+
+    def __init__(self, known: list[Issue], catalog: "Catalog", cache: ParseCache, output, load_full,
+                 early: dict[str, Issue], cache_dir: Path | None):
+        def prepare():
+            from .search import RANGE, warm_up
+
+            warm_up()
+            early.update(read_tail_ahead(known, cache, RANGE))
+
+        def finish(_prepared, told):
+            from .site.urls import article_url
+
+            return _write_search_index_here(_issues_told(told, catalog), output, article_url, load_full, cache_dir)
+
+        super().__init__(prepare, finish)
+        self._catalog = catalog
+
+    def submit(self, issues: list[Issue], renamed: list) -> Forked:
+        """The issues in build order: the child has the catalog's (as this process loaded it,
+        before it renamed any), so those go by content key; the rest whole, with the renames
+        (`_dedupe_slugs`'s)."""
+        known = self._catalog.issues
+        slugs = {id(issue) for issue, _slug, _ids in renamed}
+        told = [issue.content_key if known.get(issue.content_key) is issue else issue for issue in issues]
+        renames = [(i, issue.slug, [a.id for a in issue.articles]) for i, issue in enumerate(issues) if id(issue) in slugs]
+        return super().submit((told, renames))
+
+
+def _issues_told(told: tuple[list, list], catalog: "Catalog") -> list[Issue]:
+    keys_or_issues, renames = told
+    issues = [catalog.issues[x] if isinstance(x, str) else x for x in keys_or_issues]
+    for i, slug, ids in renames:
+        _rename(issues[i], slug, ids)
+    return issues
 
 
 def parse_fresh(jobs: list[tuple[str, str]], data_dir: Path | None, cache_dir: Path, salt: str,
@@ -886,15 +943,17 @@ def search_in_child(issues: list[Issue], output, article_url, load_full, cache_d
     """`write_search_index` in a forked child, beside a small render in this process;
     its result is the index's stats and what it did to the output (`output.Recorder`)."""
 
-    def run():
-        from .output import Recorder
-        from .search import LAST_TIMINGS, write_search_index
+    return Forked(_write_search_index_here, issues, output, article_url, load_full, cache_dir)
 
-        recorder = Recorder(output)
-        stats = write_search_index(issues, recorder, article_url, load_full=load_full, cache_dir=cache_dir)
-        return stats, recorder.records(), dict(LAST_TIMINGS)
 
-    return Forked(run)
+def _write_search_index_here(issues: list[Issue], output, article_url, load_full, cache_dir: Path | None):
+    """In a forked child: the index's stats, the child's writes and kept files (`output.Recorder`), its timings."""
+    from .output import Recorder
+    from .search import LAST_TIMINGS, write_search_index
+
+    recorder = Recorder(output)
+    stats = write_search_index(issues, recorder, article_url, load_full=load_full, cache_dir=cache_dir)
+    return stats, recorder.records(), dict(LAST_TIMINGS)
 
 
 #: at most this many new files go to one child forked right after the scan (more: a pool of `jobs` workers)
@@ -958,7 +1017,7 @@ def build(
     scratch = None if use_cache else Path(tempfile.mkdtemp(prefix="newsarchive-cache-"))
     froze = False  # see gc.freeze() below
     cache_root = scratch or (cache_dir or root / ".newsarchive-cache")
-    ahead_parse = None
+    ahead_parse = ahead_search = None
     try:
         clock = PhaseClock()
         if jobs > 1 and use_cache and hasattr(os, "fork") and (out / BUILD_RECORD).is_file():
@@ -1015,13 +1074,12 @@ def build(
         # a no-op build returned above without importing the heavier stages
         from .output import OutputTree
         from .search import LAST_TIMINGS, write_search_index
-        from .search import RANGE as SEARCH_RANGE
-        from .search import warm_up as warm_up_search
         from .site import load_settings, render_site
         from .site.urls import article_url
         from .tagging.keywords import SortedIDF
 
         toolkit = LazyToolkit(data_dir, cache_root if use_cache else None)
+        search_cache = cache_root / "search" if use_cache else None
         early: dict[str, Issue] = {}
         load_full = full_issue_loader(cache, early)
         try:
@@ -1036,17 +1094,14 @@ def build(
             parsed_now = None
             ahead = None
             if parsing is not None:
+                # a few new files: the search child starts now, to be told the issues once they
+                # are ranked; while the child still parses, this process indexes what the site
+                # shows of the issues known already (the render extends it by the new ones, see
+                # `extend_archive`)
+                unchanged = known_issues(entries, cache, catalog)
+                ahead_search = SearchAhead(unchanged, catalog, cache, output, load_full, early, search_cache)
                 if not parsing.ready():
-                    # the child is still parsing: meanwhile, what the search child will need (it
-                    # inherits them: numpy, its tables, the newest range's issues), then index what
-                    # the site shows of the issues known already (the render extends it by the
-                    # new ones, see `extend_archive`). The search child, longer than the render
-                    # that runs beside it, goes first.
-                    unchanged = known_issues(entries, cache, catalog)
-                    warm_up_search()
-                    early.update(read_tail_ahead(unchanged, cache, SEARCH_RANGE, parsing.ready))
-                    if not parsing.ready():
-                        ahead = archive_ahead(unchanged)
+                    ahead = archive_ahead(unchanged)
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
             collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)
@@ -1069,7 +1124,6 @@ def build(
                     saving = Forked(to_save.save, cache_root, version, catalog)
             collected.counts.clear()
             renamed = _dedupe_slugs(issues)
-            search_cache = cache_root / "search" if use_cache else None
 
             def search_beside() -> None:
                 nonlocal searching
@@ -1077,7 +1131,12 @@ def build(
 
             if small and parsed:
                 # new or edited issues: their index shards are the longest task left, so they start now
-                search_beside()
+                if ahead_search is not None:
+                    searching = ahead_search.submit(issues, renamed)
+                else:
+                    search_beside()
+            if ahead_search is not None:
+                ahead_search.stop()  # not needed (unless just told the issues above)
             changes = to_save.changes_since(catalog) if to_save is not None and saving is None else None
             if changes is not None:
                 save_catalog(to_save, renamed, cache_root, version, catalog, changes)  # the few changes: a few KB
@@ -1141,8 +1200,9 @@ def build(
             raise
         return report
     finally:
-        if ahead_parse is not None:
-            ahead_parse.stop()
+        for child in (ahead_parse, ahead_search):
+            if child is not None:
+                child.stop()
         if froze:
             gc.unfreeze()  # a long-lived caller (`serve`) gets its garbage collected again
         if scratch is not None:
