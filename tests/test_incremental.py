@@ -538,18 +538,21 @@ def test_the_catalog_saves_few_changes_apart_from_the_whole(tmp_path):
 
 
 @needs_fork
-def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_reference_articles):
+@pytest.mark.parametrize("folder", ["more", "0-first"])
+def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_reference_articles, folder):
     """Slugs deduped in one build are saved as parsed (the renames are put back while the
-    catalog is saved): when the clash goes, so does the `-2`."""
+    catalog is saved): when the clash goes, so does the `-2`. The new file sorts after the
+    old one ("more": it is renamed) or before it ("0-first": a known issue is renamed, which
+    the search child forked ahead must be told)."""
     from newsarchive.pipeline import Catalog
     from newsarchive.tagging import data_version
 
     articles = archive_of(tmp_path)
-    (articles / "more").mkdir()
+    (articles / folder).mkdir()
     stem = SAMPLES[0].name
     out = tmp_path / "_site"
     build(articles, out, root=tmp_path, jobs=2)
-    (articles / "more" / stem).write_text(new_issue_text("2023-01-05"), encoding="utf-8")  # same stem, another folder
+    (articles / folder / stem).write_text(new_issue_text("2023-01-05"), encoding="utf-8")  # same stem, another folder
     report = build(articles, out, root=tmp_path, jobs=2)
     assert report.parsed == 1 and "search.child" in report.timings  # the small path
     catalog = Catalog.load(tmp_path / ".newsarchive-cache", data_version(None))
