@@ -219,6 +219,27 @@ def test_persons_are_names_not_everyday_words(tagger):
     assert not set(a.persons) & set(a.keywords)
 
 
+
+@pytest.mark.parametrize("tokens, joined", [
+    # a lone surname after a title, or tagged nr, takes the given name after it
+    ([("区委书记", "n"), ("胡", "nr"), ("拥军", "nr"), ("分别", "d")], [("区委书记", "n"), ("胡拥军", "nr"), ("分别", "d")]),
+    # the given name starts with a surname too (金): taken by the join, not a start of its own
+    ([("主任", "n"), ("李", "n"), ("金平", "n"), ("说", "v")], [("主任", "n"), ("李金平", "nr"), ("说", "v")]),
+    # a two-character piece after a title (负责人 赵国/炎), ended by a verb
+    ([("负责人", "n"), ("赵国", "nr"), ("炎", "ng"), ("介绍", "v")], [("负责人", "n"), ("赵国炎", "nr"), ("介绍", "v")]),
+    # two names in a list, the second after 、
+    ([("书记", "n"), ("胡", "nr"), ("拥军", "nr"), ("、", "x"), ("严", "nr"), ("崇明", "ns")],
+     [("书记", "n"), ("胡拥军", "nr"), ("、", "x"), ("严崇明", "nr")]),
+    # no title, not tagged a name: left alone; last token; nothing at all
+    ([("高", "a"), ("质量", "n")], [("高", "a"), ("质量", "n")]),
+    ([("书记", "n"), ("王", "nr")], [("书记", "n"), ("王", "nr")]),
+    ([], []),
+])
+def test_split_names_are_joined_again(tokens, joined):
+    from newsarchive.tagging.persons import join_names
+
+    assert join_names(tokens) == joined
+
 # -- keywords and topics over the sample archive ----------------------------------
 def _sample_issues():
     pipeline = pytest.importorskip("newsarchive.pipeline")
