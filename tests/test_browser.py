@@ -192,7 +192,7 @@ def test_search_form_submits_to_search_page(browser, sample_site, server, mode):
         page.wait_for_load_state("load")
         assert urlsplit(page.url).path.endswith(("/repo/search.html", "/search.html"))
         assert urlsplit(page.url).query == "q=%E6%A0%B8%E9%85%B8"
-        assert not [e for e in errors if "console" in e or "pageerror" in e]
+        assert not [e for e in errors if "console" in e or "pageerror" in e], errors
     finally:
         context.close()
 
