@@ -594,9 +594,8 @@ def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tm
         return got
 
     monkeypatch.setattr(pipeline, "read_tail_ahead", read_tail)
-    told, pids = [], []
-    real_submit, real_init = pipeline.SearchAhead.submit, pipeline.SearchAhead.__init__
-    monkeypatch.setattr(pipeline.SearchAhead, "__init__", lambda self, *a: (real_init(self, *a), pids.append(self.child._pid))[0])
+    told, pids = [], forked_pids(monkeypatch, pipeline.SearchAhead)
+    real_submit = pipeline.SearchAhead.submit
     monkeypatch.setattr(pipeline.SearchAhead, "submit",
                         lambda self, issues, renamed: (told.append(len(issues)), real_submit(self, issues, renamed))[1])
     monkeypatch.setattr(pipeline, "search_in_child", None)  # the child forked after the keywords is not used
@@ -617,14 +616,20 @@ def test_a_search_child_forked_ahead_of_a_file_that_fails_is_stopped(tmp_path, f
     articles = archive_of(tmp_path, 2)
     out = tmp_path / "_site"
     build(articles, out, root=tmp_path, jobs=2)
-    pids = []
-    real_init = pipeline.SearchAhead.__init__
-    monkeypatch.setattr(pipeline.SearchAhead, "__init__", lambda self, *a: (real_init(self, *a), pids.append(self.child._pid))[0])
+    pids = forked_pids(monkeypatch, pipeline.SearchAhead)
     (articles / "2023-01-05-broken.txt").write_bytes(b"\x00\x01\x02" * 50)
     report = build(articles, out, root=tmp_path, jobs=2)
     assert report.parsed == 0 and len(report.errors) == 1 and "2023-01-05-broken.txt" in report.errors[0].path
     assert len(pids) == 1 and _reaped(pids[0])
     assert_as_cold(articles, out, tmp_path)
+
+
+def forked_pids(monkeypatch, ahead_class) -> list[int]:
+    """The pid of each child an `ahead_class` (a `pipeline.Ahead`) forks from now on."""
+    pids: list[int] = []
+    real_init = ahead_class.__init__
+    monkeypatch.setattr(ahead_class, "__init__", lambda self, *a: (real_init(self, *a), pids.append(self.child._pid))[0])
+    return pids
 
 
 def _reaped(pid: int) -> bool:
@@ -645,14 +650,8 @@ def test_a_rebuild_parses_its_new_file_in_the_child_forked_before_the_scan(tmp_p
     articles = archive_of(tmp_path)
     out = tmp_path / "_site"
     build(articles, out, root=tmp_path, jobs=2)
-    handed, stopped, pids = [], [], []
-    real_init, real_submit, real_stop = pipeline.ParseAhead.__init__, pipeline.ParseAhead.submit, pipeline.ParseAhead.stop
-
-    def init(self, *args):
-        real_init(self, *args)
-        pids.append(self.child._pid)
-
-    monkeypatch.setattr(pipeline.ParseAhead, "__init__", init)
+    handed, stopped, pids = [], [], forked_pids(monkeypatch, pipeline.ParseAhead)
+    real_submit, real_stop = pipeline.ParseAhead.submit, pipeline.ParseAhead.stop
     monkeypatch.setattr(pipeline.ParseAhead, "submit", lambda self, jobs, salt: (handed.append(len(jobs)), real_submit(self, jobs, salt))[1])
     monkeypatch.setattr(pipeline.ParseAhead, "stop", lambda self: (stopped.append(self.waiting), real_stop(self))[1])
     monkeypatch.setattr(pipeline, "parse_fresh", None)  # the child forked after the scan is not used
@@ -676,9 +675,7 @@ def test_a_build_failing_before_it_hands_over_its_files_stops_the_parse_child(tm
         raise OSError("disk gone")
 
     monkeypatch.setattr(pipeline, "scan_sources", broken)
-    pids = []
-    real_init = pipeline.ParseAhead.__init__
-    monkeypatch.setattr(pipeline.ParseAhead, "__init__", lambda self, *a: (real_init(self, *a), pids.append(self.child._pid))[0])
+    pids = forked_pids(monkeypatch, pipeline.ParseAhead)
     with pytest.raises(OSError, match="disk gone"):
         build(articles, out, root=tmp_path, jobs=2)  # returns: no wait on a child that waits for its files
     assert len(pids) == 1 and _reaped(pids[0])
