@@ -168,11 +168,23 @@ def test_settings_read_and_base_url_override(tmp_path):
     assert load_settings(tmp_path, base_url="https://example.org/").base_url == "https://example.org"
 
 
-@pytest.mark.parametrize("text", ["title: [unclosed", "- a list\n", "items_per_page: many\n", "items_per_page: 0\n"])
-def test_bad_settings_fail_loudly(tmp_path, text):
-    (tmp_path / "site.yaml").write_text(text, encoding="utf-8")
-    with pytest.raises(SettingsError):
-        load_settings(tmp_path)
+def test_settings_kept_in_the_cache_read_back_the_same(tmp_path):
+    """A rebuild reads site.yaml back from the cache folder (no PyYAML import); an edit is read afresh."""
+    (tmp_path / "site.yaml").write_text("title: 港闸档案\nitems_per_page: 5\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    first = load_settings(tmp_path, cache_dir=cache)
+    assert list((cache / "yaml").iterdir()) and load_settings(tmp_path, cache_dir=cache) == first == load_settings(tmp_path)
+    (tmp_path / "site.yaml").write_text("title: 港闸档案\nitems_per_page: 7\n", encoding="utf-8")
+    assert load_settings(tmp_path, cache_dir=cache).items_per_page == 7
+
+
+@pytest.mark.parametrize("text", ["title: [unclosed", "- a list\n", "items_per_page: many\n", "items_per_page: 0\n",
+                                  "title: \udcff"])
+@pytest.mark.parametrize("cached", [False, True])
+def test_bad_settings_fail_loudly(tmp_path, text, cached):
+    (tmp_path / "site.yaml").write_bytes(text.encode("utf-8", "surrogateescape"))  # (the last: a byte that is not UTF-8)
+    with pytest.raises(SettingsError, match="site.yaml"):
+        load_settings(tmp_path, cache_dir=tmp_path / "cache" if cached else None)
 
 
 # ---------------------------------------------------------------- urls

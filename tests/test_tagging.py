@@ -441,7 +441,7 @@ def test_place_names_for_check_include_full_short_and_alias_forms(tagger):
 def test_data_files_parsed_once_are_read_back_without_pyyaml(tmp_path, monkeypatch):
     import sys
 
-    from newsarchive.tagging.yamlfile import read_yaml
+    from newsarchive.yamlfile import read_yaml
 
     data = tmp_path / "gazetteer.yaml"
     data.write_text("aliases:\n  港闸: 港闸区\nlist: [1, 2.5, true, null]\n", encoding="utf-8")

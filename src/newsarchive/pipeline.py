@@ -1142,7 +1142,7 @@ def build(
                 save_catalog(to_save, renamed, cache_root, version, catalog, changes)  # the few changes: a few KB
                 to_save = None
             clock.lap("keywords")
-            settings = load_settings(root, base_url)
+            settings = load_settings(root, base_url, cache_root if use_cache else None)
 
             grown_from = None
             if ahead is not None and small and not renamed:  # nobody's keywords nor slug changed since

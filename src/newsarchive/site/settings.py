@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-import yaml
 
 
 @dataclass(frozen=True)
@@ -36,16 +35,25 @@ class SettingsError(ValueError):
     """site.yaml exists but cannot be used; raised so the build fails loudly."""
 
 
-def load_settings(root: Path, base_url: str | None = None) -> Settings:
-    """Read `root/site.yaml` if present; a `base_url` argument overrides the file."""
+def load_settings(root: Path, base_url: str | None = None, cache_dir: Path | None = None) -> Settings:
+    """Read `root/site.yaml` if present; a `base_url` argument overrides the file.
+    With `cache_dir` the parsed file is kept there (see `yamlfile.read_yaml`)."""
+    from ..yamlfile import read_yaml
+
     root = Path(root)
     data: dict = {}
     path = root / "site.yaml"
     if path.is_file():
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise SettingsError(f"{path}: invalid YAML: {exc}") from exc
+            loaded = read_yaml(path, cache_dir)
+        except UnicodeDecodeError as exc:
+            raise SettingsError(f"{path}: not UTF-8 text: {exc}") from exc
+        except Exception as exc:
+            import yaml
+
+            if isinstance(exc, yaml.YAMLError):
+                raise SettingsError(f"{path}: invalid YAML: {exc}") from exc
+            raise
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .segment import Token
-from .yamlfile import read_yaml
+from ..yamlfile import read_yaml
 
 #: township kinds reported in `Article.streets` (zones and farms only imply a district)
 STREET_KINDS = ("subdistrict", "town")

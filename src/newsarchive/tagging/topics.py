@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .yamlfile import read_yaml
+from ..yamlfile import read_yaml
 
 
 MAX_TOPICS = 3

@@ -1,7 +1,8 @@
-"""The data files' YAML: read with libyaml's safe loader when PyYAML has it (~10x
-faster), and PyYAML imported only when a file must be parsed: with a cache folder
-the parsed data is kept by the file's digest (importing PyYAML alone took ~0.03 s
-of every process that loads the tagger, on the path of a one-issue rebuild)."""
+"""YAML of the data files and `site.yaml`: read with libyaml's safe loader when PyYAML
+has it (~10x faster), and PyYAML imported only when a file must be parsed: with a
+cache folder the parsed data is kept by the file's digest (importing PyYAML alone
+took ~0.03 s of every process that loads the tagger or the site settings, on the
+path of a one-issue rebuild). A file that is not valid YAML raises `yaml.YAMLError`."""
 from __future__ import annotations
 
 import hashlib
@@ -26,7 +27,7 @@ def read_yaml(path: Path | str, cache_dir: Path | None = None) -> object:
             blob = marshal.dumps(data)
         except ValueError:  # a value marshal does not take (a YAML date, say): parsed every time
             return data
-        from ..cache import replace_atomically
+        from .cache import replace_atomically
 
         kept.parent.mkdir(parents=True, exist_ok=True)
         replace_atomically(kept, lambda fh: fh.write(blob))
