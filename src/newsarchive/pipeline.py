@@ -1154,9 +1154,10 @@ def build(
                                    jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None,
                                    beside=search_beside if small and searching is None else None, grown_from=grown_from)
             if to_save is not None and saving is None:
-                # a small render: saved now, on the core this process leaves while it waits for the
-                # search child (beside the render, three processes shared two cores)
-                saving = Forked(save_catalog, to_save, renamed, cache_root, version, catalog)
+                # a small render the delta would not do for (`changes` above is None): the whole
+                # catalog, saved now, on the core this process leaves while it waits for the search
+                # child (beside the render, three processes shared two cores)
+                saving = Forked(save_catalog, to_save, renamed, cache_root, version)
             clock.lap("render")
             if searching is not None:
                 stats, records, search_steps = searching.result()

@@ -105,7 +105,6 @@ from .cache import replace_atomically
 from .model import Article, Issue
 
 
-
 def _numpy_when_used():
     """numpy, imported on first use (importlib's LazyLoader): its ~0.13 s import is
     spent by whichever process builds the index, not by the parent of the search

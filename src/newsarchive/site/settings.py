@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
-
 @dataclass(frozen=True)
 class Settings:
     """What the renderer needs to know about the site as a whole."""

@@ -102,8 +102,10 @@ def relative(from_page: str, to_path: str) -> str:
 
 def links_from(from_page: str) -> Callable[[str], str]:
     """`relative(from_page, target)` as a function of `target`, the page's folder worked out
-    once: no Python frame per link (a page asks for dozens, the sitemap for thousands)."""
-    return partial(_relative_from_dir, from_page.rpartition("/")[0])
+    once: no Python frame per link (a page asks for dozens, the sitemap for thousands). From
+    the root a link is its target: nothing to work out (nor to cache: a sitemap's thousands)."""
+    folder = from_page.rpartition("/")[0]
+    return partial(_relative_from_dir, folder) if folder else str
 
 
 @lru_cache(maxsize=65536)

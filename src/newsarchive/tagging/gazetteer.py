@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from .segment import Token
 from ..yamlfile import read_yaml
+from .segment import Token
 
 #: township kinds reported in `Article.streets` (zones and farms only imply a district)
 STREET_KINDS = ("subdistrict", "town")
