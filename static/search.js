@@ -146,17 +146,19 @@
     var b = unitBytes(store[name]), st = {i: 0}, n = leb(b, st);
     return b.subarray(st.i, st.i + n);
   }
-  function decoders() {  // started with each query's first files: never a round of its own
+  // the inflater, and for text parts (`withText`) the preset dictionary too: meta
+  // files, which the first results need, do not wait for the dictionary
+  function decoders(withText) {
     var want = [load('inflate')];
-    if (manifest && manifest.zdict) want.push(load('z'));
+    if (withText && manifest && manifest.zdict) want.push(load('z'));
     return Promise.all(want).then(function () {
-      if (manifest && manifest.zdict && !textDict) textDict = store.inflate.inflateSync(deflated('z'));
+      if (withText && manifest && manifest.zdict && !textDict) textDict = store.inflate.inflateSync(deflated('z'));
       return store.inflate;
     });
   }
   function inflate(name) {
     if (inflated[name]) return inflated[name];
-    return (inflated[name] = decoders().then(function (fl) {
+    return (inflated[name] = decoders(name[0] === 'd').then(function (fl) {
       var z = deflated(name);
       return utf8.decode(name[0] === 'd' && textDict ? fl.inflateSync(z, {dictionary: textDict}) : fl.inflateSync(z));
     }));
@@ -554,17 +556,25 @@
   // The meta files of the newest articles: a common word's best results are mostly
   // among them (ties go to the newest), so they load before the first query (on the
   // search page once the manifest is in, elsewhere when the box is focused) with the
-  // inflater and text dictionary: a query's first round is then its bucket files only
-  // (each file in a round costs a few ms more), and the first results often need no other.
+  // inflater and the text dictionary: a query's first round is then its bucket files
+  // only, and the first results often need no other file.  One file at a time, and
+  // none while a query is answered: file:// loads queue behind each other, a few ms
+  // each, so four files asked at once just before a query's first round made its
+  // first results ~25 ms later; in a chain a query waits for one file at most.
   UI.prototype.preload = function () {
     if (this.preloaded || !manifest || !manifest.docs) return;
     this.preloaded = true;
-    decoders().catch(function () {});  // the inflater (meta files need it) and the text dictionary
-    var last = Math.floor((manifest.docs - 1) / manifest.meta);
-    for (var b = last; b >= Math.max(0, last - 1); b--) {
-      var n = 'm/' + b;
-      load(n).then(function (n) { return function () { return inflate(n); }; }(n)).catch(function () {});
-    }
+    var self = this, names = ['inflate'], last = Math.floor((manifest.docs - 1) / manifest.meta);
+    if (manifest.zdict) names.push('z');
+    for (var b = last; b >= Math.max(0, last - 1); b--) names.push('m/' + b);
+    var next = function () {
+      if (!names.length) return;
+      if (self.inflight) { self.afterQuery = next; return; }
+      var n = names.shift();
+      // decoded when in (the dictionary, a meta block), as a query would
+      load(n).then(function () { return n === 'z' ? decoders(true) : n[0] === 'm' ? inflate(n) : null; }).then(next, next);
+    };
+    next();
   };
   UI.prototype.query = function () {
     var self = this, text = this.text, seq = ++this.seq;
@@ -577,12 +587,20 @@
     }
     // the index files first: the rest of this task runs while they load; the
     // address bar last (replaceState took ~20 ms of a first screen at 10,000 issues)
+    this.inflight = (this.inflight || 0) + 1;
     s.start().then(function () {
       if (seq !== self.seq) return;
       self.current = s; self.snips = PAGE; self.links = LINKS;
       return self.render().then(function () { if (seq === self.seq) self.syncUrl(text); });
-    }).catch(function (e) { if (seq === self.seq) { self.fail(e); self.syncUrl(text); } });
-    this.preload();  // (when not yet loaded: beside the first index files)
+    }).catch(function (e) { if (seq === self.seq) { self.fail(e); self.syncUrl(text); } }).then(function () {
+      var go = --self.inflight ? null : self.afterQuery;
+      self.afterQuery = null;
+      if (go) go();
+    });
+    // beside the first round: the inflater (the meta files of the first results need it);
+    // the rest of the preload once this query is answered
+    load('inflate').catch(function () {});
+    this.preload();
     this.say('正在搜索…', 'busy');
     this.results.setAttribute('aria-busy', 'true');
   };
@@ -761,12 +779,12 @@
       if (m.docs <= 400) LINKS = ui.links = 400;
       ui.fillFilters();
       ui.say('');
-      // the search page is for searching: what every query needs loads while the reader types
-      if (!box.hasAttribute('data-search-dropdown')) ui.preload();
       if (ui.inputs.some(function (i) { return i.value; })) {
         ui.text = ui.inputs.filter(function (i) { return i.value; })[0].value;
         ui.query();
       }
+      // the search page is for searching: what every query needs loads while the reader types
+      if (!box.hasAttribute('data-search-dropdown')) ui.preload();
     }).catch(function (e) { ui.fail(e); });
   }
   reg.parseQuery = parseQuery;
