@@ -346,6 +346,8 @@
     this.ranges = [];  // ranges still to read, newest first
     this.done = false;
     this.df = {};
+    this.tlazy = {};   // key -> Map(range -> [bytes, byte of its title segment]) of a tbig title list
+    this.tl = {};      // key -> its title lists decoded whole ({docs, off, pos}, docs ascending)
   }
   Search.prototype.keys = function () {
     var ks = [];
@@ -364,21 +366,25 @@
     if (manifest.tbuckets) out.push(bucketName('n/', k, manifest.tbuckets));
     return out;
   }
-  // one layer's entry of key k into `e`:
-  // LEB(4·nr + 2·title + big) [LEB(df)] [LEB(nt)], nr × (LEB(range gap) [segment]), nt × (LEB(range gap) segment)
+  // one layer's entry of key k into `e`: LEB(4·nr + 2·title + big) [LEB(df)] [LEB(2·nt + tbig)],
+  // nr × (LEB(range gap) [segment]), nt × (LEB(range gap) [LEB(length) if tbig] segment)
   function readEntry(k, v, e) {
     if (v == null) return;
-    var R = manifest.range, b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 4), big = x & 1, nt = 0, r = -1, i;
+    var R = manifest.range, b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 4), big = x & 1, nt = 0, tbig = 0, r = -1, i;
     var pos = k[0] !== '#';
     if (big) { e.big = true; e.df += leb(b, st); }
-    if (x & 2) nt = leb(b, st);
+    if (x & 2) { nt = leb(b, st); tbig = nt & 1; nt = Math.floor(nt / 2); }
     for (i = 0; i < nr; i++) {
       r += leb(b, st) + 1; e.ranges.add(r);
       if (!big) st.i = segment(b, st.i, r * R - 1, pos, e.whole);
       else if (r < manifest.inline) e.chunks.push(r);  // in the chunk files of range r
       else { var n = leb(b, st); e.lazy.set(r, [b, st.i]); st.i += n; }
     }
-    for (r = -1, i = 0; i < nt; i++) { r += leb(b, st) + 1; st.i = segment(b, st.i, r * R - 1, true, null, e.title); }
+    for (r = -1, i = 0; i < nt; i++) {
+      r += leb(b, st) + 1;
+      if (!tbig) { st.i = segment(b, st.i, r * R - 1, true, null, e.title); continue; }
+      var m = leb(b, st); e.tlazy.set(r, [b, st.i]); st.i += m;  // decoded when range r is read
+    }
   }
   // one round of files: per key, its bucket in each layer holds its body list (or, for a
   // big list, the ranges of its chunks and the segments of the newest ranges) and its title list
@@ -390,17 +396,21 @@
       var rangeSets = [], tl = {};
       all.forEach(function (k) {
         var e = {ranges: new Set(), big: false, df: 0, whole: new Map(), chunks: [], lazy: new Map(),
-                 title: {docs: [], off: [0], pos: []}};
+                 title: {docs: [], off: [0], pos: []}, tlazy: new Map()};
         layers(k).forEach(function (n) { readEntry(k, bucket(n).get(k), e); });  // head first: docs ascend
         if (e.big) { self.big[k] = e.chunks; self.inline[k] = e.lazy; self.pre[k] = e.whole; self.df[k] = e.df + e.whole.size; }
         else { self.small[k] = e.whole; self.df[k] = e.whole.size; }
         if (e.title.docs.length) tl[k] = e.title;
+        if (e.tlazy.size) self.tlazy[k] = e.tlazy;
         rangeSets.push(e.ranges);
       });
       var rs = rangeSets.length ? Array.from(rangeSets[0]).filter(function (r) {
         return rangeSets.every(function (s) { return s.has(r); });
       }) : [];
       self.ranges = rs.sort(function (a, b) { return b - a; });
+      self.tl = tl;
+      // a word in very many titles: its title matches are found range by range, with the body's
+      if (Object.keys(self.tlazy).length) return self.more();
       // title matches for the whole archive: a doc with every term in its title is a hit.
       // The term with the shortest title list is matched in full; the others per doc, when asked
       var nt = self.q.terms.length, lead = 0;
@@ -462,6 +472,7 @@
         lists[k] = m;
       });
       var per = self.q.terms.map(function (t) { return matchTerm(t, lists, lo, hi); });
+      if (Object.keys(self.tlazy).length) self.title = self.q.terms.map(function (t) { return matchSorted(t, self.titlesOf(r)); });
       var fk = self.facetKeys();
       per[0].forEach(function (_, doc) {
         if (!per.every(function (m) { return m.has(doc); })) return;
@@ -474,6 +485,17 @@
     };
     // the newest ranges are in the bucket files: no file to wait for
     return names.length ? Promise.all(names.map(load)).then(step) : Promise.resolve().then(step);
+  };
+  // the title lists of range r: a tbig list's segment, decoded now, or the part of a whole one
+  Search.prototype.titlesOf = function (r) {
+    var self = this, R = manifest.range, lo = r * R, hi = lo + R, out = {};
+    var at = function (docs, d) { var a = 0, z = docs.length; while (a < z) { var m = (a + z) >> 1; if (docs[m] < d) a = m + 1; else z = m; } return a; };
+    this.keys().forEach(function (k) {
+      var lz = self.tlazy[k] && self.tlazy[k].get(r), L = self.tl[k];
+      if (lz) { out[k] = {docs: [], off: [0], pos: []}; segment(lz[0], lz[1], r * R - 1, true, null, out[k]); }
+      else if (L) { var a = at(L.docs, lo), z = at(L.docs, hi); out[k] = {docs: L.docs.slice(a, z), off: L.off.slice(a, z + 1), pos: L.pos}; }
+    });
+    return out;
   };
   // the best n results (all without n), best first
   function better(a, b) { return b.score - a.score || b.doc - a.doc; }

@@ -117,7 +117,7 @@ def grams(term: str) -> list[tuple[str, int]]:
 
 
 def _entries(store: dict, key: str) -> list[tuple]:
-    """A key's entry in each layer (head p/, then tail n/): (bytes, byte after the header, 4·nr + 2·title + big, df or None, nt)."""
+    """A key's entry in each layer (head p/, then tail n/): (bytes, byte after the header, 4·nr + 2·title + big, df or None, nt, tbig)."""
     man = store["manifest"]
     out = []
     for layer, n in (("p", man["buckets"]), ("n", man["tbuckets"])):
@@ -125,19 +125,19 @@ def _entries(store: dict, key: str) -> list[tuple]:
         if v is None:
             continue
         x, i = S._read_leb(v, 0)
-        df = nt = None
+        df, nt = None, 0
         if x & 1:
             df, i = S._read_leb(v, i)
         if x & 2:
             nt, i = S._read_leb(v, i)
-        out.append((v, i, x, df, nt or 0))
+        out.append((v, i, x, df, nt // 2, nt & 1))
     return out
 
 
 def _body(store: dict, key: str, entry: tuple, out: dict) -> int:
     """Decode one layer's body list of `key` into `out`; returns the byte after it."""
     man = store["manifest"]
-    v, i, x, _, _ = entry
+    v, i, x = entry[:3]
     R, positional = man["range"], not key.startswith("#")
     r = -1
     for _ in range(x // 4):
@@ -169,7 +169,12 @@ def title_list(store: dict, key: str) -> dict[int, list[int]]:
         for _ in range(entry[4]):
             g, i = S._read_leb(entry[0], i)
             r += g + 1
-            i = segment(entry[0], i, r * store["manifest"]["range"] - 1, True, out)
+            if entry[5]:  # tbig: LEB(byte length) segment
+                n, i = S._read_leb(entry[0], i)
+                assert segment(entry[0], i, r * store["manifest"]["range"] - 1, True, out) == i + n
+                i += n
+            else:
+                i = segment(entry[0], i, r * store["manifest"]["range"] - 1, True, out)
         assert i == len(entry[0])
     return out
 
@@ -220,9 +225,10 @@ def samples(sample_issues):
 
 @pytest.fixture(params=["default", "tiny-ranges"])
 def built(request, samples, tmp_path, monkeypatch):
-    if request.param == "tiny-ranges":  # many ranges, most lists cut into chunks
+    if request.param == "tiny-ranges":  # many ranges, most lists cut into chunks, title lists by range
         monkeypatch.setattr(S, "RANGE", 4)
         monkeypatch.setattr(S, "BIG", 40)
+        monkeypatch.setattr(S, "TITLE_BIG", 6)
     stats = S.write_search_index(samples, tmp_path, stand_in_url, workers=1)
     return stats, load_index(tmp_path)
 

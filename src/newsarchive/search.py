@@ -31,7 +31,7 @@ byte-identical files):
     normalisation: NFKC where it maps one char to one char, lower case) or a
     facet key (``#d港闸区``, ``#s…``, ``#t…``, ``#y2020``).  Per key and layer:
     ``LEB(4·nr + 2·title + big)``, for a *big* list ``LEB(df)`` (in that
-    layer), if ``title`` ``LEB(nt)``; then the body list: ``nr`` ×
+    layer), if ``title`` ``LEB(2·nt + tbig)``; then the body list: ``nr`` ×
     (``LEB(range gap)`` segment; the first gap counts from range -1), where a
     big list has a segment only for the ranges from ``inline`` (in the
     manifest: the last range of the head; every range of the tail) on, as
@@ -39,6 +39,12 @@ byte-identical files):
     in the chunk files; then the title list: ``nt`` × (``LEB(range gap)``
     segment) over kicker + title + subtitle (the prefix of
     ``Article.body_text``), for the whole layer: title matches rank first.
+    A *tbig* title list (more than ``TITLE_BIG`` bytes in the layer) has
+    ``LEB(byte length)`` before each segment: the client decodes it a range
+    at a time, as it reads the body lists (a word in thousands of titles
+    took ~25 ms to decode whole, the largest part of a first answer at
+    10,000 issues); a smaller one is decoded whole, so its title matches
+    rank first over the whole archive.
 ``c/<r>/<k>.js``
     the segments of big lists for an older doc range ``r`` (``range`` docs
     each), hashed into ``cbuckets[r]`` files.  A query reads the newest ranges
@@ -128,7 +134,7 @@ def _numpy_when_used():
 
 np = _numpy_when_used()  # the vectorised builder; without numpy the pure-Python reference is used
 
-VERSION = 3
+VERSION = 4
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
 META = 128  # articles per meta file (url, title, date, district): a result screen needs few of them
 PART = 2000  # characters per stored text part
@@ -137,7 +143,7 @@ THREADS = 2  # ranges built at once (threads) when `workers` is not given
 BIG = 2048  # a list longer than this (in bytes) is cut into range segments
 BUCKET_TARGET = 3072  # aimed-for payload bytes per posting file
 CHUNK_TARGET = 6144
-TITLE_TARGET = 2048
+TITLE_BIG = 2048  # a title list longer than this (in bytes, in a layer) is decoded a range at a time
 QMAX = 20  # rice codes: this many zeros start an escape (gamma of v + 1)
 KMAX = 15
 SEP = "\uffff"  # between the keys of a bucket file
@@ -1661,13 +1667,18 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
     gaps = _range_gaps(rr, first)
     tgaps = _range_gaps(tr, tfirst)
     hastitle = ntitle > 0
-    # per key: LEB(4·nr + 2·title + big) [LEB(df)] [LEB(nt)], then the body items, then the title items
+    tsize = np.zeros(nk, dtype=np.int64)
+    if len(tfirst):
+        tsize[tk] = np.add.reduceat(tl, tfirst)
+    tbig = tsize > TITLE_BIG
+    # per key: LEB(4·nr + 2·title + big) [LEB(df)] [LEB(2·nt + tbig)], then the body items, then the title items
     h1 = 4 * nbody + 2 * hastitle + big
+    h3 = 2 * ntitle + tbig
     keep = ~big[kid] | (rr >= inl)  # body segments that stay in the entry
     # one blob of every inline segment (body, then title), and one sequence of items by key, body first
     # a big list's inline segments carry their byte length: the client decodes a range only when it reads it
     ib, isrc, ilens_kept = _gather_prefixed(blob, src[keep], lens[keep], big[kid][keep])
-    jb, jsrc = _gather(tblob, tsrc, tl)
+    jb, jsrc, tl = _gather_prefixed(tblob, tsrc, tl, tbig[tkid])  # a tbig title list's segments too
     ilens = np.zeros(len(lens), dtype=np.int64)
     ilens[keep] = ilens_kept
     isrc_all = np.zeros(len(lens), dtype=np.int64)
@@ -1683,11 +1694,11 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
     for i in np.flatnonzero(kcode < 0).tolist():
         klen[i] = len(fkeys[int(kcode[i]) + nf])
     ilen_all = _leb_len(item_gap) + item_len
-    elen = _leb_len(h1) + np.where(big, _leb_len(dfs), 0) + np.where(hastitle, _leb_len(ntitle), 0) + np.bincount(item_key, weights=ilen_all, minlength=nk).astype(np.int64)
+    elen = _leb_len(h1) + np.where(big, _leb_len(dfs), 0) + np.where(hastitle, _leb_len(h3), 0) + np.bincount(item_key, weights=ilen_all, minlength=nk).astype(np.int64)
     nb = _pow2_buckets(int((elen + klen + 2).sum()), BUCKET_TARGET)
     hashes = _fnv_codes(kcode, fkeys)
     ktext = _key_text(kcode, fkeys)
-    buf, boff, perm, kb = _assemble((hashes % np.uint64(nb)).astype(np.int64), nb, [(h1, None), (dfs, big), (ntitle, hastitle)],
+    buf, boff, perm, kb = _assemble((hashes % np.uint64(nb)).astype(np.int64), nb, [(h1, None), (dfs, big), (h3, hastitle)],
                                     nbody + ntitle, item_gap[order], item_len[order], item_src[order], iblob)
     del iblob, item_key, item_len, item_src, item_gap, order
     clock.lap(f"{layer}-merge")
