@@ -1,7 +1,7 @@
 """Search benchmark: index size vs text, bytes a query loads, ms to results.
 
     python benchmarks/bench_search.py [--n 10000] [--seed 1] [--work /dev/shm/na-bench-search]
-                                      [--query Q ...] [--no-browser]
+                                      [--query Q ...] [--repeats R] [--no-browser]
 
 1. makes (or reuses) the synthetic archive ``benchmarks/make_corpus.py N --seed S``;
 2. parses it with the project's parser (districts from the front matter; no tagging);
@@ -12,7 +12,9 @@
    in a fresh browser context: waits for the manifest, then sets the query
    and measures, inside the page, the ms from the input event to the first
    results being shown and to a full first screen (ten results, or all there
-   are), and sums the bytes of every index file the page loaded.
+   are), and sums the bytes of every index file the page loaded; each query
+   is asked R times (default 5, in rounds over all the queries), and the
+   median is reported with the range: one sample swings 2x on this machine.
 
 Prints a Markdown table and writes ``WORK/bench_search.json``.
 """
@@ -23,6 +25,7 @@ import json
 import os
 import pickle
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -98,6 +101,7 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, default=Path("/dev/shm/na-bench-search"))
     ap.add_argument("--query", action="append")
+    ap.add_argument("--repeats", type=int, default=5, help="runs per query (each in a fresh context); the median is reported")
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     a = ap.parse_args(argv)
@@ -157,33 +161,41 @@ def main(argv=None) -> int:
         search_dir = (site / "search").resolve()
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            runs: dict[str, list[dict]] = {q: [] for q in queries}
+            for _ in range(max(1, a.repeats)):
+                for q in queries:
+                    ctx = browser.new_context()
+                    page = ctx.new_page()
+                    urls: list[str] = []
+                    page.on("request", lambda r: urls.append(r.url))
+                    page.goto((site / "search.html").as_uri())
+                    page.wait_for_function("() => window.__naSearch && window.__naSearch.store && window.__naSearch.store.manifest")
+                    before = len(urls)
+                    m = page.evaluate(MEASURE, q)
+                    page.wait_for_timeout(100)
+                    files = [Path(u.removeprefix("file://")) for u in urls]
+                    idx = [f for f in files if search_dir in f.parents]
+                    after = [f for f in files[before:] if search_dir in f.parents]
+                    runs[q].append({"ms": m["ms"], "ms_screen": m["ms_screen"], "n": m["n"], "status": m["status"],
+                                    "kb_query": sum(f.stat().st_size for f in after) / 1024,
+                                    "kb_with_manifest": sum(f.stat().st_size for f in idx) / 1024, "files": len(after)})
+                    ctx.close()
             for q in queries:
-                ctx = browser.new_context()
-                page = ctx.new_page()
-                urls: list[str] = []
-                page.on("request", lambda r: urls.append(r.url))
-                page.goto((site / "search.html").as_uri())
-                page.wait_for_function("() => window.__naSearch && window.__naSearch.store && window.__naSearch.store.manifest")
-                before = len(urls)
-                m = page.evaluate(MEASURE, q)
-                page.wait_for_timeout(100)
-                files = [Path(u.removeprefix("file://")) for u in urls]
-                idx = [f for f in files if search_dir in f.parents]
-                after = [f for f in files[before:] if search_dir in f.parents]
-                row = {"query": q, "ms": round(m["ms"], 1), "ms_screen": round(m["ms_screen"], 1), "results_listed": m["n"], "status": m["status"],
-                       "kb_query": round(sum(f.stat().st_size for f in after) / 1024, 1),
-                       "kb_with_manifest": round(sum(f.stat().st_size for f in idx) / 1024, 1),
-                       "files": len(after)}
+                rs = runs[q]
+                med = lambda k: round(statistics.median(r[k] for r in rs), 1)
+                row = {"query": q, "ms": med("ms"), "ms_min": round(min(r["ms"] for r in rs), 1), "ms_max": round(max(r["ms"] for r in rs), 1),
+                       "ms_screen": med("ms_screen"), "results_listed": rs[-1]["n"], "status": rs[-1]["status"],
+                       "kb_query": med("kb_query"), "kb_with_manifest": med("kb_with_manifest"), "files": int(med("files")), "runs": len(rs)}
                 result["queries"].append(row)
-                print(f"{q}: {row['ms']} ms (first screen {row['ms_screen']} ms), {row['kb_query']} KB in {row['files']} files ({row['kb_with_manifest']} KB with manifest), {m['n']} listed; {m['status']}", flush=True)
-                ctx.close()
+                print(f"{q}: {row['ms']} ms ({row['ms_min']}–{row['ms_max']}; first screen {row['ms_screen']} ms), {row['kb_query']} KB in {row['files']} files "
+                      f"({row['kb_with_manifest']} KB with manifest), {row['results_listed']} listed; {row['status']}", flush=True)
             browser.close()
 
     (a.work / "bench_search.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    print("\n| query | ms to first results | ms to a full first screen | KB loaded (query) | KB incl. manifest | files | listed |")
+    print(f"\n| query | ms to first results (median of {max(1, a.repeats)}, range) | ms to a full first screen (median) | KB loaded (query) | KB incl. manifest | files | listed |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in result["queries"]:
-        print(f"| {r['query']} | {r['ms']} | {r['ms_screen']} | {r['kb_query']} | {r['kb_with_manifest']} | {r['files']} | {r['results_listed']} |")
+        print(f"| {r['query']} | {r['ms']} ({r['ms_min']}–{r['ms_max']}) | {r['ms_screen']} | {r['kb_query']} | {r['kb_with_manifest']} | {r['files']} | {r['results_listed']} |")
     print(f"\nindex {result['index_bytes'] / 1e6:.1f} MB = {result['ratio_to_raw_text']}x raw text ({raw_bytes / 1e6:.1f} MB), "
           f"{result['ratio_to_article_text']}x article text; by dir: " + ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sorted(by_dir.items())))
     return 0
