@@ -410,7 +410,8 @@
       self.ranges = rs.sort(function (a, b) { return b - a; });
       self.tl = tl;
       // a word in very many titles: its title matches are found range by range, with the body's
-      if (Object.keys(self.tlazy).length) return self.more();
+      self.titlesByRange = Object.keys(self.tlazy).length > 0;
+      if (self.titlesByRange) return self.more();
       // title matches for the whole archive: a doc with every term in its title is a hit.
       // The term with the shortest title list is matched in full; the others per doc, when asked
       var nt = self.q.terms.length, lead = 0;
@@ -472,7 +473,7 @@
         lists[k] = m;
       });
       var per = self.q.terms.map(function (t) { return matchTerm(t, lists, lo, hi); });
-      if (Object.keys(self.tlazy).length) self.title = self.q.terms.map(function (t) { return matchSorted(t, self.titlesOf(r)); });
+      if (self.titlesByRange) self.title = self.q.terms.map(function (t) { return matchSorted(t, self.titlesOf(r)); });
       var fk = self.facetKeys();
       per[0].forEach(function (_, doc) {
         if (!per.every(function (m) { return m.has(doc); })) return;
@@ -615,9 +616,10 @@
       self.current = s; self.snips = PAGE; self.links = LINKS;
       return self.render().then(function () { if (seq === self.seq) self.syncUrl(text); });
     }).catch(function (e) { if (seq === self.seq) { self.fail(e); self.syncUrl(text); } }).then(function () {
-      var go = --self.inflight ? null : self.afterQuery;
+      if (--self.inflight || !self.afterQuery) return;  // (queries overlap when the reader types on)
+      var go = self.afterQuery;
       self.afterQuery = null;
-      if (go) go();
+      go();
     });
     // beside the first round: the inflater (the meta files of the first results need it);
     // the rest of the preload once this query is answered

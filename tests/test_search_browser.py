@@ -330,6 +330,27 @@ def test_a_linked_query_goes_before_the_preload(site, page, query):
     assert not page.errors
 
 
+def test_the_preload_resumes_after_overlapping_queries(site, page):
+    """Two queries typed the moment the manifest is in (the first still loading when the second
+    is asked): the preload waits for both, then loads the rest (queries that find nothing: they
+    load none of it themselves)."""
+    out, _ = site
+    # from the page's start: the queries are typed in the task that sees the manifest
+    page.add_init_script("""(() => {
+      const go = () => {
+        if (!(window.__naSearch && window.__naSearch.store && window.__naSearch.store.manifest)) return setTimeout(go, 0);
+        const box = document.querySelector('#search-q');
+        for (const q of ['不存在的词语', '不存在的词语组合']) { box.value = q; box.dispatchEvent(new Event('input', {bubbles: true})); }
+      };
+      go();
+    })()""")
+    page.goto((out / "search.html").as_uri())
+    wait_done(page)
+    man = page.evaluate("window.__naSearch.store.manifest")
+    page.wait_for_function("names => names.every(n => n in window.__naSearch.store)", arg=["inflate", "z", *preloaded_meta(man)], timeout=5000)
+    assert page.input_value("#search-q") == "不存在的词语组合" and not page.errors
+
+
 @pytest.fixture(scope="module")
 def tiny_site(sample_issues, tmp_path_factory):
     """The samples with ranges of 4 docs and most lists big: chunk files, inline ranges, title lists read a range at a time."""
