@@ -290,12 +290,11 @@ def test_first_results_need_one_bucket_round_then_meta(site, page, query):
     page.add_init_script(TRACE)
     page.goto((out / "search.html").as_uri())
     man = page.evaluate("() => new Promise(ok => { const w = () => window.__naSearch && window.__naSearch.store && window.__naSearch.store.manifest ? ok(window.__naSearch.store.manifest) : setTimeout(w, 5); w(); })")
-    newest = preloaded_meta(man)
-    page.wait_for_function("names => names.every(n => n in window.__naSearch.store)", arg=["inflate", "z", *newest])
+    wait_preloaded(page, man)
     preloaded = [n for n, _ in page.evaluate("window.__trace")]
     names = asked_after(page, query)
     meta = man["meta"]
-    assert set(preloaded) == {"manifest", "inflate", "z"} | newest
+    assert set(preloaded) == {"manifest", "inflate", "z"} | preloaded_meta(man)
     buckets = {name for k in query_keys(query) for name in bucket_files(man, k)}
     assert set(names[: len(buckets)]) == buckets  # asked first, all at once
     rest = names[len(buckets):]
@@ -310,6 +309,11 @@ def preloaded_meta(man: dict) -> set[str]:
     return {f"m/{b}" for b in range(max(0, last - 1), last + 1)}
 
 
+def wait_preloaded(page, man: dict) -> None:
+    """Until the search page's preload is in: the inflater, the text dictionary, the newest meta files."""
+    page.wait_for_function("names => names.every(n => n in window.__naSearch.store)", arg=["inflate", "z", *preloaded_meta(man)], timeout=5000)
+
+
 @pytest.mark.parametrize("query", ["核酸采样", "复工复产 志愿者"])
 def test_a_linked_query_goes_before_the_preload(site, page, query):
     """search.html?q=…: the query's bucket files are asked right after the manifest, with the
@@ -320,7 +324,7 @@ def test_a_linked_query_goes_before_the_preload(site, page, query):
     page.goto((out / "search.html").as_uri() + "?q=" + quote(query))
     wait_done(page)
     man = page.evaluate("window.__naSearch.store.manifest")
-    page.wait_for_function("names => names.every(n => n in window.__naSearch.store)", arg=["inflate", "z", *preloaded_meta(man)])
+    wait_preloaded(page, man)
     trace = page.evaluate("window.__trace")
     names = [n for n, _ in trace]
     first_paint = [n for n, shown in trace if shown == 0]
@@ -347,7 +351,7 @@ def test_the_preload_resumes_after_overlapping_queries(site, page):
     page.goto((out / "search.html").as_uri())
     wait_done(page)
     man = page.evaluate("window.__naSearch.store.manifest")
-    page.wait_for_function("names => names.every(n => n in window.__naSearch.store)", arg=["inflate", "z", *preloaded_meta(man)], timeout=5000)
+    wait_preloaded(page, man)
     assert page.input_value("#search-q") == "不存在的词语组合" and not page.errors
 
 
