@@ -294,6 +294,13 @@
     return out;
   }
 
+  // the first index of ascending `a` whose value is not below x
+  function lowerBound(a, x) {
+    var lo = 0, hi = a.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (a[mid] < x) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
   // a term's matches in titles, doc by doc (`get`, `has` like a Map): a binary search
   // in each of its bigrams' flat title lists (docs ascending), then the positions checked
   function TitleMatches(term, lists) {
@@ -309,8 +316,7 @@
     for (j = 0; j < n; j++) {
       var L = ls[j];
       if (!L) break;
-      var lo = 0, hi = L.docs.length;
-      while (lo < hi) { var mid = (lo + hi) >> 1; if (L.docs[mid] < doc) lo = mid + 1; else hi = mid; }
+      var lo = lowerBound(L.docs, doc);
       if (lo === L.docs.length || L.docs[lo] !== doc) break;
       at[j] = lo;
     }
@@ -490,11 +496,10 @@
   // the title lists of range r: a tbig list's segment, decoded now, or the part of a whole one
   Search.prototype.titlesOf = function (r) {
     var self = this, R = manifest.range, lo = r * R, hi = lo + R, out = {};
-    var at = function (docs, d) { var a = 0, z = docs.length; while (a < z) { var m = (a + z) >> 1; if (docs[m] < d) a = m + 1; else z = m; } return a; };
     this.keys().forEach(function (k) {
       var lz = self.tlazy[k] && self.tlazy[k].get(r), L = self.tl[k];
       if (lz) { out[k] = {docs: [], off: [0], pos: []}; segment(lz[0], lz[1], r * R - 1, true, null, out[k]); }
-      else if (L) { var a = at(L.docs, lo), z = at(L.docs, hi); out[k] = {docs: L.docs.slice(a, z), off: L.off.slice(a, z + 1), pos: L.pos}; }
+      else if (L) { var a = lowerBound(L.docs, lo), z = lowerBound(L.docs, hi); out[k] = {docs: L.docs.slice(a, z), off: L.off.slice(a, z + 1), pos: L.pos}; }
     });
     return out;
   };
