@@ -565,3 +565,33 @@ def test_extend_archive_equals_building_it_whole(sample_issues, toolkit):
     twin = copy.deepcopy(issues[0])
     assert extend_archive(build_archive(issues), [twin]) is None
     assert extend_archive(build_archive(issues[1:]), [issues[1]]) is None  # not new
+
+
+def test_an_archive_from_the_previous_builds_rank_lists_equals_building_it_whole(sample_issues, toolkit, tmp_path,
+                                                                                   monkeypatch):
+    """`ArchiveRecord`: the next build of the very same issues takes the saved rank lists
+    (and gets what `build_archive` makes); any change to an issue, or another issue, misses."""
+    import copy
+
+    from newsarchive.site.archive import ArchiveRecord, build_archive
+
+    issues = [copy.deepcopy(s) for _key, s in sorted(sample_issues.items())]
+    toolkit.tagger.assign_keywords(issues)
+    ArchiveRecord(tmp_path).save(build_archive(issues))
+    hits = []
+    load = ArchiveRecord.load
+    monkeypatch.setattr(ArchiveRecord, "load", lambda self, *a: hits.append(load(self, *a)) or hits[-1])
+    again = build_archive(list(reversed(issues)), ArchiveRecord(tmp_path))
+    assert hits and hits[-1] is not None  # taken from the record
+    assert _archive_shape(again) == _archive_shape(build_archive(issues))
+
+    changed = copy.deepcopy(issues)
+    changed[0].articles[0].keywords = ["新词", *changed[0].articles[0].keywords]
+    rebuilt = build_archive(changed, ArchiveRecord(tmp_path))
+    assert hits[-1] is None and rebuilt.term("keyword", "新词") is not None
+    assert _archive_shape(rebuilt) == _archive_shape(build_archive(changed))
+    fewer = build_archive(issues[1:], ArchiveRecord(tmp_path))
+    assert _archive_shape(fewer) == _archive_shape(build_archive(issues[1:]))
+
+    (tmp_path / ArchiveRecord.FILE).write_bytes(b"not marshal")  # a broken record is no record
+    assert _archive_shape(build_archive(issues, ArchiveRecord(tmp_path))) == _archive_shape(build_archive(issues))

@@ -127,6 +127,24 @@ class OutputTree(_Recorded):
         self.files[path] = entry
         return True
 
+    def unchanged_all(self, recorded: list[str]) -> bool:
+        """`unchanged(path, key)` of every [path, key, path, key, …] of a group the previous
+        build recorded, stopping at the first that is not (most of a rebuild's ~20,000
+        pages are checked here: one loop instead of a call per page)."""
+        previous, files, listings = self.previous, self.files, self._listings
+        pairs = iter(recorded)
+        for path, key in zip(pairs, pairs):
+            entry = previous.get(path)
+            if not key or entry is None or entry[1] != key:
+                return False
+            folder, _, name = path.rpartition("/")
+            names = listings.get(folder)
+            if names is None or (names is not _EVERY_LISTED_FILE and name not in names):
+                if not self._on_disk(path):
+                    return False
+            files[path] = entry
+        return True
+
     def keep(self, path: str) -> bool:
         """Keep the previous build's file as it is; False when there is none to keep."""
         entry = self.previous.get(path)
@@ -204,6 +222,9 @@ class DirectoryOutput(_Recorded):
         self.changed: list[str] = []
 
     def unchanged(self, path: str, key: str) -> bool:
+        return False
+
+    def unchanged_all(self, recorded: list[str]) -> bool:
         return False
 
     def keep(self, path: str) -> bool:

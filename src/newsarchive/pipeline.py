@@ -715,12 +715,13 @@ def read_tail_ahead(known: list[Issue], cache: ParseCache, docs_per_range: int) 
     return early
 
 
-def archive_ahead(known: list[Issue]):
+def archive_ahead(known: list[Issue], cache_dir: Path | None):
     """`site.archive.build_archive` of the issues the catalog knows unchanged
-    (see `render_site(grown_from=…)`)."""
-    from .site.archive import build_archive
+    (see `render_site(grown_from=…)`), from the previous build's rank lists
+    when they are of the very same issues (see `site.archive.ArchiveRecord`)."""
+    from .site.archive import ArchiveRecord, build_archive
 
-    return build_archive(known)
+    return build_archive(known, ArchiveRecord(cache_dir) if cache_dir is not None else None)
 
 
 def collect_summaries(entries: list[SourceEntry], cache: ParseCache, catalog: Catalog, toolkit: LazyToolkit,
@@ -1101,7 +1102,7 @@ def build(
                 unchanged = known_issues(entries, cache, catalog)
                 ahead_search = SearchAhead(unchanged, catalog, cache, output, load_full, early, search_cache)
                 if not parsing.ready():
-                    ahead = archive_ahead(unchanged)
+                    ahead = archive_ahead(unchanged, cache_root if use_cache else None)
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
             collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)

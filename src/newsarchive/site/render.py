@@ -27,7 +27,7 @@ from ..cache import replace_atomically
 from ..model import Article, Issue
 from . import urls
 from ..output import as_output
-from .archive import KIND_LABELS, TAXONOMIES, Archive, Entry, Term, build_archive, extend_archive, month_calendar, related
+from .archive import KIND_LABELS, TAXONOMIES, Archive, ArchiveRecord, Entry, Term, build_archive, extend_archive, month_calendar, related
 from .settings import Settings
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -601,11 +601,8 @@ class PageKeys:
         """The group's [path, key, …] when the previous build recorded the same group key
         and every one of its files is still there with that key (then they are kept)."""
         recorded = self.record.groups.get(group_key) if group_key else None
-        if recorded is None:
+        if recorded is None or not output.unchanged_all(recorded):
             return None
-        for i in range(0, len(recorded), 2):
-            if not output.unchanged(recorded[i], recorded[i + 1]):
-                return None
         return recorded
 
     def key(self, page: Page) -> str:
@@ -736,8 +733,9 @@ def render_site(
         archive = extend_archive(*grown_from)
         if archive is not None and {id(i) for i in archive.issues} != {id(i) for i in issues}:
             archive = None
+    terms_record = ArchiveRecord(cache_dir) if cache_dir is not None else None
     if archive is None:
-        archive = build_archive(issues)
+        archive = build_archive(issues, terms_record)
     lap("archive")
     keys = PageKeys(env, archive, base, record)
     # list items kept between builds: not when the macros read the archive (an item would depend on all of it)
@@ -771,6 +769,8 @@ def render_site(
     lap("pages")
     copy_static(static_dirs, output)
     PageRecord(keys.base, keys.known_wide(), records).save(cache_dir)
+    if terms_record is not None:
+        terms_record.save(archive)
     lap("finish")
     return RenderStats(pages=kept + pages, rendered=rendered, timings=laps)
 
