@@ -567,21 +567,18 @@ def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_re
 
 
 @needs_fork
-@pytest.mark.parametrize("child_done", [False, True])
 def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tmp_path, few_reference_articles,
-                                                                              monkeypatch, child_done):
-    """While the parse child works, the known issues are indexed ahead (`archive_ahead`) and the
-    render extends that archive by the new issue; once the child is done there is no time for it.
-    Either way the search child is forked before the parse result, reads the newest issues
-    (`read_tail_ahead`) and is then told the build's issues."""
+                                                                              monkeypatch):
+    """While the parse child works, the known issues are indexed ahead (`archive_ahead`, from the
+    previous build's rank lists) and the render extends that archive by the new issue. The search
+    child is forked before the parse result, reads the newest issues (`read_tail_ahead`) and is
+    then told the build's issues."""
     import newsarchive.pipeline as pipeline
     import newsarchive.site.render as render
-    from newsarchive.pipeline import Forked
 
     articles = archive_of(tmp_path)
     out = tmp_path / "_site"
     build(articles, out, root=tmp_path, jobs=2)
-    monkeypatch.setattr(Forked, "ready", lambda self: child_done)
     extended = []
     real = render.extend_archive
     monkeypatch.setattr(render, "extend_archive", lambda base, new: (extended.append(len(new)), real(base, new))[1])
@@ -602,7 +599,7 @@ def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tm
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
     report = build(articles, out, root=tmp_path, jobs=2)
     assert report.parsed == 1 and "search.child" in report.timings
-    assert extended == ([] if child_done else [1])
+    assert extended == [1]
     assert int(marker.read_text()) > 0  # (the samples fit one range: all of them)
     assert told == [report.issues] and len(pids) == 1 and _reaped(pids[0])
     assert_as_cold(articles, out, tmp_path)
@@ -679,17 +676,3 @@ def test_a_build_failing_before_it_hands_over_its_files_stops_the_parse_child(tm
     with pytest.raises(OSError, match="disk gone"):
         build(articles, out, root=tmp_path, jobs=2)  # returns: no wait on a child that waits for its files
     assert len(pids) == 1 and _reaped(pids[0])
-
-
-@needs_fork
-def test_forked_ready_tells_when_the_result_waits(tmp_path):
-    import time
-
-    from newsarchive.pipeline import Forked
-
-    child = Forked(time.sleep, 0.3)
-    assert not child.ready()
-    time.sleep(0.6)
-    assert child.ready()
-    child.wait()
-    assert child.ready()

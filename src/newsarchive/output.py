@@ -268,6 +268,12 @@ class Recorder:
             self.kept.append(path)
         return kept
 
+    def unchanged_all(self, recorded: list[str]) -> bool:
+        kept = self.output.unchanged_all(recorded)
+        if kept:
+            self.kept += recorded[::2]
+        return kept
+
     def records(self) -> "Records":
         """For `_Recorded.take_over`: (path, manifest entry, changed) of each file written, and the paths kept."""
         files = self.output.files

@@ -539,14 +539,6 @@ class Forked:
         os.close(write)
         self._pid, self._pipe = pid, os.fdopen(read, "rb")
 
-    def ready(self) -> bool:
-        """True once `result()` would not wait (the child wrote its result, or died)."""
-        if self._pid is None or self._done:
-            return True
-        import select
-
-        return bool(select.select([self._pipe], [], [], 0)[0])
-
     def result(self):
         if self._pid is not None and not self._done:
             try:
@@ -1101,8 +1093,7 @@ def build(
                 # `extend_archive`)
                 unchanged = known_issues(entries, cache, catalog)
                 ahead_search = SearchAhead(unchanged, catalog, cache, output, load_full, early, search_cache)
-                if not parsing.ready():
-                    ahead = archive_ahead(unchanged, cache_root if use_cache else None)
+                ahead = archive_ahead(unchanged, cache_root if use_cache else None)
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
             collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)

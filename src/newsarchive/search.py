@@ -1497,11 +1497,23 @@ class _Emitter:
         """Keep the previous build's files `rels` as they are (when it made them all and the output has them)."""
         if self.folder or not all(rel in self.prev for rel in rels):
             return False
-        for rel in rels:
-            if not self._holds(rel, self.prev[rel][0]):
+        return self.keep_every([(rel, self.prev[rel][0]) for rel in rels])
+
+    def keep_every(self, items: list[tuple[str, bytes]]) -> bool:
+        """`keeps` of every (rel, digest), or of none: one call to the output for the
+        ~10,000 text and meta files a one-issue rebuild keeps (a call each took ~0.05 s)."""
+        prev = self.prev
+        if self.folder or any(prev.get(rel, (None,))[0] != dg for rel, dg in items):
+            return False
+        every = getattr(self.out, "unchanged_all", None) if self.keyed else None
+        if every is not None:
+            if not every([x for rel, dg in items for x in (rel, _page_key(dg))]):
                 return False
-            self.state[rel] = self.prev[rel]
-            self.kept.add(rel)
+        elif not all(self._holds(rel, dg) for rel, dg in items):
+            return False
+        for rel, _dg in items:
+            self.state[rel] = prev[rel]
+        self.kept.update(rel for rel, _dg in items)
         return True
 
     def put(self, rel: str, dg: bytes, data: bytes) -> None:
@@ -1648,7 +1660,7 @@ def _write_lists(posts: list[dict], rkeys: list[str], em: _Emitter, clock: _Cloc
 
     first, counts = _groups(codes)
     tfirst, tcounts = _groups(tcodes)
-    kcode = np.union1d(codes[first], tcodes[tfirst])  # (a title's keys are its body's: the union is for safety)
+    kcode = _distinct(np.concatenate([codes[first], tcodes[tfirst]]))  # (a title's keys are its body's: the union is for safety)
     nk = len(kcode)
     bk = np.searchsorted(kcode, codes[first])
     nbody = np.zeros(nk, dtype=np.int64)
@@ -1851,7 +1863,11 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
         if info is None or "facets" not in info or not (cache / f"{rk}.post.pickle").is_file():
             todo.append(r)
             continue
-        pending = [name for name, dg in info["digests"].items() if not em.keeps(f"search/{name}.js", dg[0])]
+        digests = info["digests"]
+        if em.keep_every([(f"search/{name}.js", dg[0]) for name, dg in digests.items()]):
+            pending = []
+        else:
+            pending = [name for name, dg in digests.items() if not em.keeps(f"search/{name}.js", dg[0])]
         if pending:
             files = _load(cache / f"{rk}.files.pickle")
             if not isinstance(files, dict) or any(name not in files for name in pending):  # the cache lost half a range: build it again
