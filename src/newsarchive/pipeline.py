@@ -521,6 +521,9 @@ class Forked:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child
+            # short-lived, and what it allocates it keeps until it exits: the collector's
+            # passes only cost (~0.07 s in a one-issue rebuild's search child)
+            gc.disable()
             status = 1
             try:
                 os.close(read)
@@ -1009,10 +1012,16 @@ def build(
     data_dir = archive_data_dir(root)
     scratch = None if use_cache else Path(tempfile.mkdtemp(prefix="newsarchive-cache-"))
     froze = False  # see gc.freeze() below
+    collecting = gc.isenabled()
     cache_root = scratch or (cache_dir or root / ".newsarchive-cache")
     ahead_parse = ahead_search = None
     try:
         clock = PhaseClock()
+        if use_cache and (out / BUILD_RECORD).is_file():
+            # a rebuild's objects (modules, the catalog, the archive) live until it ends and
+            # make next to no cycles: the collector's passes took ~0.09 s of a one-issue
+            # rebuild (~150 of them, over young objects that all survive)
+            gc.disable()
         if jobs > 1 and use_cache and hasattr(os, "fork") and (out / BUILD_RECORD).is_file():
             # a rebuild: most likely of a few new files, whose parse needs the dictionaries
             ahead_parse = ParseAhead(data_dir, cache_root, cache_root)
@@ -1196,8 +1205,15 @@ def build(
         for child in (ahead_parse, ahead_search):
             if child is not None:
                 child.stop()
-        if froze:
-            gc.unfreeze()  # a long-lived caller (`serve`) gets its garbage collected again
+        if froze or (collecting and gc.get_freeze_count() == 0):
+            # everything the build made goes to the oldest generation at once (`unfreeze` puts
+            # the frozen objects there): a long-lived caller (`serve`) gets its garbage collected
+            # again, and no pass starts over the ~100,000 objects left young while the collector
+            # was off (~0.05 s on the first allocation after `enable`)
+            gc.freeze()
+            gc.unfreeze()
+        if collecting:
+            gc.enable()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 
