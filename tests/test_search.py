@@ -435,6 +435,43 @@ def test_an_issue_older_than_the_newest_range_remakes_the_head(tmp_path, monkeyp
     assert reference_search(store, "核酸采样") == {d for d, (_, a) in enumerate(docs) if "核酸采样" in a.body_text}
 
 
+def test_a_rebuilt_range_deflates_only_the_text_of_articles_it_did_not_have(tmp_path, monkeypatch):
+    """The newest range is built again for a new issue: the text parts of its other articles
+    are taken as the previous build made them (same article at the same number, same
+    dictionary), not deflated again; an edited article's are made anew. Bytes as a cold build's."""
+    issues = ranged_issues(monkeypatch)
+    cache = tmp_path / "cache"
+    S.write_search_index(issues, RecordingOutput(tmp_path / "site"), stand_in_url, cache_dir=cache)
+    deflated = []
+    real_text_files = S._text_files_np
+
+    def text_files(doc0, sizes, *args):
+        made = args[-1]
+        out = real_text_files(doc0, sizes, *args)
+        deflated.extend(name for name in out if name not in made)
+        return out
+
+    monkeypatch.setattr(S, "_text_files_np", text_files)
+    new = make_issue("2021-02-01", [("新", "新的核酸采样点")], source="2021-02-01-y.txt")
+    new.content_key = "new"
+    edited = make_issue("2021-01-11", [("标题11", "改过的第11天消息"), ("其他", "疫情防控")], source=issues[-1].source)
+    edited.content_key = "edited"
+    for everything in (issues + [new], issues[:-1] + [edited, new]):
+        deflated.clear()
+        inc = RecordingOutput(tmp_path / "site")
+        S.write_search_index(everything, inc, stand_in_url, cache_dir=cache)
+        made_now = sorted(deflated)
+        cold = tmp_path / "cold"
+        S.write_search_index(everything, cold, stand_in_url)
+        want = {p.relative_to(cold).as_posix(): p.read_bytes() for p in cold.rglob("*.js")}
+        assert set(inc.written) | set(inc.kept) == set(want)
+        assert {rel: (inc.root / rel).read_bytes() for rel in want} == want
+        if everything[-2] is issues[-1]:  # docs 20, 21 (issue 11) as before, 22 new
+            assert made_now == ["d/22-0"]
+        else:  # the edited issue's two articles (the new one is as the build before made it)
+            assert made_now == ["d/20-0", "d/21-0"]
+
+
 def _code(article: Article) -> bytes:
     return S.encode_text(article.body_text).encode("utf-8", "surrogatepass")
 

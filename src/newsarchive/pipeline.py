@@ -1073,14 +1073,8 @@ def build(
             gc.freeze()
             froze = True
         clock.lap("catalog")
-        # a no-op build returned above without importing the heavier stages
         from .output import OutputTree
-        from .search import LAST_TIMINGS, write_search_index
-        from .site import load_settings, render_site
-        from .site.urls import article_url
-        from .tagging.keywords import SortedIDF
 
-        toolkit = LazyToolkit(data_dir, cache_root if use_cache else None)
         search_cache = cache_root / "search" if use_cache else None
         early: dict[str, Issue] = {}
         load_full = full_issue_loader(cache, early)
@@ -1090,18 +1084,26 @@ def build(
             if parsing is not None:
                 _reap_quietly(parsing)
             raise
-        clock.lap("manifest")
         saving = searching = search_child = tables = None
         try:
             parsed_now = None
-            ahead = None
+            ahead = unchanged = None
             if parsing is not None:
-                # a few new files: the search child starts now, to be told the issues once they
-                # are ranked; while the child still parses, this process indexes what the site
-                # shows of the issues known already (the render extends it by the new ones, see
-                # `extend_archive`)
+                # a few new files: the search child starts now (before this process imports the
+                # later stages: ~0.08 s sooner), to be told the issues once they are ranked
                 unchanged = known_issues(entries, cache, catalog)
                 ahead_search = SearchAhead(unchanged, catalog, cache, output, load_full, early, search_cache)
+            # a no-op build returned above without importing the heavier stages
+            from .search import LAST_TIMINGS, write_search_index
+            from .site import load_settings, render_site
+            from .site.urls import article_url
+            from .tagging.keywords import SortedIDF
+
+            toolkit = LazyToolkit(data_dir, cache_root if use_cache else None)
+            clock.lap("manifest")
+            if parsing is not None:
+                # while the child still parses, this process indexes what the site shows of the
+                # issues known already (the render extends it by the new ones, see `extend_archive`)
                 ahead = archive_ahead(unchanged, cache_root if use_cache else None)
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
