@@ -529,6 +529,7 @@ def _archive_shape(a) -> dict:
         "postings": sorted(a.postings.items()), "older_from": list(a.older_from.items()),
         "fingerprints": list(a.fingerprints.items()), "older_keys": list(a.older_keys.items()), "key": a.key,
         "by_id": sorted(a.by_id.items()), "position": list(a.position.items()), "term_index": sorted(a.term_index),
+        "total_chars": a.total_chars, "date_range": a.date_range,
     }
 
 
@@ -595,3 +596,17 @@ def test_an_archive_from_the_previous_builds_rank_lists_equals_building_it_whole
 
     (tmp_path / ArchiveRecord.FILE).write_bytes(b"not marshal")  # a broken record is no record
     assert _archive_shape(build_archive(issues, ArchiveRecord(tmp_path))) == _archive_shape(build_archive(issues))
+
+
+def test_date_range_skips_undated_and_unreadable_dates(sample_issues):
+    import copy
+
+    from newsarchive.site.archive import build_archive
+
+    issues = []
+    for n, date in enumerate(["2020-05-15", None, "2019-01-02", "2021-07-01", "2020年", "", "2018-13"]):
+        issue = copy.deepcopy(next(iter(sample_issues.values())))
+        issue.slug, issue.date = f"i{n}", date
+        issues.append(issue)
+    assert build_archive(issues).date_range == ("2019-01-02", "2021-07-01")
+    assert build_archive(issues[1:2]).date_range is None

@@ -62,6 +62,7 @@ class Archive:
     older_keys: dict[str, str] = field(default_factory=dict)
     key: str = ""  # hash of the whole archive
     by_id: dict[int, str] = field(default_factory=dict)  # id(issue) -> fingerprint (no URL to compute)
+    chars: int | None = None  # `total_chars`, when known (summed once: ~6,000 articles at 1,000 issues)
 
     def __post_init__(self) -> None:
         self.term_index = {(t.kind, t.name): t for ts in self.terms.values() for t in ts}
@@ -85,12 +86,17 @@ class Archive:
 
     @property
     def total_chars(self) -> int:
-        return sum(e.article.chars for e in self.entries)
+        if self.chars is None:
+            self.chars = sum(e.article.chars for e in self.entries)
+        return self.chars
 
     @property
     def date_range(self) -> tuple[str, str] | None:
-        dated = [i.date for i in self.issues if urls.date_parts(i.date)]
-        return (min(dated), max(dated)) if dated else None
+        """(oldest, newest) date; the issues are sorted by date, newest first (and an
+        ISO date sorts as its day does), so only the ends are looked at."""
+        newest = next((i.date for i in self.issues if urls.date_parts(i.date)), None)
+        oldest = next((i.date for i in reversed(self.issues) if urls.date_parts(i.date)), None)
+        return (oldest, newest) if newest else None
 
     def issues_in_year(self, year: str) -> int:
         return sum(len(issues) for days in self.years.get(year, {}).values() for issues in days.values())
@@ -177,16 +183,17 @@ def chain_key(prints_oldest_first) -> str:
 
 
 def _from_rank_lists(ordered: list[Issue], entries: list[Entry], by_issue: dict[str, list[Entry]],
-                     known: dict[str, list[tuple[str, str, list[int]]]], prints: dict[int, str]) -> Archive:
+                     known: dict, prints: dict[int, str]) -> Archive:
     terms: dict[str, list[Term]] = {}
     postings: dict[tuple[str, str], list[int]] = {}
-    for kind, rows in known.items():
+    for kind, rows in known["terms"].items():
         kept = terms[kind] = []
         for name, url, ranks in rows:
             kept.append(Term(kind, name, url, [entries[r] for r in ranks]))
             postings[(kind, name)] = ranks
     years, undated = _by_date(ordered)
-    return Archive(ordered, entries, by_issue, terms, years, undated, postings=postings, by_id=prints)
+    return Archive(ordered, entries, by_issue, terms, years, undated, postings=postings, by_id=prints,
+                   chars=known.get("chars"))
 
 
 class ArchiveRecord:
@@ -208,7 +215,8 @@ class ArchiveRecord:
         self.saved_key: str | None = None
 
     def load(self, key: str, entries: int) -> dict | None:
-        """The rank lists by kind: [(name, url, ranks)], most used first; None unless saved under `key`."""
+        """{"terms": the rank lists by kind, [(name, url, ranks)] most used first, "chars":
+        `Archive.total_chars`}; None unless saved under `key`."""
         try:
             with open(self.path, "rb") as fh:
                 data = marshal.loads(fh.read())
@@ -219,7 +227,7 @@ class ArchiveRecord:
         self.saved_key = data.get("key")
         if self.saved_key != key or data.get("entries") != entries:
             return None
-        return data.get("terms")
+        return data
 
     def save(self, archive: Archive) -> None:
         if archive.key == self.saved_key:
@@ -227,7 +235,8 @@ class ArchiveRecord:
         from ..cache import replace_atomically
 
         terms = {kind: [(t.name, t.url, archive.postings[(kind, t.name)]) for t in ts] for kind, ts in archive.terms.items()}
-        data = marshal.dumps({"code": self.code, "key": archive.key, "entries": len(archive.entries), "terms": terms})
+        data = marshal.dumps({"code": self.code, "key": archive.key, "entries": len(archive.entries), "terms": terms,
+                              "chars": archive.total_chars})
         replace_atomically(self.path, lambda fh: fh.write(data))
         self.saved_key = archive.key
 
@@ -318,7 +327,8 @@ def extend_archive(base: Archive, new: list[Issue]) -> Archive | None:
 
     years, undated = _by_date(ordered)
     return Archive(ordered, entries, by_issue, terms, years, undated, postings=postings,
-                   by_id={i: fp for i, fp in base.by_id.items()})
+                   by_id={i: fp for i, fp in base.by_id.items()},
+                   chars=base.total_chars + sum(e.article.chars for _, e in added))
 
 
 def _first(pair: tuple) -> int:
