@@ -1017,13 +1017,14 @@ def build(
     ahead_parse = ahead_search = None
     try:
         clock = PhaseClock()
-        if use_cache and (out / BUILD_RECORD).is_file():
+        rebuild = use_cache and (out / BUILD_RECORD).is_file()
+        if rebuild:
             # a rebuild's objects (modules, the catalog, the archive) live until it ends and
             # make next to no cycles: the collector's passes took ~0.09 s of a one-issue
             # rebuild (~150 of them, over young objects that all survive)
             gc.disable()
-        if jobs > 1 and use_cache and hasattr(os, "fork") and (out / BUILD_RECORD).is_file():
-            # a rebuild: most likely of a few new files, whose parse needs the dictionaries
+        if rebuild and jobs > 1 and hasattr(os, "fork"):
+            # most likely of a few new files, whose parse needs the dictionaries
             ahead_parse = ParseAhead(data_dir, cache_root, cache_root)
         from .tagging import data_version
 
