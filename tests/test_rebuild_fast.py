@@ -30,8 +30,23 @@ def test_sorted_idf_is_kept_in_the_cache_folder(tmp_path):
     SortedIDF.store(tmp_path)
     stored = load_jieba_idf(tmp_path)
     assert isinstance(stored, SortedIDF) and stored["工作"] == JiebaIDF()["工作"]
-    SortedIDF.file(tmp_path).write_bytes(b"broken")
-    assert isinstance(load_jieba_idf(tmp_path), JiebaIDF)
+    whole = SortedIDF.file(tmp_path).read_bytes()
+    for broken in (b"broken", b"", whole[:-1], whole[:40]):  # (cut files too)
+        SortedIDF.file(tmp_path).write_bytes(broken)
+        assert isinstance(load_jieba_idf(tmp_path), JiebaIDF)
+
+
+def test_sorted_idf_from_the_cache_folder_is_the_table_it_was_made_from(tmp_path):
+    import random
+
+    from newsarchive.tagging.keywords import JiebaIDF, SortedIDF
+
+    SortedIDF.store(tmp_path)
+    plain, mapped = JiebaIDF(), SortedIDF.load(tmp_path)
+    words = [w.decode("utf-8") for w in random.Random(3).sample(sorted(plain._raw), 2000)]
+    words += ["截污纳管", "工作", "CSO", "", "不在词表里的词", "\U0010ffff"]
+    assert all(mapped[w] == plain[w] and (w in mapped) == (w in plain) for w in words)
+    assert mapped.median == plain.median and mapped.exact_median() == plain.exact_median()
 
 
 def test_keywords_from_handed_over_weights_equal_the_taggers(toolkit, sample_issues):
