@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Sequence
 
 MANIFEST = ".newsarchive-manifest"  # marshal: loads ~10x faster than JSON (195k entries at 10,000 issues)
 MANIFEST_VERSION = 2
@@ -121,13 +122,9 @@ class OutputTree(_Recorded):
     # -- producing this build ---------------------------------------------
     def unchanged(self, path: str, key: str) -> bool:
         """True (and the file is kept) when the previous build made `path` from the same key."""
-        entry = self.previous.get(path)
-        if not key or entry is None or entry[1] != key or not self._on_disk(path):
-            return False
-        self.files[path] = entry
-        return True
+        return self.unchanged_all((path, key))
 
-    def unchanged_all(self, recorded: list[str]) -> bool:
+    def unchanged_all(self, recorded: "Sequence[str]") -> bool:
         """`unchanged(path, key)` of every [path, key, path, key, …] of a group the previous
         build recorded, stopping at the first that is not (most of a rebuild's ~20,000
         pages are checked here: one loop instead of a call per page)."""

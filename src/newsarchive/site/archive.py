@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import calendar
+import functools
 import hashlib
 import heapq
 import json
@@ -206,12 +207,7 @@ class ArchiveRecord:
 
     def __init__(self, cache_dir):
         self.path = cache_dir / self.FILE
-        # the code that makes the rank lists and URLs: another version, another record
-        code = hashlib.blake2b(digest_size=8)
-        for module in (__file__, urls.__file__):
-            with open(module, "rb") as fh:
-                code.update(fh.read())
-        self.code = code.hexdigest()
+        self.code = _record_code()
         self.saved_key: str | None = None
 
     def load(self, key: str, entries: int) -> dict | None:
@@ -239,6 +235,17 @@ class ArchiveRecord:
                               "chars": archive.total_chars})
         replace_atomically(self.path, lambda fh: fh.write(data))
         self.saved_key = archive.key
+
+
+@functools.lru_cache(maxsize=1)
+def _record_code() -> str:
+    """A hash of the code that makes the rank lists and URLs: another version, another record
+    (read once per process: a one-issue rebuild makes two records)."""
+    code = hashlib.blake2b(digest_size=8)
+    for module in (__file__, urls.__file__):
+        with open(module, "rb") as fh:
+            code.update(fh.read())
+    return code.hexdigest()
 
 
 def _by_date(ordered: list[Issue]) -> tuple[dict[str, dict[str, dict[str, list[Issue]]]], list[Issue]]:
