@@ -818,8 +818,12 @@ class ParseAhead(Ahead):
     it (`stop`). Then the child parses them as `parse_fresh` does."""
 
     def __init__(self, data_dir: Path | None, cache_dir: Path, tables_dir: Path | None):
-        super().__init__(lambda: Toolkit.load(data_dir, tables_dir),
-                         lambda toolkit, told: _parse_jobs(told[0], toolkit, cache_dir, told[1]))
+        def prepare() -> Toolkit:
+            toolkit = Toolkit.load(data_dir, tables_dir)
+            toolkit.tagger.segmenter.warm_up()
+            return toolkit
+
+        super().__init__(prepare, lambda toolkit, told: _parse_jobs(told[0], toolkit, cache_dir, told[1]))
 
     def submit(self, jobs: list[tuple[str, str]], salt: str) -> Forked:
         """`salt`: the parse cache's, as this process knows it (see `tagging.data_version`)."""
@@ -873,6 +877,20 @@ def parse_fresh(jobs: list[tuple[str, str]], data_dir: Path | None, cache_dir: P
     packed term counts, `KeywordWeights` of its articles), so the parent ranks their
     keywords without loading any dictionary."""
     return _parse_jobs(jobs, Toolkit.load(data_dir, tables_dir), cache_dir, salt)
+
+
+def store_tables(data_dir: Path | None, cache_dir: Path) -> None:
+    """Keep the dictionary tables a small rebuild's parse child loads in milliseconds
+    (`SortedIDF`, `LexiconTable`) where they are not kept yet. They only save time: a
+    cache folder that cannot take them leaves the rebuilds slower, the build goes on."""
+    from .tagging import Tagger
+    from .tagging.keywords import SortedIDF
+
+    for store in (SortedIDF.store, lambda folder: Tagger.store_lexicon(data_dir, folder)):
+        try:
+            store(cache_dir)
+        except OSError:
+            pass
 
 
 def _parse_jobs(jobs: list[tuple[str, str]], toolkit: Toolkit, cache_dir: Path, salt: str) -> list:
@@ -1102,6 +1120,7 @@ def build(
             from .site import load_settings, render_site
             from .site.urls import article_url
             from .tagging.keywords import SortedIDF
+            from .tagging.segment import LexiconTable
 
             toolkit = LazyToolkit(data_dir, cache_root if use_cache else None)
             clock.lap("manifest")
@@ -1116,10 +1135,11 @@ def build(
             issues = [issue for issue in collected.issues if issue.articles]
             table, ranked = rank_keywords(issues, collected, catalog, cache, toolkit, version, jobs)
             toolkit.settle()  # before the forks below (catalog save, render workers, search)
-            if use_cache and jobs > 1 and not SortedIDF.file(cache_root).is_file():
+            if use_cache and jobs > 1 and not (SortedIDF.file(cache_root).is_file()
+                                               and LexiconTable.file(cache_root, version).exists()):
                 # for the next small rebuild; now, while this process is small: beside the
                 # search index it would add its ~80 MB to the build's peak (10k issues: > 1 GB)
-                tables = Forked(SortedIDF.store, cache_root)
+                tables = Forked(store_tables, data_dir, cache_root)
             parsed = len(collected.counts)
             reranked = len(ranked) > parsed  # keywords of unchanged issues changed too
             # a small render (few new issues, no keywords ranked again) leaves the second core to the search index

@@ -19,7 +19,7 @@ from ..model import Article, Issue
 from .gazetteer import Gazetteer, Places
 from .keywords import ArchiveIDF, JiebaIDF, KeywordTable, load_jieba_idf, is_candidate, reference_size, tfidf, term_counts, top_keywords
 from .persons import join_names, persons
-from .segment import Segmenter, Token
+from .segment import LexiconTable, NarrowSegmenter, Segmenter, Token
 from .topics import Taxonomy
 
 TAGGER_VERSION = "1"
@@ -86,13 +86,24 @@ class Tagger:
         with `cache_dir`, jieba's IDF table (see `keywords.SortedIDF`) and the parsed data files
         (see `yamlfile.read_yaml`) come from there."""
         files = _data_files(data_dir)
+        version = data_version(data_dir)
         gazetteer = Gazetteer.load(files["gazetteer.yaml"], cache_dir)
         taxonomy = Taxonomy.load(files["topics.yaml"], cache_dir)
-        segmenter = Segmenter()
-        segmenter.add_words(gazetteer.user_words(segmenter.has_word))
-        segmenter.add_words((t, "n") for t in taxonomy.seed_terms() if len(t) >= 2 and not segmenter.has_word(t))
+        table = LexiconTable.load(cache_dir, version) if cache_dir is not None else None
+        segmenter = NarrowSegmenter(table) if table is not None else _full_segmenter(gazetteer, taxonomy)
         return cls(segmenter, gazetteer, taxonomy, _read_stopwords(files["stopwords.txt"]), load_jieba_idf(cache_dir),
-                   data_version(data_dir))
+                   version)
+
+    @staticmethod
+    def store_lexicon(data_dir: Path | None, cache_dir: Path) -> None:
+        """Keep the full segmenter's `LexiconTable` in `cache_dir` (~1.5 s), unless it is there:
+        later loads with that cache folder use a `NarrowSegmenter` over it."""
+        files = _data_files(data_dir)
+        version = data_version(data_dir)
+        if not LexiconTable.file(cache_dir, version).exists():
+            segmenter = _full_segmenter(Gazetteer.load(files["gazetteer.yaml"], cache_dir),
+                                        Taxonomy.load(files["topics.yaml"], cache_dir))
+            LexiconTable.store(cache_dir, version, segmenter)
 
     def place_names(self) -> frozenset[str]:
         """Every name the gazetteer knows (districts, short names, streets, aliases): for `check`."""
@@ -220,6 +231,14 @@ def keyword_reference(issues: list[Issue], version: str) -> tuple[str, list[Arti
         identity = issue.content_key or hashlib.sha256(repr(sorted(article.term_counts.items())).encode()).hexdigest()
         digest.update(f"|{identity}:{article.number}".encode())
     return digest.hexdigest()[:24], [a for _, a in articles[:size]]
+
+
+def _full_segmenter(gazetteer: Gazetteer, taxonomy: Taxonomy) -> Segmenter:
+    """jieba's dictionary with every place name and topic term added (see `Gazetteer.user_words`)."""
+    segmenter = Segmenter()
+    segmenter.add_words(gazetteer.user_words(segmenter.has_word))
+    segmenter.add_words((t, "n") for t in taxonomy.seed_terms() if len(t) >= 2 and not segmenter.has_word(t))
+    return segmenter
 
 
 def _data_files(data_dir: Path | None) -> dict[str, list[Path]]:
