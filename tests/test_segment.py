@@ -41,6 +41,28 @@ def test_the_table_holds_jiebas_dictionary_and_the_user_words(full, table):
     assert list(table.entries("\U0010ffff")) == [] and list(table.entries("ab\u4e00")) == []
 
 
+def test_the_table_reads_a_dictionary_as_rjieba_does(tmp_path):
+    """A word listed or added again: the later frequency, the first POS; a missing
+    frequency is 0, a missing POS empty; the total is that of the words, once each."""
+    dictionary = tmp_path / "dict.txt"
+    dictionary.write_text("甲乙 5 n\n丙丁戊 2 ns\n甲乙 7 v\n甲 3\n\n乙\n", encoding="utf-8")
+
+    class Added:
+        user_words = [("甲乙", 11, "x"), ("丙丁", 4, "ns"), ("丙丁", 6, "n")]
+
+    table = LexiconTable.of(Added(), dictionary)
+    assert list(table.entries("甲乙")) == [("甲乙", 11, "n")]
+    assert list(table.entries("甲")) == [("甲", 3, "")] and list(table.entries("乙")) == [("乙", 0, "")]
+    assert sorted(table.entries("丙丁")) == [("丙丁", 6, "ns"), ("丙丁戊", 2, "ns")]
+    assert table.total == 11 + 2 + 3 + 0 + 6
+
+    class Unholdable:
+        user_words = [("甲 乙", 1, "n")]
+
+    with pytest.raises(ValueError):
+        LexiconTable.of(Unholdable(), dictionary)
+
+
 def test_narrow_cuts_every_sample_as_the_full_dictionary(full, table):
     for path in SAMPLES:
         text = path.read_text(encoding="utf-8")

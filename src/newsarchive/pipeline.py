@@ -879,6 +879,13 @@ def parse_fresh(jobs: list[tuple[str, str]], data_dir: Path | None, cache_dir: P
     return _parse_jobs(jobs, Toolkit.load(data_dir, tables_dir), cache_dir, salt)
 
 
+def tables_kept(cache_dir: Path, version: str) -> bool:
+    from .tagging.keywords import SortedIDF
+    from .tagging.segment import LexiconTable
+
+    return SortedIDF.file(cache_dir).is_file() and LexiconTable.file(cache_dir, version).exists()
+
+
 def store_tables(data_dir: Path | None, cache_dir: Path) -> None:
     """Keep the dictionary tables a small rebuild's parse child loads in milliseconds
     (`SortedIDF`, `LexiconTable`) where they are not kept yet. They only save time: a
@@ -886,6 +893,10 @@ def store_tables(data_dir: Path | None, cache_dir: Path) -> None:
     from .tagging import Tagger
     from .tagging.keywords import SortedIDF
 
+    try:  # the build's own processes come first (a tenth of a busy core is enough for this)
+        os.nice(10)
+    except OSError:
+        pass
     for store in (SortedIDF.store, lambda folder: Tagger.store_lexicon(data_dir, folder)):
         try:
             store(cache_dir)
@@ -1035,7 +1046,7 @@ def build(
     froze = False  # see gc.freeze() below
     collecting = gc.isenabled()
     cache_root = scratch or (cache_dir or root / ".newsarchive-cache")
-    ahead_parse = ahead_search = None
+    ahead_parse = ahead_search = tables = None
     try:
         clock = PhaseClock()
         rebuild = use_cache and (out / BUILD_RECORD).is_file()
@@ -1073,6 +1084,11 @@ def build(
                 skipped=True,
             )
         clock.lap("fingerprint")
+        if use_cache and jobs > 1 and hasattr(os, "fork") and not tables_kept(cache_root, version):
+            # for the next small rebuild (~2 s on the second core, once per dictionary data);
+            # now, while this process is small: a child forked later shares all of it
+            # (counted again in the process tree's memory) and overlaps the search index
+            tables = Forked(store_tables, data_dir, cache_root)
         parsing = None
         fresh: list[int] = []
         if jobs > 1 and hasattr(os, "fork"):
@@ -1106,7 +1122,7 @@ def build(
             if parsing is not None:
                 _reap_quietly(parsing)
             raise
-        saving = searching = search_child = tables = None
+        saving = searching = search_child = None
         try:
             parsed_now = None
             ahead = unchanged = None
@@ -1119,8 +1135,6 @@ def build(
             from .search import LAST_TIMINGS, write_search_index
             from .site import load_settings, render_site
             from .site.urls import article_url
-            from .tagging.keywords import SortedIDF
-            from .tagging.segment import LexiconTable
 
             toolkit = LazyToolkit(data_dir, cache_root if use_cache else None)
             clock.lap("manifest")
@@ -1135,11 +1149,6 @@ def build(
             issues = [issue for issue in collected.issues if issue.articles]
             table, ranked = rank_keywords(issues, collected, catalog, cache, toolkit, version, jobs)
             toolkit.settle()  # before the forks below (catalog save, render workers, search)
-            if use_cache and jobs > 1 and not (SortedIDF.file(cache_root).is_file()
-                                               and LexiconTable.file(cache_root, version).exists()):
-                # for the next small rebuild; now, while this process is small: beside the
-                # search index it would add its ~80 MB to the build's peak (10k issues: > 1 GB)
-                tables = Forked(store_tables, data_dir, cache_root)
             parsed = len(collected.counts)
             reranked = len(ranked) > parsed  # keywords of unchanged issues changed too
             # a small render (few new issues, no keywords ranked again) leaves the second core to the search index
@@ -1231,6 +1240,8 @@ def build(
         for child in (ahead_parse, ahead_search):
             if child is not None:
                 child.stop()
+        if tables is not None:  # (waited for already, unless the build failed)
+            _reap_quietly(tables)
         if froze or (collecting and gc.get_freeze_count() == 0):
             # everything the build made goes to the oldest generation at once (`unfreeze` puts
             # the frozen objects there): a long-lived caller (`serve`) gets its garbage collected

@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 import sys
 from bisect import bisect_left
+from itertools import groupby
 from typing import Iterable
 
 #: (word, jieba POS flag: n, ns, nr, v, vn, m, x …); a plain tuple, as rjieba returns it,
@@ -126,42 +127,29 @@ class LexiconTable:
     @classmethod
     def of(cls, segmenter: "Segmenter", dictionary=None) -> "LexiconTable":
         """The table of a full segmenter: jieba's dictionary file (rjieba's is the same), then
-        the user words in the order added. rjieba's `add_word` on a word it has replaces the
-        frequency (and the total) but keeps the POS."""
+        the user words in the order added. A word listed or added again takes the later
+        frequency and keeps the first POS, as in rjieba."""
         from array import array
         from itertools import accumulate
 
-        entries: dict[str, list] = {}
         with open(dictionary or jieba_dict_path(), encoding="utf-8") as fh:
-            lines = [line.split() for line in fh]
-        # a word listed twice (B超) or added again: the last frequency, the first POS
-        for parts in lines:
-            if parts:
-                known = entries.get(parts[0])
-                freq = int(parts[1]) if len(parts) > 1 else 0
-                if known is None:
-                    entries[parts[0]] = [freq, parts[2] if len(parts) > 2 else ""]
-                else:
-                    known[0] = freq
-        del lines
+            lines = [line for line in fh.read().splitlines() if line.strip()]
         for word, freq, flag in segmenter.user_words:
-            known = entries.get(word)
-            if known is None:
-                entries[word] = [freq, flag]
-            else:
-                known[0] = freq
-        total = sum(f for f, _ in entries.values())
-        chunks: dict[int, list[str]] = {}
-        for word in entries:
-            if _FIELD in word or _RECORD in word or not word:
+            if not word or _FIELD in word or _RECORD in word or any(c.isspace() for c in word):
                 raise ValueError(f"a dictionary word the table cannot hold: {word!r}")
-            chunks.setdefault(_key(word[:2]), []).append(word)
-        keys = sorted(chunks)
-        parts = []
-        for k in keys:  # a chunk: its words, their frequencies, their POS flags
-            words = chunks[k]
-            parts.append(_RECORD.join([_FIELD.join(words), _FIELD.join([str(entries[w][0]) for w in words]),
-                                       _FIELD.join([entries[w][1] for w in words])]).encode("utf-8"))
+            lines.append(f"{word} {freq} {flag}")
+        # by word, stable: a word's lines stay in the order rjieba takes them; words that
+        # share their first two characters (one character: the word itself) end up together
+        lines.sort(key=lambda line: line.split(None, 1)[0])
+        keys, parts, total = [], [], 0
+        for key, group in groupby(lines, key=lambda line: _key(line.split(None, 1)[0][:2])):
+            rows = [line.split() for line in group]
+            words, freqs, flags = zip(*rows) if all(len(row) == 3 for row in rows) else ((), (), ())
+            if len(set(words)) < len(rows):  # rare: a word listed again (jieba lists B超 twice), a line without POS
+                words, freqs, flags = zip(*_merged(rows))
+            keys.append(key)
+            total += sum(map(int, freqs))
+            parts.append(_RECORD.join([_FIELD.join(words), _FIELD.join(freqs), _FIELD.join(flags)]).encode("utf-8"))
         return cls(total, array("Q", keys), array("Q", accumulate(map(len, parts), initial=0)), b"".join(parts))
 
     def to_bytes(self) -> bytes:
@@ -220,6 +208,19 @@ class LexiconTable:
         base = self._base
         words, freqs, flags = str(self._blob[base + self._off[i] : base + self._off[i + 1]], "utf-8").split(_RECORD)
         return zip(words.split(_FIELD), map(int, freqs.split(_FIELD)), flags.split(_FIELD))
+
+
+def _merged(rows: list[list[str]]) -> list[tuple[str, str, str]]:
+    """[word, frequency, POS] rows sorted by word, each word once: its last frequency and
+    first POS (as rjieba takes them); a missing frequency is 0, a missing POS empty."""
+    merged: dict[str, list[str]] = {}
+    for word, *rest in rows:
+        freq = str(int(rest[0])) if rest else "0"
+        if word in merged:
+            merged[word][1] = freq
+        else:
+            merged[word] = [word, freq, rest[1] if len(rest) > 1 else ""]
+    return [tuple(row) for row in merged.values()]
 
 
 def _cuts_alike(full: "Segmenter", narrow: "NarrowSegmenter") -> bool:
