@@ -80,3 +80,22 @@ def test_sources_are_found_and_shown_as_before(tmp_path):
         "a.TXT", "b.txt", "c.md", "d.text", "link.txt", "sub/deeper/y.txt", "sub/x.txt"]
     for root in (tmp_path, src, tmp_path / "elsewhere", None):
         assert display_paths(found, root) == [display_path(p, root) for p in found]
+
+
+def test_the_main_process_of_a_small_rebuild_imports_only_what_it_uses():
+    """multiprocessing (~0.01 s) is for parallel stages only, the search module (~0.015 s)
+    for a search index built in this process: a one-issue rebuild's main process (whose
+    imports are on its critical path) uses neither."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import newsarchive.cli, newsarchive.pipeline, newsarchive.output\n"
+        "from newsarchive.site import load_settings, render_site\n"
+        "from newsarchive.site.urls import article_url\n"
+        "from newsarchive.tagging import assign_keywords, keyword_reference, data_version\n"
+        "print(sorted(m for m in ('multiprocessing', 'newsarchive.search', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

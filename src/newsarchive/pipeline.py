@@ -1132,7 +1132,6 @@ def build(
                 unchanged = known_issues(entries, cache, catalog)
                 ahead_search = SearchAhead(unchanged, catalog, cache, output, load_full, early, search_cache)
             # a no-op build returned above without importing the heavier stages
-            from .search import LAST_TIMINGS, write_search_index
             from .site import load_settings, render_site
             from .site.urls import article_url
 
@@ -1201,6 +1200,8 @@ def build(
                 searching.wait()
                 search_child, searching = searching, None
             else:
+                from .search import LAST_TIMINGS, write_search_index
+
                 stats = write_search_index(issues, output, article_url, load_full=load_full, cache_dir=search_cache)
                 search_steps = dict(LAST_TIMINGS)
             report = BuildReport(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
-import multiprocessing
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -764,7 +764,7 @@ def render_site(
             todo.append((group_key, group))
     lap("groups")
     renders = None
-    if jobs > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and hasattr(os, "fork"):  # (multiprocessing, ~0.01 s to import, only where it forks)
         # key here first: most pages of the groups to do may be unchanged (a term's older pages)
         renders = job.pages_to_render(todo, records, limit=PARALLEL_MIN_PAGES)
         lap("keys")
@@ -940,6 +940,8 @@ class RenderJob:
             # more shares than workers, a fresh worker for each: what a worker gathers while
             # rendering (copied pages of the archive, its records) goes when its share is done
             shares = jobs * SHARES_PER_WORKER
+            import multiprocessing
+
             with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=1) as pool:
                 for share_pages, share_rendered, done, made in pool.starmap(_render_share, [(i, shares) for i in range(shares)], chunksize=1):
                     pages += share_pages
