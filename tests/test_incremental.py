@@ -316,10 +316,18 @@ needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the shortcuts f
 
 
 @needs_fork
-def test_parallel_one_issue_rebuild_equals_a_cold_build(tmp_path, few_reference_articles):
+def test_parallel_one_issue_rebuild_equals_a_cold_build(tmp_path, few_reference_articles, monkeypatch):
+    """The parse child segments with the narrow segmenter (the first build kept its table)."""
+    import newsarchive.pipeline as pipeline
+    from newsarchive.tagging import data_version
+    from newsarchive.tagging.segment import LexiconTable
+
+    monkeypatch.setattr(pipeline, "TABLES_MIN_SOURCES", 1)
     articles = archive_of(tmp_path)
     out = tmp_path / "_site"
     build(articles, out, root=tmp_path, jobs=2)
+    table = LexiconTable.file(tmp_path / ".newsarchive-cache", data_version(pipeline.archive_data_dir(tmp_path)))
+    assert table.stat().st_size > 1_000_000
     before = tree(out)
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
     report = build(articles, out, root=tmp_path, jobs=2)
@@ -334,6 +342,14 @@ def test_parallel_one_issue_rebuild_equals_a_cold_build(tmp_path, few_reference_
     old_pages = [p for p in before if p.startswith(("2020/", "2022/")) and p.count("/") > 3]
     assert old_pages and all(after[p][1:] == before[p][1:] for p in old_pages)
     assert report.rendered < len([p for p in after if p.endswith(".html")]) // 3
+
+
+@needs_fork
+def test_a_small_archive_is_built_without_waiting_for_the_dictionary_tables(tmp_path):
+    """Their child would outlast a build of a few issues (and their rebuilds are quick)."""
+    articles = archive_of(tmp_path, 2)
+    build(articles, tmp_path / "_site", root=tmp_path, jobs=2)
+    assert not list((tmp_path / ".newsarchive-cache").glob("dictionaries/lexicon-*"))
 
 
 @needs_fork

@@ -144,8 +144,9 @@ class LexiconTable:
         keys, parts, total = [], [], 0
         for key, group in groupby(lines, key=lambda line: _key(line.split(None, 1)[0][:2])):
             rows = [line.split() for line in group]
-            words, freqs, flags = zip(*rows) if all(len(row) == 3 for row in rows) else ((), (), ())
-            if len(set(words)) < len(rows):  # rare: a word listed again (jieba lists B超 twice), a line without POS
+            if all(len(row) == 3 for row in rows) and len({row[0] for row in rows}) == len(rows):
+                words, freqs, flags = zip(*rows)
+            else:  # rare: a word listed again (jieba lists B超 twice), a line without POS
                 words, freqs, flags = zip(*_merged(rows))
             keys.append(key)
             total += sum(map(int, freqs))
