@@ -879,23 +879,23 @@ def parse_fresh(jobs: list[tuple[str, str]], data_dir: Path | None, cache_dir: P
     return _parse_jobs(jobs, Toolkit.load(data_dir, tables_dir), cache_dir, salt)
 
 
-#: sources from which a build keeps the dictionary tables (`store_tables`): their child
-#: (~2 s of CPU, at a low priority) hides in a build of that many issues; a smaller archive's
-#: build would wait for it (the 5 samples: 2.7 -> 4.5 s), and its rebuilds are quick anyway
+#: sources from which a build keeps the word table (`LexiconTable`): its child (~1.5 s of
+#: CPU, at a low priority) hides in a build of that many issues; a smaller archive's build
+#: would wait for it (the 5 samples: 2.7 -> 4.5 s), and its rebuilds are quick anyway
 TABLES_MIN_SOURCES = 200
 
 
-def tables_kept(cache_dir: Path, version: str) -> bool:
+def tables_kept(cache_dir: Path, version: str, lexicon: bool) -> bool:
     from .tagging.keywords import SortedIDF
     from .tagging.segment import LexiconTable
 
-    return SortedIDF.file(cache_dir).is_file() and LexiconTable.file(cache_dir, version).exists()
+    return SortedIDF.file(cache_dir).is_file() and (not lexicon or LexiconTable.file(cache_dir, version).exists())
 
 
-def store_tables(data_dir: Path | None, cache_dir: Path) -> None:
+def store_tables(data_dir: Path | None, cache_dir: Path, lexicon: bool = True) -> None:
     """Keep the dictionary tables a small rebuild's parse child loads in milliseconds
-    (`SortedIDF`, `LexiconTable`) where they are not kept yet. They only save time: a
-    cache folder that cannot take them leaves the rebuilds slower, the build goes on."""
+    (`SortedIDF`, and with `lexicon` the `LexiconTable`) where they are not kept yet. They only
+    save time: a cache folder that cannot take them leaves the rebuilds slower, the build goes on."""
     from .tagging import Tagger
     from .tagging.keywords import SortedIDF
 
@@ -903,7 +903,8 @@ def store_tables(data_dir: Path | None, cache_dir: Path) -> None:
         os.nice(10)
     except OSError:
         pass
-    for store in (SortedIDF.store, lambda folder: Tagger.store_lexicon(data_dir, folder)):
+    stores = [SortedIDF.store] + ([lambda folder: Tagger.store_lexicon(data_dir, folder)] if lexicon else [])
+    for store in stores:
         try:
             store(cache_dir)
         except OSError:
@@ -1090,12 +1091,12 @@ def build(
                 skipped=True,
             )
         clock.lap("fingerprint")
-        if (use_cache and jobs > 1 and hasattr(os, "fork") and len(entries) >= TABLES_MIN_SOURCES
-                and not tables_kept(cache_root, version)):
+        lexicon = len(entries) >= TABLES_MIN_SOURCES
+        if use_cache and jobs > 1 and hasattr(os, "fork") and not tables_kept(cache_root, version, lexicon):
             # for the next small rebuild (~2 s on the second core, once per dictionary data);
             # now, while this process is small: a child forked later shares all of it
             # (counted again in the process tree's memory) and overlaps the search index
-            tables = Forked(store_tables, data_dir, cache_root)
+            tables = Forked(store_tables, data_dir, cache_root, lexicon)
         parsing = None
         fresh: list[int] = []
         if jobs > 1 and hasattr(os, "fork"):
