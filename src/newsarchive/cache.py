@@ -19,6 +19,23 @@ from .model import Issue
 _PACKAGE = Path(__file__).resolve().parent
 
 
+def map_table(path: Path, head):
+    """(the file mapped read-only, its header unpacked with the `struct.Struct` `head`), or
+    None for a file missing, empty or shorter than the header: the tables kept in the cache
+    (`tagging.keywords.SortedIDF`, `tagging.segment.LexiconTable`) are mapped, not read, as
+    a small rebuild looks up a few thousand of their entries."""
+    import mmap
+
+    try:
+        with open(path, "rb") as fh:
+            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # (an empty file cannot be mapped)
+        return None
+    if len(mapped) < head.size:
+        return None
+    return mapped, head.unpack_from(mapped)
+
+
 def replace_atomically(path: Path, write) -> None:
     """`write(file)` under a temporary name beside `path`, then renamed over it: a reader,
     or the next build after one killed halfway, finds the old file or the new, never half."""

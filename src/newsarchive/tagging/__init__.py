@@ -83,8 +83,9 @@ class Tagger:
     @classmethod
     def load(cls, data_dir: Path | None = None, cache_dir: Path | None = None) -> "Tagger":
         """Package data, with `data_dir`'s gazetteer.yaml / topics.yaml / stopwords.txt merged on top;
-        with `cache_dir`, jieba's IDF table (see `keywords.SortedIDF`) and the parsed data files
-        (see `yamlfile.read_yaml`) come from there."""
+        with `cache_dir`, jieba's IDF table (see `keywords.SortedIDF`), the parsed data files
+        (see `yamlfile.read_yaml`) and, when kept there, the word table a `NarrowSegmenter`
+        segments with (see `segment.LexiconTable`; else rjieba's whole dictionary is built)."""
         files = _data_files(data_dir)
         version = data_version(data_dir)
         gazetteer = Gazetteer.load(files["gazetteer.yaml"], cache_dir)

@@ -118,16 +118,12 @@ class SortedIDF:
 
     @classmethod
     def load(cls, cache_dir: Path) -> "SortedIDF | None":
-        import mmap
+        from ..cache import map_table
 
-        try:
-            with open(cls.file(cache_dir), "rb") as fh:
-                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):  # (an empty file cannot be mapped)
+        found = map_table(cls.file(cache_dir), cls.HEAD)
+        if found is None:
             return None
-        if len(mapped) < cls.HEAD.size:
-            return None
-        magic, median, n, size = cls.HEAD.unpack_from(mapped)
+        mapped, (magic, median, n, size) = found
         offsets_end = cls.HEAD.size + 8 * (n + 1)
         values_end = offsets_end + 8 * n
         if magic != cls.MAGIC or len(mapped) != values_end + size:

@@ -160,16 +160,12 @@ class LexiconTable:
     @classmethod
     def load(cls, cache_dir, version: str) -> "LexiconTable | None":
         """The stored table, or None (none stored, or one `store` found unusable: an empty file)."""
-        import mmap
+        from ..cache import map_table
 
-        try:
-            with open(cls.file(cache_dir, version), "rb") as fh:
-                mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError):  # (an empty file cannot be mapped)
+        found = map_table(cls.file(cache_dir, version), cls.HEAD)
+        if found is None:
             return None
-        if len(mapped) < cls.HEAD.size:
-            return None
-        magic, total, n, size = cls.HEAD.unpack_from(mapped)
+        mapped, (magic, total, n, size) = found
         keys_end = cls.HEAD.size + 8 * n
         offsets_end = keys_end + 8 * (n + 1)
         if magic != cls.MAGIC or len(mapped) != offsets_end + size:
