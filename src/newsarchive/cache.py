@@ -36,6 +36,18 @@ def map_table(path: Path, head):
     return mapped, head.unpack_from(mapped)
 
 
+def replace_table(path: Path, data: bytes) -> None:
+    """Keep `data` as `path`, the one table of its kind in its folder (the same name up to
+    its first "-"): tables made from other data or by other code go."""
+    for old in path.parent.glob(path.name.split("-", 1)[0] + "-*"):
+        if old != path:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+    replace_atomically(path, lambda fh: fh.write(data))
+
+
 def replace_atomically(path: Path, write) -> None:
     """`write(file)` under a temporary name beside `path`, then renamed over it: a reader,
     or the next build after one killed halfway, finds the old file or the new, never half."""

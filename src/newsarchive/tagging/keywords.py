@@ -135,19 +135,14 @@ class SortedIDF:
     @classmethod
     def store(cls, cache_dir: Path) -> None:
         """Build the table (~0.5 s) and keep it in `cache_dir`, unless it is there already."""
-        from ..cache import replace_atomically
+        from ..cache import replace_table
 
         target = cls.file(cache_dir)
         if target.is_file():
             return
         table = cls.of(JiebaIDF())
-        for old in target.parent.glob("idf-*"):
-            try:
-                old.unlink()
-            except OSError:
-                pass
         head = cls.HEAD.pack(cls.MAGIC, table.median, table._n, len(table._blob))
-        replace_atomically(target, lambda fh: fh.write(head + table._off.tobytes() + table._values.tobytes() + table._blob))
+        replace_table(target, head + table._off.tobytes() + table._values.tobytes() + table._blob)
 
     def _index(self, word: str) -> int:
         """The word's position in the table, or -1."""

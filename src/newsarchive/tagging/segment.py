@@ -179,7 +179,7 @@ class LexiconTable:
         """Build the table of `segmenter` (~1 s) and keep it, if a narrow segmenter over it
         cuts a probe text exactly as `segmenter` does; else keep an empty file, so that no
         build tries again with the same data. True if stored."""
-        from ..cache import replace_atomically
+        from ..cache import replace_table
 
         target = cls.file(cache_dir, version)
         try:
@@ -187,23 +187,19 @@ class LexiconTable:
             usable = _cuts_alike(segmenter, NarrowSegmenter(table))
         except (OSError, ValueError):
             table, usable = None, False
-        for old in target.parent.glob("lexicon-*"):
-            try:
-                old.unlink()
-            except OSError:
-                pass
-        data = table.to_bytes() if usable else b""
-        replace_atomically(target, lambda fh: fh.write(data))
+        replace_table(target, table.to_bytes() if usable else b"")
         return usable
 
     def entries(self, pair: str) -> "Iterable[tuple[str, int, str]]":
         """(word, frequency, POS) of every word starting with `pair` (one character: the word itself)."""
         key = _key(pair)
         i = bisect_left(self._keys, key)
-        if i == self._n or self._keys[i] != key:
-            return ()
-        base = self._base
-        words, freqs, flags = str(self._blob[base + self._off[i] : base + self._off[i + 1]], "utf-8").split(_RECORD)
+        return self._chunk(i) if i < self._n and self._keys[i] == key else ()
+
+    def _chunk(self, i: int) -> "Iterable[tuple[str, int, str]]":
+        """The entries of the i-th key."""
+        base, off = self._base, self._off
+        words, freqs, flags = str(self._blob[base + off[i] : base + off[i + 1]], "utf-8").split(_RECORD)
         return zip(words.split(_FIELD), map(int, freqs.split(_FIELD)), flags.split(_FIELD))
 
 
@@ -263,14 +259,14 @@ class NarrowSegmenter:
             return
         self._seen |= new
         add, table = self._jieba.add_word, self._table
-        keys, off, blob, base, n = table._keys, table._off, table._blob, table._base, table._n
+        keys, n = table._keys, table._n
         taken = i = 0
-        # `LexiconTable.entries`, inlined: a text has ~5,000 pairs, two in five of them start words
-        for key in sorted([ord(p[0]) << 21 | (ord(p[1]) if len(p) > 1 else 0) for p in new]):
+        # `LexiconTable.entries` of every pair (~5,000 in an issue, two in five of them start
+        # words), looked up in key order: each search starts where the last one ended
+        for key in sorted(map(_key, new)):
             i = bisect_left(keys, key, i)
             if i < n and keys[i] == key:
-                words, freqs, flags = str(blob[base + off[i] : base + off[i + 1]], "utf-8").split(_RECORD)
-                for word, freq, flag in zip(words.split(_FIELD), map(int, freqs.split(_FIELD)), flags.split(_FIELD)):
+                for word, freq, flag in table._chunk(i):
                     add(word, freq, flag)
                     taken += freq
         if taken:
