@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Article, Issue
-from .gazetteer import Gazetteer, Places
+from .china import China
+from .gazetteer import Gazetteer, Home, Places
 from .keywords import ArchiveIDF, JiebaIDF, KeywordTable, load_jieba_idf, is_candidate, reference_size, tfidf, term_counts, top_keywords
 from .persons import join_names, persons
 from .segment import LexiconTable, NarrowSegmenter, Segmenter, Token
@@ -25,6 +26,8 @@ from .topics import Taxonomy
 TAGGER_VERSION = "1"
 PACKAGE_DATA = Path(__file__).resolve().parent.parent / "data"
 DATA_FILES = ("gazetteer.yaml", "topics.yaml", "stopwords.txt")
+#: the national layer (see china.py), packaged only
+CHINA_FILE = PACKAGE_DATA / "china-divisions.tsv"
 
 __all__ = ["Tagger", "TAGGER_VERSION", "Segmenter", "Gazetteer", "Taxonomy"]
 
@@ -68,7 +71,7 @@ class Tagger:
     """
 
     def __init__(self, segmenter: Segmenter, gazetteer: Gazetteer, taxonomy: Taxonomy,
-                 stopwords: frozenset[str], jieba_idf: JiebaIDF, version: str):
+                 stopwords: frozenset[str], jieba_idf: JiebaIDF, version: str, homes: dict | None = None):
         self.segmenter = segmenter
         self.gazetteer = gazetteer
         self.taxonomy = taxonomy
@@ -79,6 +82,15 @@ class Tagger:
         self._seed_terms = frozenset(taxonomy.seed_terms())
         self._district_names = gazetteer.district_names()
         self._verdicts: dict = {}  # (word, flag) → keyword candidate?
+        #: publication (or "" for every one) → home code, from site.yaml's `home`
+        self.homes: dict[str, str] = {}
+        self.home_errors: list[str] = []
+        for publication, text in (homes or {}).items():
+            code = gazetteer.resolve_home(text)
+            if code is None:
+                self.home_errors.append(f"site.yaml: home {text!r} names no one place of the gazetteer")
+            else:
+                self.homes[publication] = code
 
     @classmethod
     def load(cls, data_dir: Path | None = None, cache_dir: Path | None = None) -> "Tagger":
@@ -88,12 +100,12 @@ class Tagger:
         segments with (see `segment.LexiconTable`; else rjieba's whole dictionary is built)."""
         files = _data_files(data_dir)
         version = data_version(data_dir)
-        gazetteer = Gazetteer.load(files["gazetteer.yaml"], cache_dir)
+        gazetteer = Gazetteer.load(files["gazetteer.yaml"], cache_dir).attach(China.load(CHINA_FILE))
         taxonomy = Taxonomy.load(files["topics.yaml"], cache_dir)
         table = LexiconTable.load(cache_dir, version) if cache_dir is not None else None
         segmenter = NarrowSegmenter(table) if table is not None else _full_segmenter(gazetteer, taxonomy)
         return cls(segmenter, gazetteer, taxonomy, _read_stopwords(files["stopwords.txt"]), load_jieba_idf(cache_dir),
-                   version)
+                   version, site_homes(data_dir))
 
     @staticmethod
     def store_lexicon(data_dir: Path | None, cache_dir: Path) -> None:
@@ -171,14 +183,59 @@ class Tagger:
         body = "\n".join([b.text for b in article.blocks] + list(article.captions))
         return _Parsed(article, join_names(self.segmenter.tag(head)), join_names(self.segmenter.tag(body)))
 
+    def stated_home(self, issue: Issue) -> Home | None:
+        """The home front matter (`district:`) or site.yaml (`home:`) states for this issue."""
+        if issue.district:
+            code = self.gazetteer.code_of(issue.district) or self.gazetteer.resolve_home(issue.district)
+            if code:
+                return Home(code, "front-matter")
+        code = self.homes.get(issue.publication or "") or self.homes.get("")
+        return Home(code, "site.yaml") if code else None
+
+    def home_of(self, issue: Issue, found: "list[Places] | None" = None) -> Home | None:
+        """Where the issue's paper is: as stated, else inferred from the text (`check` reports it)."""
+        stated = self.stated_home(issue)
+        if stated is not None:
+            return stated
+        if found is None:
+            found = [self.gazetteer.find(p.tokens, issue.date) for p in map(self._parse, issue.articles)]
+        return self._infer_home(found)
+
+    def _infer_home(self, found: list[Places]) -> Home | None:
+        """The district most articles name (as `_main_district`), with how sure: the share of
+        place-naming articles that name it, self-references of its kind (我区 for a 区) counting
+        as naming it."""
+        best = self._main_district(found)
+        if best is None:
+            return None
+        code = self.gazetteer.code_of(best)
+        if code is None:
+            return None
+        kind = best[-1]
+        naming = [p for p in found if p.districts or p.self_kinds]
+        support = sum(1 for p in naming if best in p.districts or kind in p.self_kinds)
+        named = sum(1 for p in found if best in p.districts)
+        selfs = sum(1 for p in found if kind in p.self_kinds and best not in p.districts)
+        confidence = round(support / len(naming), 2) if naming else 0.0
+        return Home(code, "inferred", confidence,
+                    f"named in {named} of {len(found)} articles, self-references (我{kind}/全{kind}/{kind}委…) in {selfs} more")
+
     def _places(self, issue: Issue, parsed: list[_Parsed]) -> None:
-        found: list[Places] = [self.gazetteer.find(p.tokens, issue.date) for p in parsed]
+        gazetteer = self.gazetteer
+        scans = [gazetteer.scan(p.tokens) for p in parsed]
+        home = self.stated_home(issue)
+        found: list[Places] = [gazetteer.resolve(s, issue.date, home) for s in scans]
+        if home is None:
+            home = self._infer_home(found)
+            if home is not None:  # a second look, for the names only the home tells apart
+                found = [gazetteer.resolve(s, issue.date, home) for s in scans]
         if issue.district is None:
-            issue.district = self._main_district(found)
-        own = self.gazetteer.district_on(issue.district, issue.date) if issue.district else None
+            issue.district = (gazetteer.key(home.code) if home is not None and home.source == "site.yaml" and home.county
+                              else self._main_district(found))
+        own = gazetteer.district_on(issue.district, issue.date) if issue.district else None
         for p, places in zip(parsed, found):
             districts = list(places.districts)
-            if places.self_reference and own and own not in districts:
+            if own and own not in districts and own[-1:] in places.self_kinds:
                 districts.append(own)
             p.article.districts = districts
             p.article.streets = list(places.streets)
@@ -242,6 +299,40 @@ def _full_segmenter(gazetteer: Gazetteer, taxonomy: Taxonomy) -> Segmenter:
     return segmenter
 
 
+def site_homes(data_dir: Path | None) -> dict[str, str]:
+    """`home` of the archive's site.yaml (next to its data/ folder): one place for every
+    publication (`home: 杭州市萧山区`) or one per publication (`home: {萧山日报: 杭州市萧山区}`)."""
+    text = _site_home_text(data_dir)
+    if not text:
+        return {}
+    import yaml
+
+    value = (yaml.safe_load(text) or {}).get("home")
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items() if v}
+    return {"": str(value)} if value else {}
+
+
+def _site_home_text(data_dir: Path | None) -> str:
+    """The `home:` entry of site.yaml as text (its line and the indented lines under it)."""
+    if data_dir is None:
+        return ""
+    path = Path(data_dir).parent / "site.yaml"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    out: list[str] = []
+    for line in lines:
+        if out and (line.startswith((" ", "\t")) or not line.strip()):
+            out.append(line)
+        elif out:
+            break
+        elif line.startswith("home:"):
+            out.append(line)
+    return "\n".join(out)
+
+
 def _data_files(data_dir: Path | None) -> dict[str, list[Path]]:
     dirs = _layers(data_dir)
     return {name: [d / name for d in dirs if (d / name).is_file()] for name in DATA_FILES}
@@ -249,12 +340,13 @@ def _data_files(data_dir: Path | None) -> dict[str, list[Path]]:
 
 def data_version(data_dir: Path | None = None) -> str:
     """`Tagger.version` without loading anything: cache keys are known before parsing."""
-    return _version([p for ps in _data_files(data_dir).values() for p in ps])
+    return _version([p for ps in _data_files(data_dir).values() for p in ps] + [CHINA_FILE], _site_home_text(data_dir))
 
 
-def _version(data_files: list[Path]) -> str:
-    """Hash of the data files, this package's code and the segmenter/IDF versions."""
+def _version(data_files: list[Path], home: str = "") -> str:
+    """Hash of the data files, site.yaml's `home`, this package's code and the segmenter/IDF versions."""
     h = hashlib.sha256(TAGGER_VERSION.encode())
+    h.update(home.encode())
     for path in sorted(Path(__file__).resolve().parent.glob("*.py")) + data_files:
         h.update(path.name.encode())
         h.update(path.read_bytes())

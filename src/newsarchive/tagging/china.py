@@ -1,0 +1,142 @@
+"""The national layer of the gazetteer: every province, city, county and township of China.
+
+Read from `data/china-divisions.tsv` (made by `data/build_gazetteer.py china` from the npm
+package china-division 2.7.0, NBS 2023 codes, WTFPL): one `code<TAB>name` line per division,
+the code's length being its level (2 province, 4 city, 6 county, 9 township).
+
+Names are not given to the segmenter (45,000 user words would change how every text is
+cut and cost ~0.3 s per process): full names are found in the text itself, by looking
+back from each character a name can end with (区 县 市 旗 街道 镇 乡 苏木 省 州 盟) for
+the longest name that ends there. Short forms (萧山, 杭州, 浙江) are looked up per token.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+#: city-level code groups that are not places (北京 1101 市辖区, 省直辖县级行政区划 …)
+_GROUPS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+_PROVINCE_SHORT = {"内蒙古自治区": "内蒙古", "广西壮族自治区": "广西", "西藏自治区": "西藏",
+                   "宁夏回族自治区": "宁夏", "新疆维吾尔自治区": "新疆"}
+_COUNTY_SUFFIXES = ("区", "县", "市", "旗")
+_CITY_SUFFIXES = ("市", "地区", "盟")
+#: names this long and longer are not looked for in texts (odd units; none is a 街道/镇/乡)
+MAX_NAME = 10
+#: a county short name that is also an everyday word is never used alone
+_COMMON_SHORTS = frozenset({"城关", "城中", "城东", "城西", "城南", "城北", "新区", "郊区", "矿区", "市中"})
+
+
+class China:
+    """Divisions by code, names → codes, and the text scan that finds full names."""
+
+    def __init__(self, text: str):
+        provinces: dict[str, str] = {}
+        cities: dict[str, str] = {}
+        counties: dict[str, str] = {}
+        townships: dict[str, str] = {}
+        by_len = {2: provinces, 4: cities, 6: counties, 9: townships}
+        for line in text.split("\n"):
+            if not line or line[0] == "#":
+                continue
+            code, name = line.split("\t")
+            by_len[len(code)][code] = name
+        self.provinces, self.cities, self.counties, self.townships = provinces, cities, counties, townships
+        self._index()
+
+    @classmethod
+    def load(cls, path: Path) -> "China":
+        return cls(Path(path).read_text(encoding="utf-8"))
+
+    def add_county(self, code: str, name: str) -> None:
+        self.counties[code] = name
+
+    def add_township(self, code: str, name: str) -> None:
+        self.townships[code] = name
+
+    def _index(self) -> None:
+        """`full`: name → codes (every level; cities minus code groups); `shorts` likewise for
+        short forms; `ends`: the characters a full name ends with."""
+        full: dict[str, list[str]] = {}
+        for table in (self.provinces, self.counties, self.townships):
+            for code, name in table.items():
+                full.setdefault(name, []).append(code)
+        for code, name in self.cities.items():
+            if name not in _GROUPS:
+                full.setdefault(name, []).append(code)
+        shorts: dict[str, list[str]] = {}
+        for code, name in self.provinces.items():
+            short = _PROVINCE_SHORT.get(name) or name.rstrip("省市")
+            if short != name:
+                shorts.setdefault(short, []).append(code)
+        for code, name in self.cities.items():
+            short = _short(name, _CITY_SUFFIXES, "自治州")
+            if short and name not in _GROUPS:
+                shorts.setdefault(short, []).append(code)
+        for code, name in self.counties.items():
+            short = _short(name, _COUNTY_SUFFIXES, "自治")
+            if short and short not in _COMMON_SHORTS:
+                shorts.setdefault(short, []).append(code)
+        self.full = {n: tuple(c) for n, c in full.items() if 2 < len(n) < MAX_NAME or (len(n) == 2 and len(c[0]) <= 4)}
+        self.shorts = {n: tuple(c) for n, c in shorts.items() if n not in self.full}
+        ends = "".join(sorted({n[-1] for n in self.full}))
+        self._ends = re.compile("[" + re.escape(ends) + "]")
+        self._lengths = tuple(range(MAX_NAME - 1, 1, -1))
+
+    def refresh(self) -> None:
+        self._index()
+
+    def scan(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, name) of the longest full name ending at each place a name can end,
+        left to right, without overlaps (a longer name that starts earlier wins)."""
+        full, out = self.full, []
+        last_end = 0
+        for m in self._ends.finditer(text):
+            end = m.end()
+            for length in self._lengths:
+                start = end - length
+                if start < 0 or (start < last_end and start > out[-1][0]):
+                    continue  # before the text, or across the end of the name before
+                name = text[start:end]
+                if name in full:
+                    if start < last_end:  # 新城镇 found after 新城: the longer one wins
+                        while out and out[-1][0] >= start:
+                            out.pop()
+                    out.append((start, end, name))
+                    last_end = end
+                    break
+        return out
+
+    # -- the hierarchy -----------------------------------------------------------
+    @staticmethod
+    def level(code: str) -> str:
+        """'province' | 'city' | 'county' | 'township' by the code's shape."""
+        n = len(code)
+        return "province" if n == 2 else "city" if n == 4 else "county" if n == 6 else "township"
+
+    def name(self, code: str) -> str:
+        n = len(code)
+        table = self.provinces if n == 2 else self.cities if n == 4 else self.counties if n == 6 else self.townships
+        return table.get(code, code)
+
+    def chain(self, code: str) -> list[tuple[str, str]]:
+        """(code, name) from the province down to `code`; code groups (市辖区 …) left out."""
+        out = []
+        for part in (code[:2], code[:4], code[:6], code):
+            if len(part) > len(code) or (out and part == out[-1][0]):
+                continue
+            name = self.name(part)
+            if len(part) == 4 and (name in _GROUPS or part not in self.cities):
+                continue
+            out.append((part, name))
+        return out
+
+
+def _short(name: str, suffixes: tuple[str, ...], autonomous: str) -> str | None:
+    """萧山区 → 萧山, 杭州市 → 杭州, 延边朝鲜族自治州 → 延边; None when under two characters
+    or an autonomous county (their short forms are not what papers write)."""
+    if autonomous in name:
+        return name[:2] if autonomous == "自治州" and len(name) > 4 else None
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return None
