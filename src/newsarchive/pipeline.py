@@ -335,8 +335,9 @@ def _rename(issue: Issue, slug: str, ids: list[str]) -> None:
 
 
 def archive_data_dir(root: Path) -> Path | None:
-    """An archive's own data/ (gazetteer and topic additions), when it has one."""
-    return root / "data" if (root / "data").is_dir() else None
+    """An archive's own data/ (gazetteer and topic additions; it need not exist): the tagger
+    also reads `home` from the site.yaml next to it (see `tagging.site_homes`)."""
+    return root / "data"
 
 
 #: the project's own templates/ and static/, used when the archive has none
