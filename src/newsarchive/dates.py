@@ -155,6 +155,10 @@ def date_issue(issue, source) -> None:
         if from_name:
             issue.date, issue.date_source = from_name, "filename"
     if issue.date is None:
+        issue.date = _folio_date(issue)
+        if issue.date:
+            issue.date_source = "page"
+    if issue.date is None:
         body = "\n".join(source.lines[source.body_start - 1 :])
         inferred, how = infer_issue_date(body)
         if inferred:
@@ -168,10 +172,23 @@ def date_issue(issue, source) -> None:
         if not [b for b in article.blocks if b.type == "paragraph"] and article.captions:
             leads = [c.lstrip("▲△①②③④⑤⑥⑦⑧⑨⑩ ") for c in article.captions]
         article.event_date = event_date(leads, issue.date)
+        if article.event_date is None and article.byline:
+            article.event_date = event_date([article.byline], issue.date)  # `本报合肥18日电`
         if article.event_date is None and article.kind == "notice":
             signed = [b.text for b in article.blocks if b.type == "signature"]
             notes = [article.subtitle] if article.subtitle else []
             article.event_date = event_date(notes + signed, issue.date)
+
+
+def _folio_date(issue) -> str | None:
+    """`2023年4月13日 星期四` in the page's folio: the page says its own date."""
+    for block in issue.furniture:
+        m = re.search(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", block.text)
+        if m:
+            d = _safe_date(*(int(x) for x in m.groups()))
+            if d:
+                return d.isoformat()
+    return None
 
 
 def _front_matter_line(source, key: str) -> int:

@@ -12,11 +12,11 @@ from typing import Any
 SCHEMA = 1
 
 #: Block types an article body is made of.
-BLOCK_TYPES = ("paragraph", "subheading", "table", "list", "caption", "signature")
+BLOCK_TYPES = ("paragraph", "subheading", "table", "list", "caption", "signature", "note")
 #: Kinds of item on a bulletin page.
 ARTICLE_KINDS = ("article", "photo", "notice")
 #: Where an issue's date came from, most to least trustworthy.
-DATE_SOURCES = ("front-matter", "filename", "inferred", "unknown")
+DATE_SOURCES = ("front-matter", "filename", "page", "inferred", "unknown")
 
 
 @dataclass
@@ -188,7 +188,12 @@ class Issue:
     source: str
     slug: str = ""  # ASCII, stable: derived from the file name
     publication: str | None = None
-    page: str | None = None
+    page: str | None = None  # 版次: front matter, else the page's own label (`第A02版：要闻`)
+    page_name: str | None = None  # 版名 from the page label (`要闻`)
+    #: the page's staff from its footer (`责任编辑：王芳` → {"责任编辑": ["王芳"]})
+    page_meta: dict[str, list[str]] = field(default_factory=dict)
+    #: page furniture lines (labels, folios, staff) as they were written: not articles
+    furniture: list[Block] = field(default_factory=list)
     district: str | None = None  # front matter, or the district the issue is most about
     date: str | None = None  # ISO yyyy-mm-dd
     date_source: str = "unknown"
@@ -210,6 +215,9 @@ class Issue:
             "slug": self.slug,
             "publication": self.publication,
             "page": self.page,
+            "page_name": self.page_name,
+            "page_meta": self.page_meta,
+            "furniture": [b.to_dict() for b in self.furniture],
             "district": self.district,
             "date": self.date,
             "date_source": self.date_source,
@@ -229,6 +237,9 @@ class Issue:
             slug=d.get("slug", ""),
             publication=d.get("publication"),
             page=d.get("page"),
+            page_name=d.get("page_name"),
+            page_meta=d.get("page_meta") or {},
+            furniture=[Block.from_dict(b) for b in d.get("furniture", [])],
             district=d.get("district"),
             date=d.get("date"),
             date_source=d.get("date_source", "unknown"),

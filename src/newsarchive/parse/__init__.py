@@ -11,7 +11,7 @@ from .articles import Assembler, finish, join_breaks
 from .lexicon import Lexicon
 from .lines import Line, classify
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 __all__ = ["parse_source", "PARSER_VERSION", "Lexicon"]
 
@@ -41,7 +41,9 @@ def parse_source(source: Source, lexicon: Lexicon | None = None) -> Issue:
         if "\ufffd" in line.raw:
             diagnostics.append(Diagnostic(line.no, "contains U+FFFD replacement characters: the file was damaged before it got here"))
     units = join_breaks(lines, lexicon)
-    drafts = Assembler(units, lexicon, diagnostics).run()
+    assembler = Assembler(units, lexicon, diagnostics)
+    drafts = assembler.run()
+    page = assembler.page
     fm = source.front_matter
     slug = str(fm.get("slug") or slug_for(source.path))
     articles = finish(drafts, lexicon, diagnostics, slug)
@@ -50,7 +52,10 @@ def parse_source(source: Source, lexicon: Lexicon | None = None) -> Issue:
         source=source.path,
         slug=slug,
         publication=_str_or_none(fm.get("publication")),
-        page=_str_or_none(fm.get("page")),
+        page=_str_or_none(fm.get("page")) or page.number,
+        page_name=page.name,
+        page_meta=page.meta,
+        furniture=page.furniture,
         district=_str_or_none(fm.get("district")),
         encoding=source.encoding,
         content_hash=source.content_hash,

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 
 from ..model import Issue, Source
-from .lines import _CONTINUED, _CONTINUES, _LIST_ITEM, _MD_HEADING
+from .lines import strip_markup
 
 _SPACE = re.compile(r"\s+")
 
@@ -21,23 +21,15 @@ def expected_characters(source: Source) -> Counter:
     for no, raw in enumerate(source.lines, start=1):
         if no < source.body_start:
             continue
-        text = raw.strip().replace("\u3000", " ").strip()
-        if "\t" not in text:
-            m = _MD_HEADING.match(text)
-            if m and m.group(2):
-                text = m.group(2)
-            else:
-                m = _LIST_ITEM.match(text)
-                if m:
-                    text = m.group(1)
-        text = _CONTINUED.sub("", text, count=1)
-        text = _CONTINUES.sub("", text.rstrip())
+        text = strip_markup(raw.strip().replace("\u3000", " ").strip())
         counts.update(_SPACE.sub("", text))
     return counts
 
 
 def output_characters(issue: Issue) -> Counter:
     counts: Counter = Counter()
+    for block in issue.furniture:
+        counts.update(_SPACE.sub("", block.text))
     for a in issue.articles:
         for piece in (a.kicker, a.title, a.subtitle, a.byline):
             if piece:

@@ -22,8 +22,11 @@ from .lexicon import Lexicon
 from .lines import (
     CAPTION_CREDIT,
     LEAD_BYLINE,
+    TRAILING_BYLINE,
+    VOCAB,
     Line,
     continued_to,
+    names_ok,
     ends_open_clause,
     ends_sentence,
     headline_like,
@@ -32,7 +35,7 @@ from .lines import (
 )
 from .names import SURNAMES, authors_from_byline, looks_like_name
 
-NOTICE_TITLE = re.compile(r"(公告|公示|通告|启事|公报|声明|通知|决定|公开信|倡议书)(\s*[（(]第?[0-9一二三四五六七八九十]+[号期][）)])?$")
+NOTICE_TITLE = re.compile(rf"(?:{'|'.join(VOCAB.notice_words)})(\s*[（(]第?[0-9一二三四五六七八九十]+[号期][）)])?$")
 GLUED_BYLINE = re.compile(r"^(?P<body>.*[。！？!?][”’」』]?)(?P<name>[\u4e00-\u9fff]{2,3})$")
 
 
@@ -115,18 +118,39 @@ class Draft:
     closed: bool = False
     signed: bool = False
     credited: bool = False  # closed by a photographer's credit
+    signer: str | None = None  # `张三` ⏎ `2023年7月1日` under a letter
+    lead: bool = False  # opened by a dateline (`本报讯…`, `新华社…电`): a report, never a caption
 
     def touch(self, unit_or_last) -> None:
         last = unit_or_last if isinstance(unit_or_last, int) else unit_or_last.last
         self.last = max(self.last, last)
 
+    def add_byline(self, text: str) -> None:
+        self.byline = text if self.byline is None else f"{self.byline} {text}"
+
     @property
     def has_body(self) -> bool:
-        return bool(self.blocks)
+        return any(b.type != "note" for b in self.blocks)
 
     @property
     def only_captions(self) -> bool:
         return not self.blocks and not self.headline and self.byline is None and bool(self.captions)
+
+    @property
+    def only_label(self) -> bool:
+        """`简讯` / `图片新闻` above the items: the label waits for their headline."""
+        return len(self.headline) == 1 and VOCAB.label_kind(self.headline[0].text) is not None and not self.has_body
+
+
+@dataclass
+class Page:
+    """What the page says about itself (label, folio, staff): not an article."""
+
+    furniture: list[Block] = field(default_factory=list)
+    number: str | None = None
+    name: str | None = None
+    date: str | None = None
+    meta: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Assembler:
@@ -136,6 +160,9 @@ class Assembler:
         self.diagnostics = diagnostics
         self.drafts: list[Draft] = []
         self.cur: Draft | None = None
+        self.page = Page()
+        #: under a roundup label (`简讯`): every bulleted item or headline opens an article
+        self.roundup = False
 
     # -- helpers
     def open_article(self, unit: Unit) -> Draft:
@@ -154,6 +181,10 @@ class Assembler:
             return self.open_article(unit)
         return self.cur
 
+    @property
+    def open_draft(self) -> Draft | None:
+        return self.cur if self.cur is not None and not self.cur.closed else None
+
     def warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(line, message))
 
@@ -163,6 +194,12 @@ class Assembler:
         i = 0
         while i < len(units):
             u = units[i]
+            nxt = units[i + 1] if i + 1 < len(units) else None
+            if u.kind in ("names", "byline") and nxt is not None and nxt.kind == "date_line":
+                # `张三` ⏎ `2023年7月1日`: a letter signed by its writer
+                self.signature([u, nxt], signer=u.text)
+                i += 2
+                continue
             if u.headline_like:
                 j = i
                 while j < len(units) and units[j].headline_like:
@@ -178,21 +215,37 @@ class Assembler:
                 i = j
                 continue
             handler = getattr(self, "on_" + u.kind)
-            handler(u, units[i + 1] if i + 1 < len(units) else None)
+            handler(u, nxt)
             i += 1
         self.close()
         return self.drafts
 
     def headline_run(self, run: list[Unit], rest: list[Unit]) -> None:
         nxt = rest[0] if rest else None
-        cur = self.cur if self.cur is not None and not self.cur.closed else None
+        cur = self.open_draft
+        label = VOCAB.label_kind(run[0].text)
+        if label == "note" and len(run) == 1 and nxt is not None and nxt.kind == "text":
+            nxt.extra["note_label"] = run[0]  # `编者按` ⏎ the note itself
+            return
+        if label in ("roundup", "photo"):
+            self.roundup = label == "roundup"
+        elif len(run) >= 2:
+            self.roundup = False  # a full headline group: the roundup is over
+        if cur is not None and cur.only_label:
+            cur.headline.extend(run)  # `简讯` ⏎ `区召开…会议`: the label is the first item's kicker
+            cur.touch(run[-1])
+            return
         starts_article = (
             cur is None
             or cur.only_captions
+            or label is not None
+            or self.roundup
+            or NOTICE_TITLE.search(run[-1].text) is not None
             or any(u.level is not None and u.level <= 3 for u in run)
             or (len(run) >= 2 and not all(u.level is not None and u.level >= 4 for u in run))
             or (nxt is not None and "continued_from" in nxt.extra)
             or (nxt is not None and nxt.kind == "text" and LEAD_BYLINE.match(nxt.text) is not None)
+            or (nxt is not None and nxt.kind == "byline" and not nxt.text.startswith(tuple("·•・")))
             or (cur.signed)
             or (self._is_notice(cur) and not is_ordinal_section(run[0].text))
             or not cur.has_body and not cur.headline
@@ -213,12 +266,23 @@ class Assembler:
         title = " ".join(u.text for u in draft.headline)
         return bool(title and NOTICE_TITLE.search(title))
 
-    def signature(self, units: list[Unit]) -> None:
+    def signature(self, units: list[Unit], signer: str | None = None) -> None:
         cur = self.current(units[0])
         cur.blocks.append(Block("signature", "\n".join(u.text for u in units), (units[0].first, units[-1].last)))
         cur.touch(units[-1])
-        cur.signed = True
+        cur.signed = signer is None
+        cur.signer = signer
         self.close()
+
+    def on_furniture(self, u: Unit, nxt: Unit | None) -> None:
+        """`第A02版：要闻`, `责任编辑：王芳`: kept on the page, outside every article."""
+        page = self.page
+        page.furniture.append(Block("furniture", u.text, (u.first, u.last)))
+        page.number = page.number or u.extra.get("page")
+        page.name = page.name or u.extra.get("page_name")
+        page.date = page.date or u.extra.get("date")
+        for role, names in u.extra.get("meta", {}).items():
+            page.meta.setdefault(role, []).extend(names)
 
     def on_date_line(self, u: Unit, nxt: Unit | None) -> None:
         self.signature([u])
@@ -236,7 +300,7 @@ class Assembler:
             cur.touch(u)
             if not text:
                 return
-        ends_article = nxt is None or nxt.headline_like or nxt.kind in ("caption", "marker", "credit", "date_line")
+        ends_article = nxt is None or nxt.headline_like or nxt.kind in ("caption", "marker", "credit", "date_line", "furniture")
         m = GLUED_BYLINE.match(text)
         if m and ends_article and m.group("name")[0] in SURNAMES and looks_like_name(m.group("name")):
             cur = self.current(u)
@@ -245,31 +309,76 @@ class Assembler:
             cur.touch(u)
             self.close()
             return
+        if self._starts_item(u, text):
+            self.close()
         cur = self.current(u)
-        lead = LEAD_BYLINE.match(text) if not cur.blocks else None
+        if self.roundup and u.extra.get("bullet") and not cur.has_body and (not cur.headline or cur.only_label):
+            text = self._item_title(cur, u, text)
+        lead = LEAD_BYLINE.match(text) if not cur.has_body else None
         if lead and lead.end() < len(text):
             # `本报讯（记者 张三）5月15日，…`: the byline opens the lead
-            credit = text[: lead.end()].strip()
-            cur.byline = credit if cur.byline is None else f"{credit} {cur.byline}"
+            cur.add_byline(text[: lead.end()].strip())
+            cur.lead = True
             text = text[lead.end():].lstrip()
         split = continued_to(text)
         if split:
             text, cur.continued_to = split
-        cur.blocks.append(Block("paragraph", text, (first, u.last)))
+        trailing = self._trailing_byline(text, ends_article)
+        if trailing is not None:
+            text, credit = trailing
+            cur.add_byline(credit)
+        block_type = "paragraph"
+        note = u.extra.get("note_label")
+        if note is not None:
+            text, first, block_type = f"{note.text}\n{text}", note.first, "note"
+        elif any(text.startswith(label + c) for label in VOCAB.note_labels for c in "：:"):
+            block_type = "note"  # `编者按：…`
+        cur.blocks.append(Block(block_type, text, (first, u.last)))
         cur.touch(u)
         if u.joined_by_word:
             self.warn(u.first, f"lines {u.first}–{u.last} were joined as one paragraph cut by a page break; check the join")
+        if trailing is not None:
+            self.close()
+
+    def _starts_item(self, u: Unit, text: str) -> bool:
+        """A paragraph that opens an item of its own inside a running article: a second
+        dateline (`本报讯…` after a body), or a bulleted item under a roundup label."""
+        cur = self.open_draft
+        if cur is None or not cur.has_body:
+            return False
+        if self.roundup and u.extra.get("bullet"):
+            return True
+        return LEAD_BYLINE.match(text) is not None and "continued_from" not in u.extra
+
+    def _item_title(self, cur: Draft, u: Unit, text: str) -> str:
+        """`■ 钓鱼城街道开展消防演练  5月5日，…`: a roundup item's title runs into its text."""
+        m = re.match(r"^(?P<title>\S[^。！？，,]{3,30}?)(?:\s{2,}|\u3000)\s*(?P<rest>\S.*)$", u.text)
+        if not m:
+            return text
+        cur.headline.append(Unit("text", m.group("title"), u.first, u.first))
+        return m.group("rest")
+
+    @staticmethod
+    def _trailing_byline(text: str, ends_article: bool) -> tuple[str, str] | None:
+        """`…落到实处。（记者 张三）`: the byline set after the text, in brackets."""
+        m = TRAILING_BYLINE.search(text)
+        if not m or m.start() == 0 or not ends_sentence(text[: m.start()]) or not names_ok(m.group(0)):
+            return None
+        has_role = bool(re.search(rf"{VOCAB.role}|[/／]", m.group(0)))
+        if not has_role and not ends_article:
+            return None  # `（张三 李四）` mid-article may be an aside; at the end it signs
+        return text[: m.start()].rstrip(), m.group(0)
 
     def on_byline(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.current(u)
-        cur.byline = u.text if cur.byline is None else f"{cur.byline} {u.text}"
+        cur.add_byline(u.text)
         cur.touch(u)
-        if cur.headline and not cur.blocks and not cur.captions and nxt is not None and not nxt.headline_like:
+        if cur.headline and not cur.has_body and not cur.captions and nxt is not None and not nxt.headline_like:
             return  # `记者 张三` under the headline: the body follows
         self.close()
 
     def on_names(self, u: Unit, nxt: Unit | None) -> None:
-        cur = self.cur if self.cur is not None and not self.cur.closed else None
+        cur = self.open_draft
         if cur is not None and cur.blocks and cur.blocks[-1].type == "paragraph" and not ends_sentence(cur.blocks[-1].text):
             self.warn(u.first, f"'{u.text}' read as a byline although the paragraph before it is unfinished")
         self.on_byline(u, nxt)
@@ -285,20 +394,22 @@ class Assembler:
                 cur.captions.append((title, u.first, u.first))
             else:
                 cur.headline = [Unit("text", title, u.first, u.first)]
-        cur.byline = credit if cur.byline is None else f"{cur.byline} {credit}"
+        cur.add_byline(credit)
         cur.credited = True
         cur.touch(u)
         self.close()
 
     def on_caption(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.current(u)
-        text = u.text
-        credit = CAPTION_CREDIT.search(text)
-        if credit and credit.start() > 0:
-            # `▲…村民播种。（张三 摄）`: the photographer's credit ends the caption
-            text = text[: credit.start()]
-            taken = credit.group(0).strip()
-            cur.byline = taken if cur.byline is None else f"{cur.byline} {taken}"
+        text, credit = u.extra.get("caption"), u.extra.get("credit")
+        if text is None:
+            text = u.text
+            m = CAPTION_CREDIT.search(text)
+            if m and m.start() > 0 and names_ok(m.group(0)):
+                # `▲…村民播种。（张三 摄）`: the photographer's credit ends the caption
+                text, credit = text[: m.start()].rstrip(), m.group(0).strip()
+        if credit:
+            cur.add_byline(credit)
             cur.credited = True
         cur.captions.append((text, u.first, u.last))
         cur.touch(u)
@@ -330,13 +441,16 @@ class Assembler:
         cur.touch(u)
 
 
-
 # ------------------------------------------------------------------ pass 3
 
 
 def split_headline(run: list[Unit], lexicon: Lexicon) -> tuple[str | None, str | None, str | None, list[str]]:
     """Headline lines → (kicker, title, subtitle, notes)."""
     notes: list[str] = []
+    if run and VOCAB.label_kind(run[0].text) is not None:
+        # `图片新闻` / `简讯` ⏎ `区召开…`: the column label is the kicker
+        kicker, title, subtitle, notes = split_headline(run[1:], lexicon)
+        return run[0].text, title, " ".join(x for x in (kicker, subtitle) if x) or None, notes
     elements: list[tuple[int | None, str]] = []
     for u in run:
         if elements:
@@ -382,6 +496,13 @@ def _broken_title(first: str, second: str, lexicon: Lexicon) -> bool:
     return not lexicon.has_verb(first) and lexicon.ends_with_noun(first) and lexicon.has_verb(second)
 
 
+def _authors(draft: Draft) -> list[str]:
+    names = authors_from_byline(draft.byline) if draft.byline else []
+    if draft.signer:
+        names += [n for n in authors_from_byline(draft.signer) if n not in names]
+    return names
+
+
 def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic], id_prefix: str) -> list[Article]:
     articles: list[Article] = []
     for draft in drafts:
@@ -393,7 +514,7 @@ def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic],
         caption_lines = [(a, b) for _, a, b in draft.captions]
         paragraphs = [b for b in blocks if b.type == "paragraph"]
         kind = "article"
-        if title is None and len(blocks) == 1 and len(paragraphs) == 1 and not captions:
+        if title is None and len(blocks) == 1 and len(paragraphs) == 1 and not captions and not draft.continued_from and not draft.lead:
             # an untitled single paragraph between items is a photo caption
             only = paragraphs[0]
             captions, caption_lines, blocks = [only.text], [only.lines], []
@@ -419,7 +540,7 @@ def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic],
                 title=title,
                 subtitle=subtitle,
                 byline=draft.byline,
-                authors=authors_from_byline(draft.byline) if draft.byline else [],
+                authors=_authors(draft),
                 continued_from=draft.continued_from,
                 continued_to=draft.continued_to,
                 lines=(draft.first, draft.last),

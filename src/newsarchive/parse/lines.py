@@ -1,17 +1,19 @@
 """Line rules: each recognises one construct of a bulletin page on a single line.
 
 Like markdown-it's block rules, every rule is a small function that looks at
-one stripped line and answers with a `Line` kind (or None). The assembler in
-`articles.py` decides from the sequence what the lines mean together.
+one stripped line and answers with a `Line` (or None); `classify` tries them
+in order of specificity. The assembler in `articles.py` decides from the
+sequence what the lines mean together. The words the rules look for (roles,
+labels, markers) come from `data/forms.yaml` through `vocabulary`.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from .names import looks_like_name, split_names
+from .names import authors_from_byline, looks_like_name, split_names
+from .vocabulary import BULLETS, CLOSE, HAN, OPEN, SPACE, vocabulary
 
-HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 DOTS = "·•・‧∙●"
 #: a sentence is over when a line ends with one of these (optionally inside a closing quote/bracket)
@@ -23,6 +25,26 @@ CLAUSE_OPEN = "，,、“‘「『（(【《—-"
 COLONS = "：:"
 
 HEADLINE_MAX = 48  # characters; longer unpunctuated lines are cut paragraphs
+BYLINE_MAX = 48  # characters of a byline line with several roles and names
+
+VOCAB = vocabulary()
+R, SLASH, VERB, TAIL = VOCAB.role, VOCAB.slash_role, VOCAB.credit_verb, VOCAB.byline_tail
+NAMES = VOCAB.names
+
+#: one credited group of a byline: `文/图 见习记者 周小燕`, `张三/文`, `记者 李四`, `拍摄者：王五`
+_PIECE = (
+    rf"(?:(?:{SLASH})\s*(?:[/／·]\s*(?:{SLASH}){SPACE}*[/／:：]?|[/／:：]){SPACE}*(?:(?:{R})\s*[:：]?\s*)?{NAMES}"
+    rf"|{NAMES}\s*[/／]\s*(?:{SLASH})"
+    rf"|(?:{R})\s*[:：]?\s*{NAMES})"
+)
+BYLINE = rf"{_PIECE}(?:(?:{SPACE}*[、,，;；|｜]{SPACE}*|{SPACE}*){_PIECE})*(?:{SPACE}*(?:{TAIL}|{VERB}))?"
+#: a photographer's credit: `本报记者 张伟 摄`, `（李四 摄影）`, `王五/摄`, `拍摄者：赵六`
+CREDIT = (
+    rf"[{OPEN}]?\s*(?:(?:(?:{R})\s*[:：]?\s*)?{NAMES}\s*[/／]?\s*(?:{VERB})"
+    rf"|(?:拍摄者|摄影者|摄影|图|摄)\s*[/／:：]\s*(?:(?:{R})\s*)?{NAMES})\s*[{CLOSE}]?"
+)
+PAGE_NO = r"(?:[A-Za-z]{1,2}\s*\d{1,3}|\d{1,3}|[一二三四五六七八九十]{1,3})"
+DATE_FULL = r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2})"
 
 
 @dataclass
@@ -42,6 +64,11 @@ class Line:
     def short(self) -> bool:
         return visible_len(self.text) <= HEADLINE_MAX
 
+    @property
+    def indented(self) -> bool:
+        """`　　本报讯…`: 数字报 pages indent paragraphs, never headlines."""
+        return self.raw[:1] in ("\u3000", "\t") or self.raw.startswith("  ")
+
 
 def visible_len(text: str) -> int:
     return len(re.sub(r"\s", "", text))
@@ -59,83 +86,270 @@ def ends_open_clause(text: str) -> bool:
     return bool(t) and t[-1] in CLAUSE_OPEN and not t.endswith("——")
 
 
+def names_ok(byline: str) -> bool:
+    """Every word a byline credits is a plausible name (roles and marks removed)."""
+    names = authors_from_byline(byline)
+    return bool(names) and all(looks_like_name(n) for n in names)
+
+
 # ---------------------------------------------------------------- rules
+# Each rule: (no, raw, text) -> Line | None. `text` is stripped, U+3000 → space.
 
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t\u3000]+(.*?)[ \t#]*$")
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])[ \t\u3000]+(\S.*)$")
-_DOT_BYLINE = re.compile(rf"^[{DOTS}]\s*([{HAN}A-Za-z][{HAN}A-Za-z\s·]*?)\s*[{DOTS}]$")
-_REPORTER = re.compile(
-    rf"^(?:本报|本刊)?(?:(?:记者|通讯员|实习生|见习记者|特约记者|撰稿|摄影|编辑)\s*[/／:：]?|(?:文|图|文图|图文)\s*[/／:：])\s*[{HAN}]"
-)
-_CREDIT = re.compile(rf"^(?:(?P<title>.+?)[\s\u3000]+)?(?P<names>[{HAN}]{{2,4}}(?:[\s\u3000、]+[{HAN}]{{2,4}})*)\s*(?:/|／)?\s*(?P<verb>摄影?|供图|图)$")
-_PAREN_BYLINE = re.compile(rf"^[（(]\s*(?:(?:本报|特约|见习|实习)?(?:记者|通讯员|摄影)[\s/／:：]*)?[{HAN}]{{2,4}}(?:[\s\u3000、,，]+(?:(?:记者|通讯员)\s*)?[{HAN}]{{2,4}})*\s*[）)]$")
-ROLE_PREFIX = re.compile(r"^(?:本报|特约|见习|实习)?(?:记者|通讯员|摄影记者|摄影)$")
-LEAD_BYLINE = re.compile(r"^(?:本报|本刊)[\u4e00-\u9fff]{0,6}?讯\s*(?:[（(][^（()）]{2,40}[）)])?|^[（(]\s*(?:本报)?(?:记者|通讯员)[^（()）]{2,40}[）)]")
-CAPTION_CREDIT = re.compile(rf"\s*[（(]\s*((?:(?:本报)?(?:记者|通讯员)\s*)?[{HAN}]{{2,4}}(?:[\s\u3000、]+[{HAN}]{{2,4}})*)\s*(?:/|／)?\s*摄影?\s*[）)]$")
-_TRIANGLE = re.compile(r"^[▲△▼▽◆]")
-_NUMBERED = re.compile(rf"^(?:图\s*)?[{CIRCLED}]")
-_LONE_MARKER = re.compile(rf"^(?:图\s*)?[{CIRCLED}]$")
-_CONTINUED = re.compile(r"^[（(]\s*上接\s*(?:第\s*)?([0-9一二三四五六七八九十A-Za-z]+)\s*版\s*[）)]")
-_CONTINUES = re.compile(r"[（(]\s*下转\s*(?:第\s*)?([0-9一二三四五六七八九十A-Za-z]+)\s*版\s*[）)]$")
-_DATE_LINE = re.compile(r"^(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})年[0-9一二三四五六七八九十]{1,3}月[0-9一二三四五六七八九十]{1,3}日$")
-_ORDINAL_SECTION = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章条部分])")
+_DATE_LINE = re.compile(r"^(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年\s*[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*日$")
 
 
-def classify(no: int, raw: str) -> Line:
-    """Apply the line rules in order of specificity."""
-    text = raw.strip().replace("\u3000", " ").strip()
-    if "\t" in raw.strip() and len([c for c in raw.strip().split("\t")]) >= 2:
-        cells = [c.strip() for c in raw.strip().split("\t")]
+def rule_table_row(no, raw, text):
+    """`1⇥动画电影《特工总动员》⇥…⇥15`: tab-separated cells."""
+    cells = [c.strip() for c in text.split("\t")]
+    if len(cells) >= 2:
         return Line(no, raw, "table_row", text, cells=cells)
+    return None
+
+
+def rule_md_heading(no, raw, text):
     m = _MD_HEADING.match(text)
     if m and m.group(2):
         return Line(no, raw, "md_heading", m.group(2).strip(), level=len(m.group(1)))
+    return None
+
+
+_PAGE_LABEL = re.compile(
+    rf"第?\s*(?P<no>{PAGE_NO})\s*版(?:\s*[:：·•|｜/\-—]?\s*(?P<name>[^\s:：，。,]{{1,12}}))?"
+    rf"|(?P<bare>[A-Za-z]{{1,2}}\d{{1,3}})(?:\s*[:：·|｜\-—]?\s*(?P<bname>[{HAN}]{{1,8}}))?"
+)
+_FOLIO_PART = re.compile(
+    rf"{DATE_FULL}|(?:星期|周|礼拜)[一二三四五六日天]|农历\S{{2,14}}|[{HAN}]{{2,8}}(?:日报|晚报|时报|报)|第?\s*\d{{1,5}}\s*期|[|｜/·]"
+)
+_PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：]?\s*(?P<names>{NAMES})")
+
+
+def rule_page_label(no, raw, text):
+    """`第A02版：要闻`, `二版:综合新闻`, a bare `A03`, or a folio with the date:
+    `2023年4月13日 星期四 第A02版`. The page's number and name, not an article."""
+    if visible_len(text) > 40:
+        return None
+    m = _PAGE_LABEL.fullmatch(text)
+    rest = text
+    if m is None:
+        rest = _FOLIO_PART.sub(" ", text).strip()
+        m = _PAGE_LABEL.fullmatch(rest) if rest else None
+        if rest and m is None:
+            return None
+        if m is None and not re.search(r"(星期|周|礼拜)[一二三四五六日天]|\d\s*期", text):
+            return None  # a lone date signs a notice: see rule_date_line
+    extra: dict = {}
+    if m is not None:
+        extra["page"] = re.sub(r"\s", "", m.group("no") or m.group("bare"))
+        extra["page_name"] = m.group("name") or m.group("bname")
+    date = re.search(DATE_FULL, text)
+    if date:
+        extra["date"] = date.group(0)
+    return Line(no, raw, "furniture", text, extra=extra)
+
+
+def rule_page_meta(no, raw, text):
+    """`责任编辑：王芳　校对：刘洋　美编：孙杰`: the page's staff, not a byline."""
+    pos, meta = 0, {}
+    for m in _PAGE_META.finditer(text):
+        if text[pos : m.start()].strip(" |｜/，,、;；"):
+            return None
+        meta.setdefault(m.group("role"), []).extend(split_names(m.group("names")))
+        pos = m.end()
+    if not meta or text[pos:].strip(" |｜/，,、;；") or visible_len(text) > 60:
+        return None
+    if not all(looks_like_name(n, strict=False) for names in meta.values() for n in names):
+        return None
+    return Line(no, raw, "furniture", text, extra={"meta": meta})
+
+
+def rule_list_item(no, raw, text):
     m = _LIST_ITEM.match(text)
     if m and not _DATE_LINE.match(text):
         return Line(no, raw, "list_item", m.group(1).strip())
-    if _LONE_MARKER.match(text):
+    return None
+
+
+def rule_marker(no, raw, text):
+    """A lone `③` where a photo stood."""
+    if re.fullmatch(rf"(?:图\s*)?[{CIRCLED}]", text):
         return Line(no, raw, "marker", text)
-    if _TRIANGLE.match(text):
+    return None
+
+
+def rule_triangle_caption(no, raw, text):
+    """`▲时下,随着气温升高,…`: the arrow points at the photo."""
+    if text[0] in "▲△▼▽":
         return Line(no, raw, "caption", text)
+    return None
+
+
+_DOT_BYLINE = re.compile(rf"^[{DOTS}]\s*([{HAN}A-Za-z][{HAN}A-Za-z\s·]*?)\s*[{DOTS}]$")
+
+
+def rule_dot_byline(no, raw, text):
+    """`·王峰艳 赵勇进 王子璇·`."""
     m = _DOT_BYLINE.match(text)
-    if m and len(split_names(m.group(1))) >= 1:
+    if m and split_names(m.group(1)):
         return Line(no, raw, "byline", text)
-    m = _CREDIT.match(text)
-    if m and visible_len(text) <= 30 and all(looks_like_name(n, strict=False) for n in split_names(m.group("names"))):
-        title = m.group("title")
-        if title and ROLE_PREFIX.match(title.strip()):
-            title = None  # `记者 张三 摄`: a role, not a photo title
-        if title and all(looks_like_name(n) for n in split_names(title)) and visible_len(title) <= 12:
-            title = None  # "沈凯 丁艺摄": every word is a name
-        return Line(no, raw, "credit", text, extra={"title": title.strip() if title else None})
-    if _NUMBERED.match(text) and visible_len(text) <= 80:
+    return None
+
+
+_TITLED_CREDIT = re.compile(
+    rf"^(?:(?P<title>.+?)[\s\u3000]+)?(?P<names>[{HAN}]{{2,4}}(?:[\s\u3000、]+[{HAN}]{{2,4}})*)\s*(?:/|／)?\s*(?P<verb>{VERB}|图)$"
+)
+ROLE_PREFIX = re.compile(rf"^(?:{R})$")
+
+
+def rule_credit(no, raw, text):
+    """`沈凯 丁艺摄`, `本报记者 张伟 摄`, `图/李四`; `春风又绿 陈峰摄` also names the photo."""
+    if visible_len(text) > 30:
+        return None
+    if re.fullmatch(CREDIT, text) and names_ok(text):
+        return Line(no, raw, "credit", text, extra={"title": None})
+    if re.search("[/／]", text):
+        return None  # `张三/文 李四/图`: a byline that credits a photo too
+    m = _TITLED_CREDIT.match(text)
+    if not m or not all(looks_like_name(n, strict=False) for n in split_names(m.group("names"))):
+        return None
+    title = m.group("title")
+    if title and (ROLE_PREFIX.match(title.strip()) or re.fullmatch(rf"[{OPEN}]?\s*(?:{R})", title.strip())):
+        title = None  # `记者 张三 摄`: a role, not a photo title
+    if title and all(looks_like_name(n) for n in split_names(title)) and visible_len(title) <= 12:
+        title = None  # "沈凯 丁艺摄": every word is a name
+    return Line(no, raw, "credit", text, extra={"title": title.strip() if title else None})
+
+
+_CAPTION_CREDIT = re.compile(rf"(?P<credit>{SPACE}*{CREDIT})$")
+
+
+def rule_caption_credit(no, raw, text):
+    """`4月10日，瓜沥镇农民在田间抢播早稻。 本报记者 张伟 摄`: a caption and its credit."""
+    m = _CAPTION_CREDIT.search(text)
+    if not m or m.start() == 0:
+        return None
+    caption, credit = text[: m.start()], m.group("credit").strip()
+    if visible_len(caption) < 4 or not names_ok(credit):
+        return None
+    if not (ends_sentence(caption) or caption[-1] in CLOSERS or m.group("credit")[:1].isspace() or credit[0] in OPEN):
+        return None  # `…拿出手机拍摄`: a verb in running text, not a credit
+    return Line(no, raw, "caption", text, extra={"caption": caption.rstrip(), "credit": credit})
+
+
+def rule_numbered_caption(no, raw, text):
+    """`① 天生港镇街道龙湖佳苑核酸采样点。`."""
+    if re.match(rf"^(?:图\s*)?[{CIRCLED}]", text) and visible_len(text) <= 80:
         return Line(no, raw, "caption", text)
-    if _PAREN_BYLINE.match(text) and all(looks_like_name(n, strict=False) for n in split_names(re.sub(r"[（()）]|记者|通讯员|本报|摄影", " ", text))):
+    return None
+
+
+_BYLINE_LINE = re.compile(rf"^[{BULLETS}]?\s*(?:[{OPEN}]\s*{BYLINE}\s*[{CLOSE}]|{BYLINE})$")
+_PAREN_NAMES = re.compile(rf"^[{OPEN}]\s*{NAMES}\s*[{CLOSE}]$")
+
+
+def rule_byline(no, raw, text):
+    """`记者 袁晓婕`, `■记者 张三`, `文/图 见习记者 周小燕`, `张三/文 李四/图`,
+    `（本报记者 王五 整理）`, `（张三 李四）`: who wrote it, on a line of its own."""
+    if visible_len(text) > BYLINE_MAX or ends_sentence(text.rstrip(CLOSE)):
+        return None
+    if (_BYLINE_LINE.match(text) or _PAREN_NAMES.match(text)) and names_ok(text):
         return Line(no, raw, "byline", text)
-    if _REPORTER.match(text) and visible_len(text) <= 30 and not ends_sentence(text) and "，" not in text and "," not in text:
-        return Line(no, raw, "byline", text)
+    return None
+
+
+def rule_date_line(no, raw, text):
+    """`2020年5月13日` alone: the date under a notice's issuer."""
     if _DATE_LINE.match(text):
         return Line(no, raw, "date_line", text)
-    if _is_bare_names(text):
-        return Line(no, raw, "names", text)
+    return None
+
+
+def rule_bare_names(no, raw, text):
+    """`张军`, `王俊荣`, `郭玉红 任溢斌`: a line of nothing but 2–4 character names."""
+    if visible_len(text) > 16 or not re.fullmatch(rf"[{HAN}]{{2,4}}(?:[ \u3000、]+[{HAN}]{{2,4}})*", text):
+        return None
+    if VOCAB.label_kind(text) is not None:
+        return None  # `简讯`, `组图`: a column label
+    names = split_names(text)
+    if len(names) == 1:
+        ok = looks_like_name(names[0], strict=len(names[0]) == 4) or len(names[0]) <= 3
+    else:
+        ok = all(looks_like_name(n, strict=False) for n in names)
+    return Line(no, raw, "names", text) if ok else None
+
+
+_CONTINUED = re.compile(rf"^[{OPEN}]\s*(?:{VOCAB.continued_from})\s*(?:第\s*)?(?P<page>{PAGE_NO})\s*版\s*[{CLOSE}]")
+_CONTINUES = re.compile(rf"[{OPEN}]\s*(?:{VOCAB.continued_to})\s*(?:第\s*)?(?P<page>{PAGE_NO})\s*版\s*[{CLOSE}]$")
+
+
+def rule_text(no, raw, text):
+    """Everything else is running text; `（上接1版）` at its start is noted."""
     m = _CONTINUED.match(text)
     if m:
-        return Line(no, raw, "text", text, extra={"continued_from": m.group(1) + "版", "marker_end": m.end()})
+        page = re.sub(r"\s", "", m.group("page"))
+        return Line(no, raw, "text", text, extra={"continued_from": page + "版", "marker_end": m.end()})
     return Line(no, raw, "text", text)
 
 
-def _is_bare_names(text: str) -> bool:
-    """`张军`, `王俊荣`, `郭玉红 任溢斌`: a line of nothing but 2–4 character names."""
-    if visible_len(text) > 16 or not re.fullmatch(rf"[{HAN}]{{2,4}}(?:[ \u3000、]+[{HAN}]{{2,4}})*", text):
-        return False
-    names = split_names(text)
-    if len(names) == 1:
-        return looks_like_name(names[0], strict=len(names[0]) == 4) or len(names[0]) <= 3
-    return all(looks_like_name(n, strict=False) for n in names)
+RULES = (
+    rule_table_row,
+    rule_md_heading,
+    rule_page_label,
+    rule_page_meta,
+    rule_list_item,
+    rule_marker,
+    rule_triangle_caption,
+    rule_dot_byline,
+    rule_credit,
+    rule_numbered_caption,
+    rule_byline,
+    rule_caption_credit,
+    rule_date_line,
+    rule_bare_names,
+    rule_text,
+)
+
+
+_BULLET = re.compile(rf"^(?:[■□◆◇★☆◎]|●(?!.*[{DOTS}]$))\s*")
+
+
+def classify(no: int, raw: str) -> Line:
+    """Apply the line rules in order of specificity; the last one always answers.
+    A leading bullet (`■`, `●`) is markup: noted in `extra`, not kept in the text."""
+    text = raw.strip().replace("\u3000", " ").strip()
+    bullet = _BULLET.match(text)
+    if bullet and bullet.end() < len(text):
+        text = text[bullet.end():]
+    for rule in RULES:
+        line = rule(no, raw, text)
+        if line is not None:
+            if bullet and bullet.end() < len(raw.strip()):
+                line.extra["bullet"] = True
+            return line
+    raise AssertionError("rule_text answers every line")
+
+
+def strip_markup(text: str) -> str:
+    """The characters a line holds once the parser has consumed its markup
+    (heading marks, list bullets, continuation wrappers): what accounting expects."""
+    bullet = _BULLET.match(text)
+    if bullet and bullet.end() < len(text):
+        text = text[bullet.end():]
+    if "\t" not in text:
+        m = _MD_HEADING.match(text)
+        if m and m.group(2):
+            text = m.group(2)
+        else:
+            m = _LIST_ITEM.match(text)
+            if m:
+                text = m.group(1)
+    text = _CONTINUED.sub("", text, count=1)
+    return _CONTINUES.sub("", text.rstrip())
 
 
 def is_ordinal_section(text: str) -> bool:
-    return bool(_ORDINAL_SECTION.match(text))
+    return bool(re.match(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章条部分])", text))
 
 
 def headline_like(line: Line) -> bool:
@@ -166,4 +380,16 @@ def continued_to(text: str) -> tuple[str, str] | None:
     m = _CONTINUES.search(text)
     if not m:
         return None
-    return text[: m.start()].rstrip(), m.group(1) + "版"
+    return text[: m.start()].rstrip(), re.sub(r"\s", "", m.group("page")) + "版"
+
+
+#: `本报讯（记者 张三）`, `合川日报消息（…）`, `本报合肥18日电 记者 李四 `, `（记者 王五）`:
+#: the dateline and byline that open a lead paragraph
+LEAD_BYLINE = re.compile(
+    rf"^[{BULLETS}]?\s*(?:{VOCAB.lead})(?:\s*[{OPEN}][^{OPEN}{CLOSE}]{{2,60}}[{CLOSE}]|{SPACE}+{BYLINE}(?={SPACE}))?"
+    rf"|^[{OPEN}]\s*(?:本报)?(?:{R})[^{OPEN}{CLOSE}]{{2,40}}[{CLOSE}]"
+)
+#: `…村民播种。（张三 摄）`: the photographer's credit that ends a caption
+CAPTION_CREDIT = re.compile(rf"{SPACE}*{CREDIT}$")
+#: `…落到实处。（记者 张三 通讯员 李四）` / `（张三 李四）`: the byline after the text
+TRAILING_BYLINE = re.compile(rf"[{OPEN}]\s*(?:{BYLINE}|{NAMES})\s*[{CLOSE}]$")

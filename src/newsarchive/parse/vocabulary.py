@@ -1,0 +1,106 @@
+"""The words of a page's forms (data/forms.yaml), compiled once into patterns.
+
+The line rules hold shapes; this module turns the word lists into the pieces
+of those shapes (`ROLE`, `NAMES`, `CREDIT`, …), so that a paper's own wording
+is added to the data file, never to a regular expression in code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: a gap inside a line: spaces, ideographic spaces, tabs
+SPACE = r"[ \t\u3000\u00a0]"
+#: one personal name: 2–4 Han characters, a two-character name padded to the width
+#: of three (`邬 盛`), or a transcribed name with a middle dot (`阿依古丽·买买提`)
+#: between two names of one byline
+NAME_SEP = rf"(?:{SPACE}*[、,，;；]{SPACE}*|{SPACE}+)"
+#: bullets that open a byline or a roundup item (`■记者 张三`, `□ 文/李四`, `●区领导调研…`)
+BULLETS = "■□●○◆◇★☆◎"
+OPEN = "（(【〔"
+CLOSE = "）)】〕"
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    roles: tuple[str, ...]
+    page_roles: tuple[str, ...]
+    roundup_labels: frozenset[str]
+    photo_labels: frozenset[str]
+    note_labels: frozenset[str]
+    notice_words: tuple[str, ...]
+    #: regex pieces (no anchors), built from the lists above
+    name: str
+    names: str
+    role: str
+    slash_role: str
+    credit_verb: str
+    byline_tail: str
+    page_role: str
+    lead: str
+    continued_from: str
+    continued_to: str
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Vocabulary":
+        agencies = _alternation(data["agencies"])
+        lead_words = _alternation(data["lead_words"])
+        lead = (
+            # 本报讯 / 本刊讯 / 本报合肥18日电 / 新华社北京5月6日电 / 合川日报消息 / 萧山网讯
+            rf"(?:本报|本刊|{agencies})[{HAN}]{{0,8}}?(?:\d{{1,2}}月)?(?:\d{{1,2}}日)?(?:{lead_words})"
+            rf"|[{HAN}A-Za-z]{{2,12}}?(?:日报|晚报|时报|报|网|新闻|融媒体?|客户端|电视台)(?:{lead_words})"
+        )
+        not_a_name = _alternation(w for w in (*data["roles"], *data["page_roles"]) if len(w) >= 2)
+        # one personal name: 2–4 Han characters, a two-character name padded to the width
+        # of three (`邬 盛`), or a transcribed name with a middle dot (`阿依古丽·买买提`);
+        # never a role word (`记者 张三 通讯员 李四` holds two names, not four)
+        name = rf"(?!(?:{not_a_name}))(?:[{HAN}]{SPACE}{{1,2}}[{HAN}](?![{HAN}])|[{HAN}]{{2,4}}(?:[·•][{HAN}]{{2,6}})?)"
+        return cls(
+            name=name,
+            names=rf"{name}(?:{NAME_SEP}{name})*",
+            roles=tuple(data["roles"]),
+            page_roles=tuple(data["page_roles"]),
+            roundup_labels=frozenset(data["roundup_labels"]),
+            photo_labels=frozenset(data["photo_labels"]),
+            note_labels=frozenset(data["note_labels"]),
+            notice_words=tuple(data["notice_words"]),
+            role=_alternation(data["roles"]),
+            slash_role=_alternation(data["slash_roles"]),
+            credit_verb=_alternation(data["credit_verbs"]),
+            byline_tail=_alternation(data["byline_tails"]),
+            page_role=_alternation(data["page_roles"]),
+            lead=lead,
+            continued_from=_alternation(data["continued_from_words"]),
+            continued_to=_alternation(data["continued_to_words"]),
+        )
+
+    def strip_label(self, text: str) -> str:
+        """`【简讯】`, `■图片新闻`, `简讯·` → the bare label."""
+        return text.strip().strip(BULLETS + OPEN + CLOSE + "·•:： \u3000")
+
+    def label_kind(self, text: str) -> str | None:
+        """'roundup', 'photo' or 'note' for a column label line, else None."""
+        bare = self.strip_label(text)
+        if bare in self.roundup_labels:
+            return "roundup"
+        if bare in self.photo_labels:
+            return "photo"
+        if bare in self.note_labels:
+            return "note"
+        return None
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The packaged vocabulary; immutable, so one per process is shared safely."""
+    text = resources.files("newsarchive").joinpath("data/forms.yaml").read_text("utf-8")
+    return Vocabulary.from_data(yaml.safe_load(text))
