@@ -245,8 +245,8 @@ def test_catalog_load_pauses_the_collector(tmp_path, monkeypatch):
 
     Catalog().save(tmp_path, "v1")
     seen = []
-    real_load = __import__("pickle").load
-    monkeypatch.setattr("newsarchive.pipeline.pickle.load", lambda fh: (seen.append(gc.isenabled()), real_load(fh))[1])
+    real_loads = __import__("pickle").loads
+    monkeypatch.setattr("newsarchive.cache.pickle.loads", lambda data: (seen.append(gc.isenabled()), real_loads(data))[1])
     assert isinstance(Catalog.load(tmp_path, "v1"), Catalog)
     assert seen == [False] and gc.isenabled()
     with collector_paused():

@@ -28,6 +28,8 @@ HINTS = {
     "duplicate": "remove one copy, or give each its own date/front matter if both are meant",
     "unreadable": "save the file as UTF-8 text (Notepad: Save as → Encoding: UTF-8)",
     "front-matter": "front matter is YAML between two `---` lines: `key: value` per line",
+    "symlink": "put the file itself in the folder instead of a link, or remove the link",
+    "too-large": "one file is one newspaper page: split it",
 }
 
 
@@ -41,9 +43,12 @@ class Finding:
     hint: str = ""
 
     def format(self) -> str:
+        """One line, whatever the file name holds (a newline is written `\\n`)."""
+        from .source import shown_path
+
         where = f"{self.path}:{self.line}" if self.line else self.path
         hint = f" [{self.hint}]" if self.hint else ""
-        return f"{where}: {self.severity}: {self.message}{hint}"
+        return shown_path(f"{where}: {self.severity}: {self.message}{hint}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,10 +66,18 @@ def _code_for(message: str) -> str:
     return "parse"
 
 
+def _error_code(message: str) -> str:
+    if "symlink" in message:
+        return "symlink"
+    if "larger than" in message:
+        return "front-matter" if "front matter" in message else "too-large"
+    return "front-matter" if "front matter" in message else "unreadable"
+
+
 def check_archive(result: ParseResult, known_places=None, segmenter=None) -> list[Finding]:
     findings: list[Finding] = []
     for error in result.errors:
-        code = "front-matter" if "front matter" in error.message else "unreadable"
+        code = _error_code(error.message)
         findings.append(Finding(error.path, error.line, "error", code, error.message, HINTS[code]))
     seen: dict[str, tuple[str, int]] = {}
     for issue in result.issues:

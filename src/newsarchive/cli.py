@@ -13,8 +13,51 @@ from .model import SCHEMA
 from .pipeline import Toolkit, archive_data_dir, discover_sources, parse_files
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineErrors(click.Group):
+    """An error the user can cause is one line on stderr (`file:line: error: …`, or
+    `newsarchive: error: …`) and exit status 1, never a traceback; `--debug` (or
+    NEWSARCHIVE_DEBUG=1) shows the traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if ctx.meta.get("debug") or os.environ.get("NEWSARCHIVE_DEBUG"):
+                raise
+            click.echo(one_line(exc), err=True)
+            sys.exit(1)
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of an error, as one line."""
+    from .model import SourceError
+    from .source import shown_path
+
+    if isinstance(exc, SourceError):
+        return shown_path(str(exc))
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return shown_path(f"newsarchive: error: {exc.strerror}{where}")
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    known = type(exc).__name__ in ("OutputError", "SettingsError")
+    return shown_path(f"newsarchive: error: {text}" + ("" if known else f" ({type(exc).__name__}; --debug shows where)"))
+
+
+def _set_debug(ctx: click.Context, _param, value: bool) -> None:
+    if value:
+        ctx.meta["debug"] = True
+
+
+def debug_option(fn):
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                        help="Show the Python traceback of an error.")(fn)
+
+
+@click.group(cls=_OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="newsarchive")
+@debug_option
 def main() -> None:
     """Turn Chinese district-newspaper bulletins into a static news archive."""
 
@@ -23,6 +66,7 @@ def main() -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the parse contract (schema 1) as JSON.")
 @click.option("--no-tags", is_flag=True, help="Skip tagging (districts, streets, topics, keywords).")
+@debug_option
 def parse(files: tuple[Path, ...], as_json: bool, no_tags: bool) -> None:
     """Parse issue FILES into dated articles.
 
@@ -31,17 +75,21 @@ def parse(files: tuple[Path, ...], as_json: bool, no_tags: bool) -> None:
     """
     paths: list[Path] = []
     missing = []
+    refused: list = []
     for f in files:
         if f.is_dir():
-            paths.extend(discover_sources(f))
+            paths.extend(discover_sources(f, refused))
         elif f.exists():
             paths.append(f)
         else:
             missing.append(f)
     toolkit = Toolkit.load(archive_data_dir(Path.cwd()))
     result = parse_files(paths, toolkit=toolkit)
+    result.errors[:0] = refused
+    from .source import shown_path
+
     for f in missing:
-        click.echo(f"{f}: error: no such file", err=True)
+        click.echo(f"{shown_path(str(f))}: error: no such file", err=True)
     if no_tags:
         for issue in result.issues:
             for article in issue.articles:
@@ -68,6 +116,7 @@ def parse(files: tuple[Path, ...], as_json: bool, no_tags: bool) -> None:
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write .newsarchive-cache/.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--timings", is_flag=True, help="Print the seconds each build phase took (stderr).")
+@debug_option
 def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool, quiet: bool, timings: bool) -> None:
     """Build the static archive from SRC into OUT.
 
@@ -121,16 +170,19 @@ def freeze_at_exit() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@debug_option
 def check(paths: tuple[Path, ...], fmt: str) -> None:
     """Lint issue files (default: articles/): one line per finding with file:line,
     severity and a fix hint. Exit status 1 when there are errors, 0 on warnings only."""
     from .check import check_archive, exit_status
 
     files: list[Path] = []
+    refused: list = []
     for p in paths or (Path("articles"),):
-        files.extend(discover_sources(p) if p.is_dir() else [p])
+        files.extend(discover_sources(p, refused) if p.is_dir() else [p])
     toolkit = Toolkit.load(archive_data_dir(Path.cwd()))
     result = parse_files(files, toolkit=toolkit)
+    result.errors[:0] = refused
     toolkit.tagger.assign_keywords(result.issues)
     findings = check_archive(result, toolkit.tagger.place_names(), toolkit.tagger.segmenter)
     from .tagging import format_home, home_report
@@ -146,7 +198,7 @@ def check(paths: tuple[Path, ...], fmt: str) -> None:
         for entry in homes:
             click.echo(format_home(entry), err=True)
         errors = sum(f.severity == "error" for f in findings)
-        click.echo(f"{len(files)} files, {sum(len(i.articles) for i in result.issues)} articles: "
+        click.echo(f"{len(files) + len(refused)} files, {sum(len(i.articles) for i in result.issues)} articles: "
                    f"{errors} errors, {len(findings) - errors} warnings", err=True)
     sys.exit(exit_status(findings))
 

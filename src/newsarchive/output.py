@@ -13,7 +13,16 @@ keep their inodes and mtimes (deploys and `rsync` see only the change).
 
 Nothing touches the live site before `commit`: a build that fails leaves the
 previous site as it was. Without a manifest (first build, or a folder made by
-something else) the whole site is built in a temporary folder and swapped in.
+something else) the whole site is built in a temporary folder and swapped in
+(one `renameat2(RENAME_EXCHANGE)` where Linux has it).
+
+An incremental commit is undone when it fails (a read-only folder, a full disk):
+every file it replaces or removes is first moved aside into the staging folder
+and moved back on failure, so the previous site stays byte-identical. The build
+record (what the no-op check trusts, see `pipeline.BUILD_RECORD`) and the manifest
+go aside first and come back last: a commit killed halfway leaves neither, so the
+next build is a full one and repairs the site, never "up to date" on a mixed one.
+Staging folders of killed builds (`.<out>.build-<pid>-…`) go at the next build.
 """
 from __future__ import annotations
 
@@ -28,6 +37,22 @@ from typing import Sequence
 
 MANIFEST = ".newsarchive-manifest"  # marshal: loads ~10x faster than JSON (195k entries at 10,000 issues)
 MANIFEST_VERSION = 2
+#: the file the no-op check reads (`pipeline.BUILD_RECORD`): the last file a commit puts in place
+RECORD = ".newsarchive-build.json"
+
+
+class OutputError(Exception):
+    """The site folder cannot be written: one line for the user, `newsarchive: error: …`."""
+
+
+def refuse_unsafe_out(out: Path, src: Path, root: Path, cache_dir: Path | None = None) -> None:
+    """A build replaces `out` whole: refuse a folder whose loss would lose what is not
+    the site (the sources, the project, `/`): `--out articles` or `--out .` once would."""
+    target = Path(os.path.realpath(out))
+    guarded = [Path(os.path.realpath(p)) for p in (src, root, *( [cache_dir] if cache_dir else []))]
+    if target == Path(target.anchor) or any(target == p or target in p.parents for p in guarded):
+        raise OutputError(f"refusing to use {_folder(out)} as the output folder: a build replaces it whole, and it is "
+                          f"(or holds) the source folder, the project or the cache; give another --out, e.g. _site")
 
 
 def digest(data: bytes) -> str:
@@ -74,8 +99,13 @@ class OutputTree(_Recorded):
         self._written_ns = 0  # when the previous build's manifest was written (see `_on_disk`)
         self.previous: dict[str, list[str]] = self._read_manifest() if incremental else {}
         self.incremental = bool(self.previous)
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-", dir=self.out.parent))
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            _remove_dead_staging(self.out)
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.build-{os.getpid()}-", dir=self.out.parent))
+            os.chmod(self.staging, 0o777 & ~_umask())  # (mkdtemp's 0700 would become the site's mode)
+        except OSError as exc:
+            raise _cannot_write(self.out, exc) from None
         self.files: dict[str, list[str]] = {}  # path -> [bytes digest, page key]
         self.changed: list[str] = []  # paths whose bytes are new in this build
         self._made: set[str] = set()
@@ -162,11 +192,14 @@ class OutputTree(_Recorded):
             return False
         dest = os.path.join(self.staging, path)
         parent = os.path.dirname(dest)
-        if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
-            self._made.add(parent)
-        with open(dest, "wb") as fh:
-            fh.write(data)
+        try:
+            if parent not in self._made:
+                os.makedirs(parent, exist_ok=True)
+                self._made.add(parent)
+            with open(dest, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise _cannot_write(self.out, exc) from None
         self.changed.append(path)
         return True
 
@@ -175,33 +208,37 @@ class OutputTree(_Recorded):
         return sorted(p for p in self.previous if p not in self.files and self._on_disk(p))
 
     def commit(self) -> None:
-        """Make the staged build the site. Incremental: move changed files in, delete
-        the ones no longer made; the manifest is dropped first, so an interrupted
-        commit makes the next build a full one instead of trusting stale hashes."""
+        """Make the staged build the site: swapped in whole (no manifest before), or the
+        changed files moved in and the ones no longer made removed, undone on failure."""
         manifest = marshal.dumps({"version": MANIFEST_VERSION, "files": self.files})
-        if not self.incremental:
-            (self.staging / MANIFEST).write_bytes(manifest)
-            _swap_in(self.staging, self.out)
-            return
-        (self.out / MANIFEST).unlink(missing_ok=True)
-        made: set[str] = set()
-        for path in self.changed:
-            dest = os.path.join(self.out, path)
-            parent = os.path.dirname(dest)
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
-            os.replace(os.path.join(self.staging, path), dest)
+        try:
+            (self.staging / MANIFEST).write_bytes(manifest)  # (a full disk fails here, before the site is touched)
+            if not self.incremental:
+                _swap_in(self.staging, self.out)
+                return
+        except OSError as exc:
+            raise _cannot_write(self.out, exc) from None
         removed = self.removed()
-        for path in removed:
-            try:
-                os.unlink(os.path.join(self.out, path))
-            except OSError:
-                pass
+        journal = _Journal(self.out, self.staging / ".previous")
+        try:
+            journal.retire(RECORD)
+            journal.retire(MANIFEST)
+            for path in self.changed:
+                if path != RECORD:
+                    journal.place(path, os.path.join(self.staging, path))
+            for path in removed:
+                journal.retire(path)
+            journal.place(MANIFEST, str(self.staging / MANIFEST))
+            if RECORD in self.changed:
+                journal.place(RECORD, str(self.staging / RECORD))
+            else:
+                journal.restore(RECORD)
+        except BaseException as exc:
+            journal.undo()
+            if isinstance(exc, OSError):
+                raise _cannot_write(self.out, exc) from None
+            raise
         _prune_empty_dirs(self.out, removed)
-        tmp = self.out / f"{MANIFEST}.tmp"
-        tmp.write_bytes(manifest)
-        os.replace(tmp, self.out / MANIFEST)
         shutil.rmtree(self.staging, ignore_errors=True)
 
     def abort(self) -> None:
@@ -301,11 +338,140 @@ def _prune_empty_dirs(root: Path, removed: list[str]) -> None:
 
 
 def _swap_in(tmp_out: Path, out: Path) -> None:
-    """Replace `out` by a completed build: a failed build leaves the old site alone."""
-    backup = None
-    if out.exists():
-        backup = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, backup)
-    os.replace(tmp_out, out)
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+    """Replace `out` by a completed build: a failed build leaves the old site alone.
+    Exchanged in one step where the system can (no moment without a site), else
+    the old one renamed aside first."""
+    if not os.path.lexists(out):
+        os.replace(tmp_out, out)
+        return
+    if _exchange(tmp_out, out):
+        shutil.rmtree(tmp_out, ignore_errors=True)  # (now the old site)
+        return
+    backup = out.with_name(f".{out.name}.build-{os.getpid()}-old")
+    os.replace(out, backup)
+    try:
+        os.replace(tmp_out, out)
+    except OSError:
+        os.replace(backup, out)
+        raise
+    shutil.rmtree(backup, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux `renameat2(RENAME_EXCHANGE)`); False where unsupported."""
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+class _Journal:
+    """The moves of an incremental commit, to be undone in reverse order on failure.
+    A file of the old site is moved aside into `aside`, never deleted, until the
+    commit is through."""
+
+    def __init__(self, out: Path, aside: Path):
+        self.out, self.aside = str(out), str(aside)
+        self.moves: list[tuple[str, bool]] = []  # (path, whether an old file went aside)
+        self.made: list[str] = []  # folders this commit created in the site
+        self._aside_made: set[str] = set()
+
+    def retire(self, path: str) -> bool:
+        """Move the site's `path` aside (if there is one)."""
+        dest = os.path.join(self.out, path)
+        if not os.path.lexists(dest):
+            return False
+        kept = os.path.join(self.aside, path)
+        parent = os.path.dirname(kept)
+        if parent not in self._aside_made:
+            os.makedirs(parent, exist_ok=True)
+            self._aside_made.add(parent)
+        os.replace(dest, kept)
+        self.moves.append((path, True))
+        return True
+
+    def place(self, path: str, new: str) -> None:
+        """Put `new` at `path`, the old file (if any) aside."""
+        had = self.retire(path)
+        if had:
+            self.moves.pop()
+        dest = os.path.join(self.out, path)
+        self._make_parent(os.path.dirname(dest))
+        self.moves.append((path, had))
+        os.replace(new, dest)
+
+    def restore(self, path: str) -> None:
+        """Put back the file `retire` moved aside."""
+        kept = os.path.join(self.aside, path)
+        if os.path.lexists(kept):
+            os.replace(kept, os.path.join(self.out, path))
+            self.moves = [m for m in self.moves if m[0] != path]
+
+    def undo(self) -> None:
+        for path, had in reversed(self.moves):
+            dest, kept = os.path.join(self.out, path), os.path.join(self.aside, path)
+            try:
+                if had:
+                    os.replace(kept, dest)
+                elif os.path.lexists(dest) and not os.path.lexists(kept):
+                    os.unlink(dest)
+            except OSError:
+                pass
+        for folder in reversed(self.made):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                pass
+
+    def _make_parent(self, folder: str) -> None:
+        if os.path.isdir(folder):
+            return
+        self._make_parent(os.path.dirname(folder))
+        os.mkdir(folder)
+        self.made.append(folder)
+
+
+def _cannot_write(out: Path, exc: OSError) -> OutputError:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return OutputError(f"cannot write the site to {_folder(out)}: {exc.strerror or exc}{where}; "
+                       "the previous site is kept as it was")
+
+
+def _folder(path: Path) -> str:
+    return str(path).rstrip("/") + "/"
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_dead_staging(out: Path) -> None:
+    """Staging folders of builds killed before they could clean up (`.<out>.build-<pid>-…`):
+    removed once their process is gone (a build running beside keeps its own)."""
+    prefixes = (f".{out.name}.build-", f".{out.name}.old-")  # (.old-<pid>: made by older versions)
+    try:
+        names = os.listdir(out.parent)
+    except OSError:
+        return
+    for name in names:
+        prefix = next((p for p in prefixes if name.startswith(p)), None)
+        if prefix is not None:
+            pid = name[len(prefix):].partition("-")[0]
+            if not (pid.isdigit() and _alive(int(pid))):
+                shutil.rmtree(out.parent / name, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (someone else's: alive)
+        return True
+    return True

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING, Callable
 
-from .cache import ParseCache, code_version, replace_atomically
+from . import cache as cachefile
+from .cache import ParseCache, code_version
 from .heap import use_huge_pages
 from .model import Issue, SourceError
 
@@ -36,7 +37,9 @@ class FileError:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
+        from .source import shown_path
+
+        where = f"{shown_path(self.path)}:{self.line}" if self.line else shown_path(self.path)
         return f"{where}: error: {self.message}"
 
 
@@ -46,27 +49,15 @@ class ParseResult:
     errors: list[FileError] = field(default_factory=list)
 
 
-def discover_sources(src: Path) -> list[Path]:
-    """Issue files below `src`, in a stable order (URLs must not depend on build order)."""
-    if src.is_file():
-        return [src]
-    found: list[tuple[str, Path]] = []  # (path below src, path)
+def discover_sources(src: Path, errors: "list[FileError] | None" = None, root: Path | None = None) -> list[Path]:
+    """Issue files below `src`, in a stable order (see `source.discover`); a file refused
+    (a symlink out of `src`, a loop) is an error appended to `errors`."""
+    from .source import discover
 
-    def walk(folder: Path, below: str) -> None:
-        try:
-            listing = list(os.scandir(folder))
-        except OSError:
-            return
-        for item in listing:
-            if item.name.startswith("."):
-                continue
-            if item.is_dir(follow_symlinks=False):
-                walk(folder / item.name, below + item.name + "/")
-            elif os.path.splitext(item.name)[1].lower() in SOURCE_SUFFIXES and item.is_file():
-                found.append((below + item.name, folder / item.name))
-
-    walk(src, "")
-    return [path for _, path in sorted(found, key=lambda pair: pair[0])]
+    paths, refused = discover(src, SOURCE_SUFFIXES)
+    if errors is not None:
+        errors.extend(FileError(display_path(path, root), why) for path, why in refused)
+    return paths
 
 
 def display_path(path: Path, root: Path | None) -> str:
@@ -157,7 +148,9 @@ class SourceEntry:
 
     def bytes(self) -> bytes:
         if self.data is None and self.path is not None:
-            self.data = self.path.read_bytes()
+            from .source import read_limited
+
+            self.data = read_limited(self.path, self.shown)
         return self.data or b""
 
 
@@ -185,6 +178,8 @@ def scan_sources(paths: list[Path], root: Path | None, cache: ParseCache, known:
     """Cache keys of every source. With `known` (path -> stat signature and key, from
     the previous build) a file whose size, inode, mtime and ctime are unchanged is
     not read: hashing 16 MB of issue files took a quarter of a one-issue rebuild."""
+    from .source import read_limited
+
     entries = []
     for path, shown in zip(paths, display_paths(paths, root)):
         try:
@@ -195,9 +190,12 @@ def scan_sources(paths: list[Path], root: Path | None, cache: ParseCache, known:
                 if hit is not None and hit[:4] == signature:
                     entries.append(SourceEntry(shown, None, hit[4], path=path))
                     continue
-            data = path.read_bytes()
+            data = read_limited(path, shown)
         except OSError as exc:
             entries.append(SourceEntry(shown, None, "", FileError(shown, f"cannot read: {exc.strerror}")))
+            continue
+        except SourceError as exc:
+            entries.append(SourceEntry(shown, None, "", FileError(shown, exc.message, exc.line)))
             continue
         # the bytes are not kept: at 10,000 issues they would be 160 MB for the whole build
         entries.append(SourceEntry(shown, None, cache.key(shown, data), path=path, hashed=True))
@@ -209,29 +207,25 @@ def scan_sources(paths: list[Path], root: Path | None, cache: ParseCache, known:
 class SourceStats:
     """Stat signatures and cache keys of the sources at the last build (see `scan_sources`)."""
 
-    FILE = "sources.json"
+    FILE = "sources.marshal"
+    KIND = "sources/1"
 
     @classmethod
     def load(cls, directory: Path | None, version: str) -> dict | None:
-        import json
-
         if directory is None:
             return None
-        try:
-            data = json.loads((directory / cls.FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        data = cachefile.load_marshal(directory / cls.FILE, cls.KIND)
+        if not isinstance(data, dict) or data.get("version") != version:
             return {}
-        return data.get("files", {}) if data.get("version") == version else {}
+        return data.get("files", {})
 
     @classmethod
     def save(cls, directory: Path | None, version: str, files: dict, entries: list[SourceEntry]) -> None:
-        import json
-
         if directory is None or files is None:
             return
         current = {e.shown for e in entries}
-        data = json.dumps({"version": version, "files": {k: v for k, v in files.items() if k in current}}).encode("utf-8")
-        replace_atomically(directory / cls.FILE, lambda fh: fh.write(data))
+        kept = {k: v for k, v in files.items() if k in current}
+        cachefile.dump_marshal(directory / cls.FILE, cls.KIND, {"version": version, "files": kept})
 
 
 def parse_files(
@@ -427,6 +421,7 @@ class Catalog:
 
     FILE = "catalog.pickle"
     MORE = "catalog-more.pickle"
+    KIND = "catalog/1"
     #: changes kept apart from the whole file: at most this many, or 2 % of the issues
     MORE_MAX = 64
 
@@ -434,17 +429,12 @@ class Catalog:
     def load(cls, directory: Path | None, version: str) -> "Catalog":
         if directory is None:
             return cls()
-        try:
-            with collector_paused():  # ~20 objects per article, none of them garbage
-                with open(directory / cls.FILE, "rb") as fh:
-                    stored_version, token, issues, table = pickle.load(fh)
-                try:
-                    with open(directory / cls.MORE, "rb") as fh:
-                        more = pickle.load(fh)
-                except FileNotFoundError:
-                    more = None
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        with collector_paused():  # ~20 objects per article, none of them garbage
+            whole = cachefile.load_pickle(directory / cls.FILE, cls.KIND)
+            more = cachefile.load_pickle(directory / cls.MORE, cls.KIND) if whole is not None else None
+        if not (isinstance(whole, tuple) and len(whole) == 4):
             return cls()
+        stored_version, token, issues, table = whole
         if stored_version != version or not isinstance(issues, dict):
             return cls()
         catalog = cls(issues, table, token, frozenset(issues))
@@ -464,12 +454,10 @@ class Catalog:
         if changes is None and since is not None:
             changes = self.changes_since(since)
         if changes is not None:
-            data = pickle.dumps((version, since.token, *changes), protocol=pickle.HIGHEST_PROTOCOL)
-            replace_atomically(directory / self.MORE, lambda fh: fh.write(data))
+            cachefile.dump_pickle(directory / self.MORE, self.KIND, (version, since.token, *changes))
             return
         token = os.urandom(8).hex()
-        replace_atomically(directory / self.FILE, lambda fh: pickle.dump(
-            (version, token, self.issues, self.table), fh, protocol=pickle.HIGHEST_PROTOCOL))
+        cachefile.dump_pickle(directory / self.FILE, self.KIND, (version, token, self.issues, self.table))
         (directory / self.MORE).unlink(missing_ok=True)  # (its token is the old one's anyway)
 
     def changes_since(self, base: "Catalog") -> "CatalogChanges | None":
@@ -645,10 +633,12 @@ def summarise_file(path: str, shown: str, toolkit: Toolkit, cache: ParseCache):
     """Read, parse, store the full issue in the cache and hand back only its summary
     and packed term counts: the main process never holds every body (nor the
     files' bytes). The key is computed from the bytes read here."""
+    from .source import read_limited
+
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        return FileError(shown, f"cannot read: {exc.strerror}")
+        data = read_limited(path, shown)
+    except SourceError as exc:
+        return FileError(shown, exc.message, exc.line)
     return summarise_bytes(data, shown, cache.key(shown, data), toolkit, cache)
 
 
@@ -944,8 +934,8 @@ def rank_keywords(issues: list[Issue], collected: Collected, catalog: Catalog, c
     for issue in issues if table is None else todo:
         packed = collected.counts.get(issue.content_key)
         if packed is None:
-            full = cache.get(issue.content_key)
-            packed = [pack_counts(a.term_counts) for a in full.articles] if full else [b""] * len(issue.articles)
+            full = cached_full(cache, issue)
+            packed = [pack_counts(a.term_counts) for a in full.articles]
         for article, counts in zip(issue.articles, packed):
             counts_of[id(article)] = counts
 
@@ -1009,6 +999,37 @@ def _rank_chunk(start: int, end: int) -> list[list[list[str]]]:
     return [[a.keywords for a in issue.articles] for issue in chunk]
 
 
+def cached_full(cache: ParseCache, summary: Issue) -> Issue:
+    """The full issue of `summary` from the parse cache; an entry found damaged (and dropped:
+    see `cache.read`) or gone is parsed again from its source, as a clean build would."""
+    full = cache.get(summary.content_key)
+    return full if full is not None else reparse(cache, summary)
+
+
+#: the toolkit a process loads to parse again a damaged cache entry (see `reparse`)
+_REPAIR_TOOLKIT: Toolkit | None = None
+
+
+def reparse(cache: ParseCache, summary: Issue) -> Issue:
+    """Parse `summary`'s source again and keep the result in the cache."""
+    global _REPAIR_TOOLKIT
+    from .source import read_limited
+
+    root = cache.source_root or Path.cwd()
+    data = read_limited(root / summary.source, summary.source)
+    key = cache.key(summary.source, data)
+    if key != summary.content_key:
+        raise SourceError(summary.source, "changed while the site was built: build again")
+    if _REPAIR_TOOLKIT is None:
+        _REPAIR_TOOLKIT = Toolkit.load(archive_data_dir(root), cache.root)
+    issue = parse_bytes(data, summary.source, _REPAIR_TOOLKIT)
+    if isinstance(issue, FileError):
+        raise SourceError(issue.path, issue.message, issue.line)
+    issue.content_key = key
+    cache.put(key, issue)
+    return issue
+
+
 def full_issue_loader(cache: ParseCache, early: dict[str, Issue] | None = None):
     """`load_full(summary)`: the cached full issue with what later stages set on the summary
     (`early`: content key -> full issues read ahead, each handed out once)."""
@@ -1016,9 +1037,7 @@ def full_issue_loader(cache: ParseCache, early: dict[str, Issue] | None = None):
     def load_full(summary: Issue) -> Issue:
         full = early.pop(summary.content_key, None) if early else None
         if full is None:
-            full = cache.get(summary.content_key)
-        if full is None:
-            raise RuntimeError(f"{summary.source}: parse cache entry {summary.content_key} vanished during the build")
+            full = cached_full(cache, summary)
         full.slug, full.district = summary.slug, summary.district
         for article, short in zip(full.articles, summary.articles):
             article.id = short.id
@@ -1048,7 +1067,10 @@ def build(
     """
     import tempfile
 
+    from .output import refuse_unsafe_out
+
     root = (root or Path.cwd()).resolve()
+    refuse_unsafe_out(out, src, root, cache_dir or root / ".newsarchive-cache")
     data_dir = archive_data_dir(root)
     scratch = None if use_cache else Path(tempfile.mkdtemp(prefix="newsarchive-cache-"))
     froze = False  # see gc.freeze() below
@@ -1070,9 +1092,12 @@ def build(
 
         version = data_version(data_dir)
         cache = ParseCache(cache_root, salt=version)
+        cache.source_root = root
         scan_version = f"{code_version()}|{version}"
         known = SourceStats.load(cache_root if use_cache else None, scan_version)
-        entries = scan_sources(discover_sources(src), root, cache, known)
+        refused: list[FileError] = []
+        entries = scan_sources(discover_sources(src, refused, root), root, cache, known)
+        entries += [SourceEntry(error.path, None, "", error) for error in refused]
         clock.lap("scan")
         template_dirs = template_layers(root)
         static_dirs = _first_existing(root / "static", PROJECT_DIR / "static")

@@ -98,7 +98,6 @@ import json
 import marshal
 import math
 import os
-import pickle
 import sys
 import threading
 import unicodedata
@@ -107,7 +106,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Callable
 
-from .cache import replace_atomically
+from .cache import dump_pickle, load_pickle
 from .model import Article, Issue
 
 
@@ -1429,16 +1428,16 @@ def _text_dictionary(first_range: Callable[[], list[tuple]], ids: list, cache: P
     return zdict
 
 
+#: the kind of the search cache's files (see `cache.read`: checksummed, a damaged one is dropped)
+_KIND = "search/1"
+
+
 def _load(path: Path):
-    try:
-        with open(path, "rb") as f:
-            return pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, ImportError, KeyError, TypeError):
-        return None
+    return load_pickle(path, _KIND)
 
 
 def _save(path: Path, obj) -> None:
-    replace_atomically(path, lambda fh: pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL))
+    dump_pickle(path, _KIND, obj)
 
 
 def _trim_heap() -> None:
@@ -1892,9 +1891,10 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
     def post_of(r: int) -> dict:
         if posts[r] is None:
             post = _load(cache / f"{rkeys[r]}.post.pickle")
-            if not isinstance(post, dict) or "lens" not in post:
-                raise RuntimeError(f"search cache: range file {rkeys[r]}.post.pickle vanished or broke during the build")
-            posts[r] = post
+            if isinstance(post, dict) and "lens" in post:
+                posts[r] = post
+            else:  # dropped as damaged (or removed meanwhile): the range is built again
+                finish(r, build((r, payloads_of(r), zdict, made_of(r))))
         return posts[r]
 
     def finish(r: int, res: dict) -> None:

@@ -5,18 +5,32 @@ decoder tries the byte-order marks, then strict UTF-8, then GB18030 (a superset
 of GBK/GB2312), and only then asks charset-normalizer. Anything that still
 does not look like text is refused with a message naming the file, never
 decoded into mojibake.
+
+Sources are hostile input (issue 21): what is read is what lives under the
+source folder (`discover`: a symlink out of it, or a loop, is an error line),
+every size that could make a build hang or crash has a stated limit
+(`MAX_FILE_BYTES`, `MAX_FRONT_MATTER_BYTES`, no YAML aliases, `MAX_SLUG`), and
+invisible control characters are taken out of the text with a warning
+(`strip_controls`).
 """
 from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from .model import Diagnostic, Source, SourceError
+
+#: an issue file is one newspaper page (~15 KB): a larger one is refused, not read
+MAX_FILE_BYTES = 20 * 1024 * 1024
+#: the front matter is a few `key: value` lines
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+#: a slug is a folder name in the site: longer ones are cut, with a hash of the whole kept unique
+MAX_SLUG = 80
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -69,17 +83,27 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
 
 
 def _guess_bomless_utf16(data: bytes) -> str | None:
-    """UTF-16 without a BOM shows NULs in every other byte for ASCII and newlines."""
-    if len(data) < 4 or len(data) % 2:
+    """UTF-16 without a BOM shows NULs in every other byte for ASCII and newlines, and in
+    the other half for characters U+xx00 (开, 一): of the two byte orders, the one that
+    decodes to text made (nearly) only of what a Chinese page holds."""
+    if len(data) < 4 or len(data) % 2 or b"\x00" not in data:
         return None
-    even_nuls = data[0::2].count(0)
-    odd_nuls = data[1::2].count(0)
-    half = len(data) // 2
-    if odd_nuls > half * 0.05 and even_nuls == 0:
-        return "utf-16-le"
-    if even_nuls > half * 0.05 and odd_nuls == 0:
-        return "utf-16-be"
-    return None
+    best, score = None, 0.0
+    for name in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError:
+            continue
+        share = len(_PAGE_CHARS.findall(text)) / len(text)
+        if share > score:
+            best, score = name, share
+    return best if score >= 0.95 else None
+
+
+#: what a page of Chinese text is made of: ASCII text, CJK ideographs and punctuation,
+#: general punctuation, full-width forms (random bytes read as UTF-16 are mostly not)
+_PAGE_CHARS = re.compile("[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u27ff\u3000-\u303f"
+                         "\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
 def _looks_like_text(text: str) -> bool:
@@ -112,23 +136,91 @@ def split_front_matter(text: str, path: str) -> tuple[dict, int, list[Diagnostic
     else:
         raise SourceError(path, "front matter starts with '---' but has no closing '---' line", first + 1)
     raw = "\n".join(lines[first + 1 : end])
-    try:
-        data = yaml.safe_load(raw) if raw.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = first + 2 + mark.line if mark is not None else first + 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise SourceError(path, f"broken front matter: {problem}", line) from None
+    if len(raw.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        raise SourceError(path, f"front matter is larger than {MAX_FRONT_MATTER_BYTES // 1024} KB: "
+                                "only `key: value` lines belong there, the text goes after the second '---'", first + 1)
+    diagnostics = []
+    data = _load_front_matter(raw, path, first + 2, diagnostics)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise SourceError(path, "front matter must be a mapping of `key: value` lines", first + 2)
-    diagnostics = []
     for key in data:
         if str(key) not in FRONT_MATTER_KEYS:
             line = next((i + 1 for i in range(first + 1, end) if lines[i].lstrip().startswith(f"{key}:")), first + 1)
             diagnostics.append(Diagnostic(line, f"unknown front matter field '{key}' (known: {', '.join(sorted(FRONT_MATTER_KEYS))})"))
-    return {str(k): v for k, v in data.items()}, end + 2, diagnostics
+    fields = {str(k): v for k, v in data.items()}
+    if isinstance(fields.get("slug"), str):
+        fields["slug"] = clamp_name(fields["slug"])
+    return fields, end + 2, diagnostics
+
+
+@lru_cache(maxsize=1)
+def _front_matter_loader():
+    """The safe loader without aliases (`*name` can expand a few lines into gigabytes:
+    a front matter never needs one) and with duplicate keys reported, not silently
+    overwritten (`duplicates`: (line in the YAML, key)). Made on first use: PyYAML is
+    imported only when a file is parsed (a no-op build reads none)."""
+    import yaml
+
+    class FrontMatterLoader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                raise yaml.YAMLError(_AliasRefused(self.peek_event().start_mark.line))
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _value in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+                if key is not None and key in seen:
+                    self.duplicates.append((key_node.start_mark.line, key))
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return FrontMatterLoader
+
+
+class _AliasRefused(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _load_front_matter(raw: str, path: str, line0: int, diagnostics: list[Diagnostic]):
+    """The YAML between the `---` lines (`line0`: the file line of its first line)."""
+    import yaml
+
+    if not raw.strip():
+        return {}
+    loader = _front_matter_loader()(raw)
+    loader.duplicates = []
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        refused = exc.args[0] if exc.args and isinstance(exc.args[0], _AliasRefused) else None
+        if refused is not None:
+            raise SourceError(path, "broken front matter: YAML aliases (`*name`) are not allowed here; "
+                                    "write the value itself", line0 + refused.line) from None
+        mark = getattr(exc, "problem_mark", None)
+        line = line0 + mark.line if mark is not None else line0 - 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SourceError(path, f"broken front matter: {problem}", line) from None
+    except RecursionError:
+        raise SourceError(path, "broken front matter: nested too deeply", line0) from None
+    finally:
+        loader.dispose()
+    for line, key in loader.duplicates:
+        diagnostics.append(Diagnostic(line0 + line, f"front matter field '{key}' is given twice: the last one is used"))
+    return data
+
+
+def clamp_name(value: str, limit: int = MAX_SLUG) -> str:
+    """`value` cut to `limit` characters for use in a file name, the cut ones replaced by a
+    hash of the whole (two long values alike up to the cut stay apart)."""
+    if len(value) <= limit:
+        return value
+    digest = hashlib.blake2s(value.encode("utf-8", "surrogatepass"), digest_size=5).hexdigest()
+    return f"{value[: limit - len(digest) - 1]}-{digest}"
 
 
 def date_from_filename(path: str) -> str | None:
@@ -158,19 +250,60 @@ def read_source(path: Path | str, display_path: str | None = None) -> Source:
     """Read one file from disk; raises SourceError for what cannot be parsed at all."""
     path = Path(path)
     shown = display_path or path.as_posix()
+    return source_from_bytes(read_limited(path, shown), shown)
+
+
+def read_limited(path: Path | str, shown: str) -> bytes:
+    """The bytes of an issue file, or SourceError: unreadable, or over `MAX_FILE_BYTES`
+    (read no further than that: a huge file, or a device, never fills the memory)."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise SourceError(shown, f"cannot read: {exc.strerror}") from None
-    return source_from_bytes(data, shown)
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(shown, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, the limit for one issue "
+                                 "file (one newspaper page is ~15 KB): split it into pages")
+    return data
+
+
+#: invisible characters that change how text shows without being text: C0/C1 controls
+#: (ESC…) but tab and newline, zero-width characters, bidirectional overrides (U+202E)
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+                       "\u2060-\u206f\ufeff\ufff9-\ufffb]")
+#: at most this many lines get a warning of their own
+_CONTROL_WARNINGS = 5
+
+
+def strip_controls(text: str) -> tuple[str, list[Diagnostic]]:
+    """`text` without `_CONTROLS`, and a warning per line that had some. They are not
+    text an editor wrote: they go nowhere (the warnings say which were where), and the
+    parser's accounting counts the text as returned here."""
+    if not _CONTROLS.search(text):
+        return text, []
+    lines = text.split("\n")
+    diagnostics = []
+    for number, line in enumerate(lines, 1):
+        found = _CONTROLS.findall(line)
+        if not found:
+            continue
+        lines[number - 1] = _CONTROLS.sub("", line)
+        if len(diagnostics) < _CONTROL_WARNINGS:
+            names = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+            diagnostics.append(Diagnostic(number, f"removed {len(found)} invisible control character(s) ({names})"))
+    return "\n".join(lines), diagnostics
 
 
 def source_from_bytes(data: bytes, path: str) -> Source:
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(path, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, the limit for one issue file")
     text, encoding = decode_bytes(data, path)
     text = normalise_newlines(text)
     if text.startswith("\ufeff"):
         text = text[1:]
+    text, stripped = strip_controls(text)
     front_matter, body_start, diagnostics = split_front_matter(text, path)
+    diagnostics = stripped + diagnostics
     if not any(line.strip() for line in text.split("\n")[body_start - 1 :]):
         if not front_matter:
             raise SourceError(path, "file is empty")
@@ -185,3 +318,56 @@ def source_from_bytes(data: bytes, path: str) -> Source:
         content_hash=hashlib.sha256(data).hexdigest(),
         diagnostics=diagnostics,
     )
+
+
+def shown_path(path: str) -> str:
+    """`path` for a one-line message: control characters (a newline in a file name)
+    written as escapes, so `file:line: …` stays one line."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), path)
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def discover(src: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Issue files below `src` in a stable order (URLs must not depend on build order),
+    and (path, why) of those refused: a symlink leading out of `src` (a link to
+    /etc/passwd committed to the repository would be published), a loop, a broken link.
+    A symlink within `src` is read; folders are not followed through symlinks."""
+    if src.is_file():
+        return [src], []
+    root = os.path.realpath(src)
+    found: list[tuple[str, Path]] = []  # (path below src, path)
+    refused: list[tuple[Path, str]] = []
+    pending = [(src, "")]
+    while pending:
+        folder, below = pending.pop()
+        try:
+            listing = list(os.scandir(folder))
+        except OSError:
+            continue
+        for item in listing:
+            if item.name.startswith("."):
+                continue
+            if item.is_dir(follow_symlinks=False):
+                pending.append((folder / item.name, below + item.name + "/"))
+            elif os.path.splitext(item.name)[1].lower() in suffixes:
+                why = _refused_link(item, root) if item.is_symlink() else None
+                if why is not None:
+                    refused.append((folder / item.name, why))
+                elif item.is_file():
+                    found.append((below + item.name, folder / item.name))
+    return [path for _, path in sorted(found, key=lambda pair: pair[0])], refused
+
+
+def _refused_link(item: os.DirEntry, root: str) -> str | None:
+    """Why the symlink `item` is not read as a source, or None when it may be."""
+    try:
+        target = os.path.realpath(item.path, strict=True)
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            return "symlink loop: skipped"
+        return "broken symlink (its target does not exist): skipped"
+    if os.path.commonpath([root, target]) != root:
+        return "symlink to a file outside the source folder: skipped, only what lives under it is published"
+    return None

@@ -6,29 +6,29 @@ path of a one-issue rebuild). A file that is not valid YAML raises `yaml.YAMLErr
 from __future__ import annotations
 
 import hashlib
-import marshal
 from pathlib import Path
+
+KIND = "yaml/1"
 
 
 def read_yaml(path: Path | str, cache_dir: Path | None = None) -> object:
     raw = Path(path).read_bytes()
     kept = None
     if cache_dir is not None:
+        from .cache import load_marshal
+
         kept = Path(cache_dir) / "yaml" / f"{hashlib.blake2b(raw, digest_size=16).hexdigest()}.marshal"
-        try:
-            return marshal.loads(kept.read_bytes())
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
+        data = load_marshal(kept, KIND)
+        if data is not None:
+            return data
     import yaml
 
     data = yaml.load(raw.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    if kept is not None:
-        try:
-            blob = marshal.dumps(data)
-        except ValueError:  # a value marshal does not take (a YAML date, say): parsed every time
-            return data
-        from .cache import replace_atomically
+    if kept is not None and data is not None:
+        from .cache import dump_marshal
 
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        replace_atomically(kept, lambda fh: fh.write(blob))
+        try:
+            dump_marshal(kept, KIND, data)
+        except ValueError:  # a value marshal does not take (a YAML date, say): parsed every time
+            pass
     return data

@@ -204,6 +204,7 @@ class ArchiveRecord:
     terms again (at 1,000 issues ~0.07 s instead of ~0.2 s, most of it the fingerprints)."""
 
     FILE = "archive.marshal"  # marshal: lists of ints and strings load in a few ms
+    KIND = "archive/1"  # (checksummed, see `cache.read`)
 
     def __init__(self, cache_dir):
         self.path = cache_dir / self.FILE
@@ -213,11 +214,9 @@ class ArchiveRecord:
     def load(self, key: str, entries: int) -> dict | None:
         """{"terms": the rank lists by kind, [(name, url, ranks)] most used first, "chars":
         `Archive.total_chars`}; None unless saved under `key`."""
-        try:
-            with open(self.path, "rb") as fh:
-                data = marshal.loads(fh.read())
-        except (OSError, ValueError, EOFError, TypeError):
-            return None
+        from ..cache import load_marshal
+
+        data = load_marshal(self.path, self.KIND)
         if not isinstance(data, dict) or data.get("code") != self.code:
             return None
         self.saved_key = data.get("key")
@@ -228,12 +227,11 @@ class ArchiveRecord:
     def save(self, archive: Archive) -> None:
         if archive.key == self.saved_key:
             return
-        from ..cache import replace_atomically
+        from ..cache import dump_marshal
 
         terms = {kind: [(t.name, t.url, archive.postings[(kind, t.name)]) for t in ts] for kind, ts in archive.terms.items()}
-        data = marshal.dumps({"code": self.code, "key": archive.key, "entries": len(archive.entries), "terms": terms,
-                              "chars": archive.total_chars})
-        replace_atomically(self.path, lambda fh: fh.write(data))
+        dump_marshal(self.path, self.KIND, {"code": self.code, "key": archive.key, "entries": len(archive.entries),
+                                            "terms": terms, "chars": archive.total_chars})
         self.saved_key = archive.key
 
 

@@ -74,7 +74,22 @@ def load_settings(root: Path, base_url: str | None = None, cache_dir: Path | Non
         else:
             value = str(value)
         kwargs[key] = value
+    where = f"{path}: base_url"
     if base_url is not None:
-        kwargs["base_url"] = base_url
-    kwargs["base_url"] = kwargs.get("base_url", "").strip().rstrip("/")
+        kwargs["base_url"], where = base_url, "--base-url"
+    kwargs["base_url"] = checked_base_url(kwargs.get("base_url", "").strip().rstrip("/"), where)
     return Settings(root=root, **kwargs)
+
+
+def checked_base_url(url: str, where: str) -> str:
+    """`url` if it is empty or an absolute http(s) URL: it ends in every canonical link, the
+    feed and the sitemap, so `javascript:…` or a stray quote would reach every reader."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in url for c in " \t\n\r\"'<>`\\"):
+        raise SettingsError(f"{where} must be an absolute http:// or https:// URL (like https://user.github.io/repo), "
+                            f"not {url[:80]!r}")
+    return url
