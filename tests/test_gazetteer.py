@@ -140,4 +140,7 @@ def test_national_file_is_small_and_fast_to_load():
     assert any("china-division 2.7.0" in line for line in head) and any("WTFPL" in line for line in head)
     china = China.load(CHINA_FILE)
     assert len(china.provinces) == 31 and len(china.cities) == 342 and len(china.counties) == 2978
+    start = time.perf_counter()
+    China.load(CHINA_FILE)
+    assert time.perf_counter() - start < 0.5  # ~0.02 s; generous for a busy machine
     assert len(china.full["城关镇"]) == 88

@@ -30,17 +30,15 @@ class China:
     """Divisions by code, names → codes, and the text scan that finds full names."""
 
     def __init__(self, text: str):
-        provinces: dict[str, str] = {}
-        cities: dict[str, str] = {}
-        counties: dict[str, str] = {}
-        townships: dict[str, str] = {}
-        by_len = {2: provinces, 4: cities, 6: counties, 9: townships}
-        for line in text.split("\n"):
-            if not line or line[0] == "#":
-                continue
-            code, name = line.split("\t")
-            by_len[len(code)][code] = name
-        self.provinces, self.cities, self.counties, self.townships = provinces, cities, counties, townships
+        body = text[text.index("\n[province]\n") + 1 :]
+        provinces, cities, counties, towns = body.split("\n[")
+        split = _tab_split
+        self.provinces = dict(map(split, provinces.split("\n")[1:]))
+        self.cities = dict(map(split, cities.split("\n")[1:]))
+        self.counties = dict(map(split, counties.split("\n")[1:]))
+        #: name → its codes, comma-joined (split when matched); every level, cities minus code groups
+        self._full: dict[str, str] = dict(map(split, towns.rstrip("\n").split("\n")[1:]))
+        self._extra_towns: set[str] = set()
         self._index()
 
     @classmethod
@@ -49,20 +47,31 @@ class China:
 
     def add_county(self, code: str, name: str) -> None:
         self.counties[code] = name
+        self._add(name, code)
 
     def add_township(self, code: str, name: str) -> None:
-        self.townships[code] = name
+        self._extra_towns.add(code)
+        self._add(name, code)
+
+    def has_township(self, code: str, name: str) -> bool:
+        return code in self._extra_towns or code in self.full.get(name, ())
+
+    def _add(self, name: str, code: str) -> None:
+        old = self._full.get(name)
+        if old is None or code not in old.split(","):
+            self._full[name] = f"{old},{code}" if old else code
+        self._codes.pop(name, None)
+        self._ends = None
 
     def _index(self) -> None:
-        """`full`: name → codes (every level; cities minus code groups); `shorts` likewise for
-        short forms; `ends`: the characters a full name ends with."""
-        full: dict[str, list[str]] = {}
-        for table in (self.provinces, self.counties, self.townships):
+        full = self._full
+        for table in (self.provinces, self.counties):
             for code, name in table.items():
-                full.setdefault(name, []).append(code)
+                if len(name) > 2:  # 城区, 郊区, 矿区: words, never looked for
+                    full[name] = f"{full[name]},{code}" if name in full else code
         for code, name in self.cities.items():
             if name not in _GROUPS:
-                full.setdefault(name, []).append(code)
+                full[name] = f"{full[name]},{code}" if name in full else code
         shorts: dict[str, list[str]] = {}
         for code, name in self.provinces.items():
             short = _PROVINCE_SHORT.get(name) or name.rstrip("省市")
@@ -76,21 +85,28 @@ class China:
             short = _short(name, _COUNTY_SUFFIXES, "自治")
             if short and short not in _COMMON_SHORTS:
                 shorts.setdefault(short, []).append(code)
-        self.full = {n: tuple(c) for n, c in full.items() if 2 < len(n) < MAX_NAME or (len(n) == 2 and len(c[0]) <= 4)}
-        self.shorts = {n: tuple(c) for n, c in shorts.items() if n not in self.full}
-        ends = "".join(sorted({n[-1] for n in self.full}))
-        self._ends = re.compile("[" + re.escape(ends) + "]")
+        self.shorts = {n: tuple(c) for n, c in shorts.items() if n not in full}
+        self._codes: dict[str, tuple] = {}
+        self.full = _Codes(self)
+        self._ends = None
         self._lengths = tuple(range(MAX_NAME - 1, 1, -1))
 
+    def _end_pattern(self):
+        """The characters a name ends with, as a regex class (once per process)."""
+        if self._ends is None:
+            ends = "".join(sorted({n[-1] for n in self._full}))
+            self._ends = re.compile("[" + re.escape(ends) + "]")
+        return self._ends
+
     def refresh(self) -> None:
-        self._index()
+        """Kept for callers; names added with add_county/add_township are indexed already."""
 
     def scan(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, name) of the longest full name ending at each place a name can end,
         left to right, without overlaps (a longer name that starts earlier wins)."""
-        full, out = self.full, []
+        full, out = self._full, []
         last_end = 0
-        for m in self._ends.finditer(text):
+        for m in self._end_pattern().finditer(text):
             end = m.end()
             for length in self._lengths:
                 start = end - length
@@ -115,7 +131,7 @@ class China:
 
     def name(self, code: str) -> str:
         n = len(code)
-        table = self.provinces if n == 2 else self.cities if n == 4 else self.counties if n == 6 else self.townships
+        table = self.provinces if n == 2 else self.cities if n == 4 else self.counties if n == 6 else {}
         return table.get(code, code)
 
     def chain(self, code: str) -> list[tuple[str, str]]:
@@ -129,6 +145,35 @@ class China:
                 continue
             out.append((part, name))
         return out
+
+
+def _tab_split(line: str) -> list[str]:
+    return line.split("\t")
+
+
+class _Codes:
+    """`China.full`: name → tuple of codes, split from the file's comma-joined form when asked."""
+
+    def __init__(self, china: China):
+        self._china = china
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._china._full
+
+    def __getitem__(self, name: str) -> tuple:
+        codes = self._china._codes.get(name)
+        if codes is None:
+            codes = self._china._codes[name] = tuple(self._china._full[name].split(","))
+        return codes
+
+    def get(self, name: str, default=None):
+        return self[name] if name in self._china._full else default
+
+    def __iter__(self):
+        return iter(self._china._full)
+
+    def __len__(self) -> int:
+        return len(self._china._full)
 
 
 def _short(name: str, suffixes: tuple[str, ...], autonomous: str) -> str | None:

@@ -136,7 +136,7 @@ class Gazetteer:
             if t.kind not in STREET_KINDS and t.kind != "zone":
                 continue
             code = t.code
-            if not code or code not in china.townships:
+            if not code or not china.has_township(code, t.name):
                 owner = by_name.get(t.district or "")
                 if owner is None or not owner.code:
                     continue
@@ -146,7 +146,6 @@ class Gazetteer:
                 china.add_township(code, t.name)
             t.code = code
             self._town_by_code[code] = t
-        china.refresh()
         names: dict[str, list[str]] = {}
         for code, name in china.counties.items():
             names.setdefault(name, []).append(code)
@@ -445,7 +444,7 @@ class Gazetteer:
                         continue
                     district = self.district_on(district, date)
                 else:
-                    name = china.townships.get(code, m.form) if china else m.form
+                    name = m.form
                     street_hits[name] += 1
                     first.setdefault(name, n)
                     district = self.district_on(self.key(code[:6]), date)
