@@ -71,6 +71,11 @@ def join_breaks(lines: list[Line], lexicon: Lexicon) -> list[Unit]:
     for line in lines:
         unit = Unit.from_line(line)
         prev = units[-1] if units else None
+        if prev is not None and prev.kind == "role" and unit.kind in ("credit", "byline", "names"):
+            # `本报记者` ⏎ `曹新俊 摄`: one byline set on two lines
+            prev.kind, prev.text, prev.last = unit.kind, f"{prev.text} {unit.text}", unit.last
+            prev.extra = {**unit.extra, "title": None} if unit.kind == "credit" else unit.extra
+            continue
         if prev is not None and _is_cut(prev, unit, units[-2] if len(units) > 1 else None, lexicon):
             prev.joined_by_word = prev.joined_by_word or not _certainly_unfinished(prev)
             prev.text += unit.text
@@ -130,7 +135,7 @@ class Draft:
 
     @property
     def has_body(self) -> bool:
-        return any(b.type != "note" for b in self.blocks)
+        return any(b.type != "subheading" or VOCAB.label_kind(b.text) != "note" for b in self.blocks)
 
     @property
     def only_captions(self) -> bool:
@@ -163,6 +168,8 @@ class Assembler:
         self.page = Page()
         #: under a roundup label (`简讯`): every bulleted item or headline opens an article
         self.roundup = False
+        #: under `相关推荐`: the lines that follow link to other pages
+        self.links = False
 
     # -- helpers
     def open_article(self, unit: Unit) -> Draft:
@@ -195,6 +202,14 @@ class Assembler:
         while i < len(units):
             u = units[i]
             nxt = units[i + 1] if i + 1 < len(units) else None
+            if u.kind == "date_line" and not self.drafts:
+                u.kind = "furniture"  # `2023年04月13日` above the first article: the page's date
+                u.extra["date"] = u.text
+            if self.links and (u.headline_like or u.kind == "text" and visible_len(u.text) <= 40 and not ends_sentence(u.text)):
+                self.on_furniture(u, nxt)  # `相关推荐` ⏎ the headlines of other pages
+                i += 1
+                continue
+            self.links = False
             if u.kind in ("names", "byline") and nxt is not None and nxt.kind == "date_line":
                 # `张三` ⏎ `2023年7月1日`: a letter signed by its writer
                 self.signature([u, nxt], signer=u.text)
@@ -224,9 +239,10 @@ class Assembler:
         nxt = rest[0] if rest else None
         cur = self.open_draft
         label = VOCAB.label_kind(run[0].text)
-        if label == "note" and len(run) == 1 and nxt is not None and nxt.kind == "text":
-            nxt.extra["note_label"] = run[0]  # `编者按` ⏎ the note itself
-            return
+        if label == "note" and len(run) == 1 and cur is not None:
+            cur.blocks.append(Block("subheading", run[0].text, (run[0].first, run[0].last)))
+            cur.touch(run[0])
+            return  # `编者按` above the note: part of the article, never one of its own
         if label in ("roundup", "photo"):
             self.roundup = label == "roundup"
         elif len(run) >= 2:
@@ -245,7 +261,9 @@ class Assembler:
             or (len(run) >= 2 and not all(u.level is not None and u.level >= 4 for u in run))
             or (nxt is not None and "continued_from" in nxt.extra)
             or (nxt is not None and nxt.kind == "text" and LEAD_BYLINE.match(nxt.text) is not None)
-            or (nxt is not None and nxt.kind == "byline" and not nxt.text.startswith(tuple("·•・")))
+            or (nxt is not None and nxt.kind in ("byline", "role") and not nxt.text.startswith(tuple("·•・")))
+            or (cur.lead and len(run) == 1 and nxt is not None and nxt.kind == "text" and not is_ordinal_section(run[0].text))
+            or (nxt is not None and nxt.kind == "text" and _is_salutation(nxt.text))
             or (cur.signed)
             or (self._is_notice(cur) and not is_ordinal_section(run[0].text))
             or not cur.has_body and not cur.headline
@@ -267,6 +285,9 @@ class Assembler:
         return bool(title and NOTICE_TITLE.search(title))
 
     def signature(self, units: list[Unit], signer: str | None = None) -> None:
+        m = re.search(r"(?:^|\s)(\S{2,4})$", units[0].text)
+        if signer is None and len(units) == 2 and m and looks_like_name(m.group(1)) and m.start() > 0:
+            signer = m.group(1)  # `石集乡王庄村村民 刘桂兰` ⏎ `2023年3月8日`
         cur = self.current(units[0])
         cur.blocks.append(Block("signature", "\n".join(u.text for u in units), (units[0].first, units[-1].last)))
         cur.touch(units[-1])
@@ -283,6 +304,7 @@ class Assembler:
         page.date = page.date or u.extra.get("date")
         for role, names in u.extra.get("meta", {}).items():
             page.meta.setdefault(role, []).extend(names)
+        self.links = self.links or bool(u.extra.get("links"))
 
     def on_date_line(self, u: Unit, nxt: Unit | None) -> None:
         self.signature([u])
@@ -327,13 +349,7 @@ class Assembler:
         if trailing is not None:
             text, credit = trailing
             cur.add_byline(credit)
-        block_type = "paragraph"
-        note = u.extra.get("note_label")
-        if note is not None:
-            text, first, block_type = f"{note.text}\n{text}", note.first, "note"
-        elif any(text.startswith(label + c) for label in VOCAB.note_labels for c in "：:"):
-            block_type = "note"  # `编者按：…`
-        cur.blocks.append(Block(block_type, text, (first, u.last)))
+        cur.blocks.append(Block("paragraph", text, (first, u.last)))
         cur.touch(u)
         if u.joined_by_word:
             self.warn(u.first, f"lines {u.first}–{u.last} were joined as one paragraph cut by a page break; check the join")
@@ -377,6 +393,8 @@ class Assembler:
             return  # `记者 张三` under the headline: the body follows
         self.close()
 
+    on_role = on_byline  # `本报记者` alone: a byline whose names were lost
+
     def on_names(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.open_draft
         if cur is not None and cur.blocks and cur.blocks[-1].type == "paragraph" and not ends_sentence(cur.blocks[-1].text):
@@ -397,9 +415,14 @@ class Assembler:
         cur.add_byline(credit)
         cur.credited = True
         cur.touch(u)
+        if nxt is not None and nxt.kind == "credit" and nxt.extra.get("title") and title:
+            return  # `抢收稻谷 杨柳 摄` ⏎ `一筐新米 邓思宇 摄`: a list of photos, one item
         self.close()
 
     def on_caption(self, u: Unit, nxt: Unit | None) -> None:
+        cur = self.open_draft
+        if cur is not None and cur.has_body and u.extra.get("credit") and not cur.credited:
+            self.close()  # `4月10日，…学习。 卢晓峰 摄` after a report: a photo of its own
         cur = self.current(u)
         text, credit = u.extra.get("caption"), u.extra.get("credit")
         if text is None:
@@ -496,6 +519,11 @@ def _broken_title(first: str, second: str, lexicon: Lexicon) -> bool:
     return not lexicon.has_verb(first) and lexicon.ends_with_noun(first) and lexicon.has_verb(second)
 
 
+def _is_salutation(text: str) -> bool:
+    """`尊敬的编辑同志：`, `亲爱的家长朋友们：`: a letter begins."""
+    return visible_len(text) <= 20 and text.rstrip()[-1:] in "：:" and not is_ordinal_section(text)
+
+
 def _authors(draft: Draft) -> list[str]:
     names = authors_from_byline(draft.byline) if draft.byline else []
     if draft.signer:
@@ -523,6 +551,8 @@ def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic],
             kind = "photo"
         elif draft.credited and len(paragraphs) <= 1:
             kind = "photo"  # `春风又绿 陈峰摄`: a photo with its own title
+        elif captions and any(label in (kicker or "") + (title or "") for label in VOCAB.photo_labels if len(label) >= 2):
+            kind = "photo"  # `摄影大赛组图：…`: a picture story with its text
         headline_text = " ".join(x for x in (kicker, title, subtitle) if x)
         if draft.signed or (headline_text and NOTICE_TITLE.search(title or "")):
             kind = "notice"

@@ -37,7 +37,10 @@ _PIECE = (
     rf"|{NAMES}\s*[/／]\s*(?:{SLASH})"
     rf"|(?:{R})\s*[:：]?\s*{NAMES})"
 )
-BYLINE = rf"{_PIECE}(?:(?:{SPACE}*[、,，;；|｜]{SPACE}*|{SPACE}*){_PIECE})*(?:{SPACE}*(?:{TAIL}|{VERB}))?"
+BYLINE = (
+    rf"{_PIECE}(?:(?:{SPACE}*[、,，;；|｜]{SPACE}*|{SPACE}*){_PIECE})*"
+    rf"(?:{SPACE}*(?:{TAIL}|{VERB}|(?:{SLASH})(?:\s*[/／]\s*(?:{SLASH}))?))?"  # `… 记者 司新利 文/图`
+)
 #: a photographer's credit: `本报记者 张伟 摄`, `（李四 摄影）`, `王五/摄`, `拍摄者：赵六`
 CREDIT = (
     rf"[{OPEN}]?\s*(?:(?:(?:{R})\s*[:：]?\s*)?{NAMES}\s*[/／]?\s*(?:{VERB})"
@@ -120,24 +123,29 @@ _PAGE_LABEL = re.compile(
     rf"|(?P<bare>[A-Za-z]{{1,2}}\d{{1,3}})(?:\s*[:：·|｜\-—]?\s*(?P<bname>[{HAN}]{{1,8}}))?"
 )
 _FOLIO_PART = re.compile(
-    rf"{DATE_FULL}|(?:星期|周|礼拜)[一二三四五六日天]|农历\S{{2,14}}|[{HAN}]{{2,8}}(?:日报|晚报|时报|报)|第?\s*\d{{1,5}}\s*期|[|｜/·]"
+    rf"{DATE_FULL}|(?:星期|周|礼拜)[一二三四五六日天]|农历\S{{2,14}}|[{HAN}]{{2,8}}(?:日报|晚报|时报|报)"
+    rf"|(?:总第|本期共|共|今日)\s*\d{{1,5}}\s*(?:期|版)|{VOCAB.web_chrome}|[|｜/·»«>＞:：，,]"
 )
-_PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：]?\s*(?P<names>{NAMES})")
+_IMAGE_FILE = re.compile(r"[\w\-.]+\.(?:jpe?g|png|gif|bmp|webp)", re.IGNORECASE)
+_PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：/／]?\s*(?P<names>{NAMES})")
 
 
 def rule_page_label(no, raw, text):
     """`第A02版：要闻`, `二版:综合新闻`, a bare `A03`, or a folio with the date:
     `2023年4月13日 星期四 第A02版`. The page's number and name, not an article."""
-    if visible_len(text) > 40:
+    if visible_len(text) > 60:
         return None
+    if _IMAGE_FILE.fullmatch(text):
+        return Line(no, raw, "furniture", text)  # `A220220217C.jpg`: a photo's file name
+    if re.fullmatch(rf"[^|｜。，]{{1,16}}\s*[|｜]", text):
+        return Line(no, raw, "furniture", text)  # `新闻评论 |`: an entry of the page menu
     m = _PAGE_LABEL.fullmatch(text)
-    rest = text
     if m is None:
         rest = _FOLIO_PART.sub(" ", text).strip()
         m = _PAGE_LABEL.fullmatch(rest) if rest else None
         if rest and m is None:
             return None
-        if m is None and not re.search(r"(星期|周|礼拜)[一二三四五六日天]|\d\s*期", text):
+        if m is None and not re.search(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}", text):
             return None  # a lone date signs a notice: see rule_date_line
     extra: dict = {}
     if m is not None:
@@ -162,6 +170,21 @@ def rule_page_meta(no, raw, text):
     if not all(looks_like_name(n, strict=False) for names in meta.values() for n in names):
         return None
     return Line(no, raw, "furniture", text, extra={"meta": meta})
+
+
+def rule_link_list(no, raw, text):
+    """`相关推荐` (or `新闻推荐强化招商引资…`): links to other pages follow."""
+    for label in VOCAB.link_labels:
+        if text.startswith(label) and (text == label or not ends_sentence(text)) and visible_len(text) <= 40:
+            return Line(no, raw, "furniture", text, extra={"links": True})
+    return None
+
+
+def rule_role_only(no, raw, text):
+    """`本报记者` ⏎ `曹新俊 摄`: a byline broken after its role."""
+    if re.fullmatch(rf"(?:{R})\s*[:：/／]?", text):
+        return Line(no, raw, "role", text)
+    return None
 
 
 def rule_list_item(no, raw, text):
@@ -269,8 +292,8 @@ def rule_bare_names(no, raw, text):
     """`张军`, `王俊荣`, `郭玉红 任溢斌`: a line of nothing but 2–4 character names."""
     if visible_len(text) > 16 or not re.fullmatch(rf"[{HAN}]{{2,4}}(?:[ \u3000、]+[{HAN}]{{2,4}})*", text):
         return None
-    if VOCAB.label_kind(text) is not None:
-        return None  # `简讯`, `组图`: a column label
+    if VOCAB.label_kind(text) is not None or text in VOCAB.letter_closings:
+        return None  # `简讯`, `组图`: a column label; `此致`: a letter's closing
     names = split_names(text)
     if len(names) == 1:
         ok = looks_like_name(names[0], strict=len(names[0]) == 4) or len(names[0]) <= 3
@@ -297,6 +320,8 @@ RULES = (
     rule_md_heading,
     rule_page_label,
     rule_page_meta,
+    rule_link_list,
+    rule_role_only,
     rule_list_item,
     rule_marker,
     rule_triangle_caption,
@@ -359,7 +384,7 @@ def headline_like(line: Line) -> bool:
     if line.kind != "text" or "continued_from" in line.extra:
         return False
     t = line.text
-    if not line.short or ends_sentence(t) or ends_open_clause(t):
+    if not line.short or ends_sentence(t) or ends_open_clause(t) or t in VOCAB.letter_closings:
         return False
     if t[-1] in COLONS:
         return False

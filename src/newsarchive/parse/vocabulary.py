@@ -38,6 +38,9 @@ class Vocabulary:
     photo_labels: frozenset[str]
     note_labels: frozenset[str]
     notice_words: tuple[str, ...]
+    link_labels: frozenset[str]
+    letter_closings: frozenset[str]
+    web_chrome: str
     #: regex pieces (no anchors), built from the lists above
     name: str
     names: str
@@ -58,6 +61,7 @@ class Vocabulary:
             # 本报讯 / 本刊讯 / 本报合肥18日电 / 新华社北京5月6日电 / 合川日报消息 / 萧山网讯
             rf"(?:本报|本刊|{agencies})[{HAN}]{{0,8}}?(?:\d{{1,2}}月)?(?:\d{{1,2}}日)?(?:{lead_words})"
             rf"|[{HAN}A-Za-z]{{2,12}}?(?:日报|晚报|时报|报|网|新闻|融媒体?|客户端|电视台)(?:{lead_words})"
+            rf"|[{HAN}]{{2,8}}消息(?=\s*[（(])"  # `信阳消息（黄 兴 孙明江）`: a place's news, credited
         )
         not_a_name = _alternation(w for w in (*data["roles"], *data["page_roles"]) if len(w) >= 2)
         # one personal name: 2–4 Han characters, a two-character name padded to the width
@@ -73,6 +77,9 @@ class Vocabulary:
             photo_labels=frozenset(data["photo_labels"]),
             note_labels=frozenset(data["note_labels"]),
             notice_words=tuple(data["notice_words"]),
+            link_labels=frozenset(data["link_labels"]),
+            letter_closings=frozenset(data["letter_closings"]),
+            web_chrome=_alternation(data["web_chrome"]),
             role=_alternation(data["roles"]),
             slash_role=_alternation(data["slash_roles"]),
             credit_verb=_alternation(data["credit_verbs"]),
