@@ -27,6 +27,7 @@ from .lines import (
     Line,
     continued_to,
     names_ok,
+    simplified,
     ends_open_clause,
     ends_sentence,
     headline_like,
@@ -254,13 +255,14 @@ class Assembler:
         starts_article = (
             cur is None
             or cur.only_captions
+            or (cur.captions and not cur.has_body)
             or label is not None
             or self.roundup
             or NOTICE_TITLE.search(run[-1].text) is not None
             or any(u.level is not None and u.level <= 3 for u in run)
             or (len(run) >= 2 and not all(u.level is not None and u.level >= 4 for u in run))
             or (nxt is not None and "continued_from" in nxt.extra)
-            or (nxt is not None and nxt.kind == "text" and LEAD_BYLINE.match(nxt.text) is not None)
+            or (nxt is not None and nxt.kind == "text" and LEAD_BYLINE.match(simplified(nxt.text)) is not None)
             or (nxt is not None and nxt.kind in ("byline", "role") and not nxt.text.startswith(tuple("·•・")))
             or (cur.lead and len(run) == 1 and nxt is not None and nxt.kind == "text" and not is_ordinal_section(run[0].text))
             or (nxt is not None and nxt.kind == "text" and _is_salutation(nxt.text))
@@ -336,7 +338,7 @@ class Assembler:
         cur = self.current(u)
         if self.roundup and u.extra.get("bullet") and not cur.has_body and (not cur.headline or cur.only_label):
             text = self._item_title(cur, u, text)
-        lead = LEAD_BYLINE.match(text) if not cur.has_body else None
+        lead = LEAD_BYLINE.match(simplified(text)) if not cur.has_body else None
         if lead and lead.end() < len(text):
             # `本报讯（记者 张三）5月15日，…`: the byline opens the lead
             cur.add_byline(text[: lead.end()].strip())
@@ -364,7 +366,7 @@ class Assembler:
             return False
         if self.roundup and u.extra.get("bullet"):
             return True
-        return LEAD_BYLINE.match(text) is not None and "continued_from" not in u.extra
+        return LEAD_BYLINE.match(simplified(text)) is not None and "continued_from" not in u.extra
 
     def _item_title(self, cur: Draft, u: Unit, text: str) -> str:
         """`■ 钓鱼城街道开展消防演练  5月5日，…`: a roundup item's title runs into its text."""
@@ -377,13 +379,13 @@ class Assembler:
     @staticmethod
     def _trailing_byline(text: str, ends_article: bool) -> tuple[str, str] | None:
         """`…落到实处。（记者 张三）`: the byline set after the text, in brackets."""
-        m = TRAILING_BYLINE.search(text)
+        m = TRAILING_BYLINE.search(simplified(text))
         if not m or m.start() == 0 or not ends_sentence(text[: m.start()]) or not names_ok(m.group(0)):
             return None
-        has_role = bool(re.search(rf"{VOCAB.role}|[/／]", m.group(0)))
+        has_role = bool(re.search(rf"{VOCAB.role}|[/／]", simplified(m.group(0))))
         if not has_role and not ends_article:
             return None  # `（张三 李四）` mid-article may be an aside; at the end it signs
-        return text[: m.start()].rstrip(), m.group(0)
+        return text[: m.start()].rstrip(), text[m.start():]
 
     def on_byline(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.current(u)
@@ -427,7 +429,7 @@ class Assembler:
         text, credit = u.extra.get("caption"), u.extra.get("credit")
         if text is None:
             text = u.text
-            m = CAPTION_CREDIT.search(text)
+            m = CAPTION_CREDIT.search(simplified(text))
             if m and m.start() > 0 and names_ok(m.group(0)):
                 # `▲…村民播种。（张三 摄）`: the photographer's credit ends the caption
                 text, credit = text[: m.start()].rstrip(), m.group(0).strip()
@@ -513,7 +515,8 @@ def _broken_title(first: str, second: str, lexicon: Lexicon) -> bool:
     if first.endswith(("——", "—")) or second.startswith(("——", "—")):
         return False
     if visible_len(first) <= 5:
-        return True
+        # `崇川文旅` ⏎ `启动抢险加固` is one title; `春耕正当时` ⏎ `沈丘县…` a kicker and its title
+        return not lexicon.has_verb(first) and lexicon.ends_with_noun(first)
     if visible_len(first) > 12 or re.search(r"[“”\"'‘’《》,，、]", first):
         return False  # a quoted slogan (`紧盯“两端一中间”`) stands alone
     return not lexicon.has_verb(first) and lexicon.ends_with_noun(first) and lexicon.has_verb(second)

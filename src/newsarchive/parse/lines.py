@@ -202,8 +202,8 @@ def rule_marker(no, raw, text):
 
 
 def rule_triangle_caption(no, raw, text):
-    """`▲时下,随着气温升高,…`: the arrow points at the photo."""
-    if text[0] in "▲△▼▽":
+    """`▲时下,随着气温升高,…`: the arrow points at the photo (`△` marks roundup items)."""
+    if text[0] in "▲▼▽":
         return Line(no, raw, "caption", text)
     return None
 
@@ -336,31 +336,59 @@ RULES = (
 )
 
 
-_BULLET = re.compile(rf"^(?:[■□◆◇★☆◎]|●(?!.*[{DOTS}]$))\s*")
+_BULLET = re.compile(rf"^(?:[■□◆◇★☆◎△]|●(?!.*[{DOTS}]$))\s*")
+#: traditional forms of the characters the rules look for, so `本報訊（記者…）` reads as
+#: `本报讯（记者…）`; one character for one, so every match position holds in the original
+_SIMPLIFIED = str.maketrans(
+    "報訊記者員實習見攝圖責編輯審稿電網華轉續頁題導覽閱讀簡聞動態啟們來為這區縣鎮鄉會議號傳訪問強稱從專學獲發現場",
+    "报讯记者员实习见摄图责编辑审稿电网华转续页题导览阅读简闻动态启们来为这区县镇乡会议号传访问强称从专学获发现场",
+)
 
 
 def classify(no: int, raw: str) -> Line:
     """Apply the line rules in order of specificity; the last one always answers.
-    A leading bullet (`■`, `●`) is markup: noted in `extra`, not kept in the text."""
-    text = raw.strip().replace("\u3000", " ").strip()
+    A leading bullet (`■`, `△`) is matched past and noted in `extra`; the text keeps it."""
+    original = raw.strip().replace("\u3000", " ").strip()
+    text = original.translate(_SIMPLIFIED)
     bullet = _BULLET.match(text)
     if bullet and bullet.end() < len(text):
         text = text[bullet.end():]
+    else:
+        bullet = None
     for rule in RULES:
         line = rule(no, raw, text)
         if line is not None:
-            if bullet and bullet.end() < len(raw.strip()):
-                line.extra["bullet"] = True
-            return line
+            return _restore(line, original, text, bullet)
     raise AssertionError("rule_text answers every line")
+
+
+def _restore(line: Line, original: str, matched: str, bullet) -> Line:
+    """Give the line back the characters matching looked past (bullet, traditional forms)."""
+    offset = bullet.end() if bullet else 0
+    if bullet:
+        line.extra["bullet"] = True
+    if line.text == matched:
+        line.text = original
+    elif matched.endswith(line.text):  # markup consumed at the start (heading marks, list bullets)
+        line.text = original[len(original) - len(line.text):]
+    if "caption" in line.extra:
+        line.extra["caption"] = original[: offset + len(line.extra["caption"])]
+        line.extra["credit"] = original[len(original) - len(line.extra["credit"]):]
+    if line.cells is not None:
+        line.cells = [c.strip() for c in original.split("\t")]
+    if "marker_end" in line.extra:
+        line.extra["marker_end"] += offset
+    return line
+
+
+def simplified(text: str) -> str:
+    """`text` with the traditional forms the rules know mapped, character for character."""
+    return text.translate(_SIMPLIFIED)
 
 
 def strip_markup(text: str) -> str:
     """The characters a line holds once the parser has consumed its markup
     (heading marks, list bullets, continuation wrappers): what accounting expects."""
-    bullet = _BULLET.match(text)
-    if bullet and bullet.end() < len(text):
-        text = text[bullet.end():]
     if "\t" not in text:
         m = _MD_HEADING.match(text)
         if m and m.group(2):
@@ -369,8 +397,12 @@ def strip_markup(text: str) -> str:
             m = _LIST_ITEM.match(text)
             if m:
                 text = m.group(1)
-    text = _CONTINUED.sub("", text, count=1)
-    return _CONTINUES.sub("", text.rstrip())
+    m = _CONTINUED.match(simplified(text))
+    if m:
+        text = text[m.end():]
+    text = text.rstrip()
+    m = _CONTINUES.search(simplified(text))
+    return text[: m.start()] if m else text
 
 
 def is_ordinal_section(text: str) -> bool:
@@ -402,7 +434,7 @@ def headline_like(line: Line) -> bool:
 
 
 def continued_to(text: str) -> tuple[str, str] | None:
-    m = _CONTINUES.search(text)
+    m = _CONTINUES.search(simplified(text))
     if not m:
         return None
     return text[: m.start()].rstrip(), re.sub(r"\s", "", m.group("page")) + "版"

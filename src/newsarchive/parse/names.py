@@ -58,20 +58,44 @@ def split_names(text: str) -> list[str]:
 def authors_from_byline(byline: str) -> list[str]:
     """`·王峰艳 赵勇进 王子璇·`, `本报讯（全媒体记者 邬 盛 通讯员 王晓明）`,
     `张三/文 李四/图` → the names; roles, datelines, dots, 摄 and 整理 removed."""
-    text = byline.strip().strip("·•・‧∙●■□◆◇★☆◎○ ")
+    from .lines import simplified
+
+    original = byline
+    text = simplified(byline).strip().strip("·•・‧∙●■□◆◇★☆◎○△ ")
+    text = re.sub(rf"^(?:{vocabulary().lead})", " ", text)
     text = re.sub(rf"[{OPEN}{CLOSE}]", " ", text)
     text = _PADDED.sub(r"\1\2", text)  # `邬 盛`: a two-character name set to the width of three
     names: list[str] = []
     for part in split_names(text):
         for _ in range(3):  # `本报记者张三摄`: a role before, a verb after
-            stripped = _ROLE_WORDS.sub("", part)
+            stripped = _ROLE_WORDS.sub(" ", part).strip()
             if stripped == part:
                 break
             part = stripped
-        for word in split_names(part):
+        for word in _split_glued(split_names(part)):
+            if len(word) >= 3 and word.endswith(_ORG_TAILS):
+                continue  # `德州晚报`: the paper, not a person
             if (2 <= len(word) <= 4 and _HAN_RUN.fullmatch(word) and word not in NOT_NAMES) or (
                 "·" in word and looks_like_name(word)
             ):
+                at = simplified(original).find(word)
+                word = original[at : at + len(word)] if at >= 0 else word  # keep 李鳳霞 as written
                 if word not in names:
                     names.append(word)
     return names
+
+
+_ORG_TAILS = ("报", "网", "社", "台", "中心", "站", "组", "部", "办", "局", "委", "所")
+
+
+def _split_glued(words: list[str]) -> list[str]:
+    """`台艳秋张飞` (names set without a space): a 3-character name, then a 2-character one."""
+    out = []
+    for word in words:
+        if 5 <= len(word) <= 6 and _HAN_RUN.fullmatch(word):
+            cut = 3 if word[3] in SURNAMES and word[0] in SURNAMES else 2 if word[2] in SURNAMES else 0
+            if cut:
+                out += [word[:cut], word[cut:]]
+                continue
+        out.append(word)
+    return out
