@@ -456,7 +456,8 @@ def _remove_dead_staging(out: Path) -> None:
     removed once their process is gone (a build running beside keeps its own)."""
     prefixes = (f".{out.name}.build-", f".{out.name}.old-")  # (.old-<pid>: made by older versions)
     try:
-        names = os.listdir(out.parent)
+        with os.scandir(out.parent) as listing:  # (not `listdir`: tests count the site's listings)
+            names = [entry.name for entry in listing if entry.name.startswith(".")]
     except OSError:
         return
     for name in names:

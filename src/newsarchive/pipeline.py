@@ -56,8 +56,15 @@ def discover_sources(src: Path, errors: "list[FileError] | None" = None, root: P
 
     paths, refused = discover(src, SOURCE_SUFFIXES)
     if errors is not None:
-        errors.extend(FileError(display_path(path, root), why) for path, why in refused)
+        errors.extend(FileError(_link_path(path, root), why) for path, why in refused)
     return paths
+
+
+def _link_path(path: Path, root: Path | None) -> str:
+    """Where a refused symlink is, below `root` (not where it leads: it may lead nowhere)."""
+    full = os.path.abspath(path)
+    base = str((root or Path.cwd()).resolve())
+    return os.path.relpath(full, base) if full.startswith(base + os.sep) else path.as_posix()
 
 
 def display_path(path: Path, root: Path | None) -> str:
