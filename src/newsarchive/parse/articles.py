@@ -423,8 +423,11 @@ class Assembler:
 
     def on_caption(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.open_draft
+        own_credit = u.extra.get("credit") or CAPTION_CREDIT.search(simplified(u.text))
         if cur is not None and cur.has_body and u.extra.get("credit") and not cur.credited:
             self.close()  # `4月10日，…学习。 卢晓峰 摄` after a report: a photo of its own
+        elif cur is not None and own_credit and cur.credited and not cur.headline and not cur.has_body:
+            self.close()  # `▲…（严凯 摄）` ⏎ `▲…（施远 摄）`: each credited photo is an item
         cur = self.current(u)
         text, credit = u.extra.get("caption"), u.extra.get("credit")
         if text is None:
@@ -554,6 +557,8 @@ def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic],
             kind = "photo"
         elif draft.credited and len(paragraphs) <= 1:
             kind = "photo"  # `春风又绿 陈峰摄`: a photo with its own title
+            if paragraphs and not captions and len(blocks) == 1:
+                captions, caption_lines, blocks = [paragraphs[0].text], [paragraphs[0].lines], []
         elif captions and any(label in (kicker or "") + (title or "") for label in VOCAB.photo_labels if len(label) >= 2):
             kind = "photo"  # `摄影大赛组图：…`: a picture story with its text
         headline_text = " ".join(x for x in (kicker, title, subtitle) if x)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .names import authors_from_byline, looks_like_name, split_names
+from .names import NOT_NAMES, authors_from_byline, looks_like_name, split_names
 from .vocabulary import BULLETS, CLOSE, HAN, OPEN, SPACE, vocabulary
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -296,7 +296,9 @@ def rule_bare_names(no, raw, text):
         return None  # `简讯`, `组图`: a column label; `此致`: a letter's closing
     names = split_names(text)
     if len(names) == 1:
-        ok = looks_like_name(names[0], strict=len(names[0]) == 4) or len(names[0]) <= 3
+        word = names[0]
+        ok = (looks_like_name(word, strict=len(word) == 4) or len(word) <= 3) and word not in NOT_NAMES
+        ok = ok and not re.search(f"(?:{'|'.join(VOCAB.notice_words)})$", word) and not word.startswith("致")
     else:
         ok = all(looks_like_name(n, strict=False) for n in names)
     return Line(no, raw, "names", text) if ok else None
