@@ -126,6 +126,9 @@ class Draft:
     credited: bool = False  # closed by a photographer's credit
     signer: str | None = None  # `张三` ⏎ `2023年7月1日` under a letter
     lead: bool = False  # opened by a dateline (`本报讯…`, `新华社…电`): a report, never a caption
+    #: credited before its body (under the headline, or in the lead): no byline will close it,
+    #: so the next headline that opens a paragraph opens the next article
+    byline_first: bool = False
 
     def touch(self, unit_or_last) -> None:
         last = unit_or_last if isinstance(unit_or_last, int) else unit_or_last.last
@@ -264,7 +267,8 @@ class Assembler:
             or (nxt is not None and "continued_from" in nxt.extra)
             or (nxt is not None and nxt.kind == "text" and LEAD_BYLINE.match(simplified(nxt.text)) is not None)
             or (nxt is not None and nxt.kind in ("byline", "role") and not nxt.text.startswith(tuple("·•・")))
-            or (cur.lead and len(run) == 1 and nxt is not None and nxt.kind == "text" and not is_ordinal_section(run[0].text))
+            or (cur.byline_first and len(run) == 1 and nxt is not None and nxt.kind in ("text", "caption")
+                and not is_ordinal_section(run[0].text) and not any(b.type == "subheading" for b in cur.blocks))
             or (nxt is not None and nxt.kind == "text" and _is_salutation(nxt.text))
             or (cur.signed)
             or (self._is_notice(cur) and not is_ordinal_section(run[0].text))
@@ -342,7 +346,7 @@ class Assembler:
         if lead and lead.end() < len(text):
             # `本报讯（记者 张三）5月15日，…`: the byline opens the lead
             cur.add_byline(text[: lead.end()].strip())
-            cur.lead = True
+            cur.lead = cur.byline_first = True
             text = text[lead.end():].lstrip()
         split = continued_to(text)
         if split:
@@ -392,6 +396,7 @@ class Assembler:
         cur.add_byline(u.text)
         cur.touch(u)
         if cur.headline and not cur.has_body and not cur.captions and nxt is not None and not nxt.headline_like:
+            cur.byline_first = True
             return  # `记者 张三` under the headline: the body follows
         self.close()
 
