@@ -281,6 +281,17 @@ def rule_byline(no, raw, text):
     return None
 
 
+_AFFILIATION = re.compile(rf"^[{HAN}0-9]{{2,16}}?(?:{VOCAB.affiliation_tail}){SPACE}+(?P<name>[{HAN}]{{2,4}})$")
+
+
+def rule_affiliation_byline(no, raw, text):
+    """`平和县第一中学 林小雨`: a contributor signs with where they come from."""
+    m = _AFFILIATION.match(text)
+    if m and looks_like_name(m.group("name")):
+        return Line(no, raw, "byline", text)
+    return None
+
+
 def rule_date_line(no, raw, text):
     """`2020年5月13日` alone: the date under a notice's issuer."""
     if _DATE_LINE.match(text):
@@ -332,6 +343,7 @@ RULES = (
     rule_numbered_caption,
     rule_byline,
     rule_caption_credit,
+    rule_affiliation_byline,
     rule_date_line,
     rule_bare_names,
     rule_text,

@@ -41,6 +41,7 @@ class Vocabulary:
     link_labels: frozenset[str]
     letter_closings: frozenset[str]
     web_chrome: str
+    affiliation_tail: str
     #: regex pieces (no anchors), built from the lists above
     name: str
     names: str
@@ -80,6 +81,7 @@ class Vocabulary:
             link_labels=frozenset(data["link_labels"]),
             letter_closings=frozenset(data["letter_closings"]),
             web_chrome=_alternation(data["web_chrome"]),
+            affiliation_tail=_alternation(data["affiliation_tails"]),
             role=_alternation(data["roles"]),
             slash_role=_alternation(data["slash_roles"]),
             credit_verb=_alternation(data["credit_verbs"]),
