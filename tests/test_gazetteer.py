@@ -94,10 +94,28 @@ def test_site_yaml_home_per_publication(tmp_path):
 
 
 def test_shared_county_names_are_told_apart_by_their_city(tagger):
-    assert tag(tagger, "北京市通州区梨园镇开展健康讲座。").articles[0].districts == ["北京市通州区"]
-    assert tag(tagger, "通州区西亭镇开展健康讲座。").articles[0].districts == ["通州区"]  # 南通's: the town says so
-    assert tag(tagger, "福州市鼓楼区东街街道举办书画展。").articles[0].districts == ["福州市鼓楼区"]
+    # tags are the plain names the text writes; which one is meant is the chain above it
+    beijing = tag(tagger, "北京市通州区梨园镇开展健康讲座。").articles[0]
+    assert (beijing.districts, beijing.streets) == (["通州区"], ["梨园镇"])
+    assert beijing.place_chains == {"通州区": "北京市", "梨园镇": "北京市/通州区"}
+    nantong = tag(tagger, "通州区西亭镇开展健康讲座。").articles[0]  # 南通's: the town says so
+    assert nantong.districts == ["通州区"]
+    assert nantong.place_chains == {"通州区": "江苏省/南通市", "西亭镇": "江苏省/南通市/通州区"}
+    fuzhou = tag(tagger, "福州市鼓楼区东街街道举办书画展。").articles[0]
+    assert fuzhou.districts == ["鼓楼区"] and fuzhou.place_chains["鼓楼区"] == "福建省/福州市"
     assert tag(tagger, "鼓楼区举办书画展。").articles[0].districts == []  # four 鼓楼区, no context
+
+
+def test_tags_are_plain_names_also_for_a_home_and_self_references(tmp_path):
+    (tmp_path / "site.yaml").write_text("home: 北京市通州区\n", encoding="utf-8")
+    homed = Tagger.load(tmp_path / "data")
+    issue = tag(homed, "我区举办健康讲座。", "梨园镇开展义诊。")
+    assert issue.district == "通州区"
+    assert issue.articles[0].districts == ["通州区"]
+    assert issue.articles[0].place_chains == {"通州区": "北京市"}
+    assert issue.articles[1].place_chains.get("梨园镇") == "北京市/通州区"
+    fm = tag(homed, "我区举办健康讲座。", district="福州市鼓楼区")
+    assert fm.articles[0].districts == ["鼓楼区"] and fm.articles[0].place_chains == {"鼓楼区": "福建省/福州市"}
 
 
 def test_a_merger_follows_the_issue_date(tagger):

@@ -99,6 +99,9 @@ class Article:
     caption_lines: list[tuple[int, int]] = field(default_factory=list)
     districts: list[str] = field(default_factory=list)
     streets: list[str] = field(default_factory=list)
+    #: where each district and street tag is: the names above it, "/"-joined (通州区 → 北京市,
+    #: 幸福街道 → 江苏省/南通市/港闸区), for the place pages' 省 › 市 › 区 › 街道 chain
+    place_chains: dict[str, str] = field(default_factory=dict)
     topics: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     persons: list[str] = field(default_factory=list)
@@ -163,6 +166,7 @@ class Article:
             "caption_lines": [list(x) for x in self.caption_lines],
             "districts": list(self.districts),
             "streets": list(self.streets),
+            "place_chains": dict(self.place_chains),
             "topics": list(self.topics),
             "keywords": list(self.keywords),
             "persons": list(self.persons),

@@ -234,16 +234,37 @@ class Tagger:
             if home is not None:  # a second look, for the names only the home tells apart
                 found = [gazetteer.resolve(s, issue.date, home) for s in scans]
         self._homes[issue.source] = home
-        if issue.district is None:
-            issue.district = (gazetteer.key(home.code) if home is not None and home.source == "site.yaml" and home.county
-                              else self._main_district(found))
-        own = gazetteer.district_on(issue.district, issue.date) if issue.district else None
+        # tags are plain names (通州区); the keys (北京市通州区 where two share a name) stay the
+        # identity, kept on each article as the chain above each place (`Article.place_chains`)
+        plain = gazetteer.plain
+        district = issue.district
+        if district is None:
+            district = (gazetteer.key(home.code) if home is not None and home.source == "site.yaml" and home.county
+                        else self._main_district(found))
+            issue.district = plain(district) if district else None
+        elif home is not None and home.source == "front-matter" and home.county:
+            district = gazetteer.key(home.code)  # 杭州市萧山区 or 萧山区 as written: its key
+        own = gazetteer.district_on(district, issue.date) if district else None
+        parents = gazetteer.parents
         for p, places in zip(parsed, found):
-            districts = list(places.districts)
-            if own and own not in districts and own[-1:] in places.self_kinds:
-                districts.append(own)
+            keys = list(places.districts)
+            if own and own not in keys and own[-1:] in places.self_kinds:
+                keys.append(own)
+            chains = {}
+            districts = []
+            for key in keys:
+                name = plain(key)
+                if name not in chains:
+                    districts.append(name)
+                    chains[name] = parents(key)
+            streets = list(places.streets)
+            for street in streets:
+                where = places.street_districts.get(street)
+                if where and street not in chains:
+                    chains[street] = parents(where, street)
             p.article.districts = districts
-            p.article.streets = list(places.streets)
+            p.article.streets = streets
+            p.article.place_chains = chains
 
     @staticmethod
     def _main_district(found: list[Places]) -> str | None:

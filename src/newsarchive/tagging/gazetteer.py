@@ -73,6 +73,7 @@ class Places:
     self_reference: bool  # 我区, 区委, 全区 … (any of `self_kinds`)
     self_kinds: frozenset = frozenset()  # 区 县 市 旗: which kind of 我X / 全X / X委 the text has
     codes: Counter = field(default_factory=Counter)  # county code → mentions (for the issue's home)
+    street_districts: dict = field(default_factory=dict)  # street → the district (tag key) it is in on the date
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class Gazetteer:
         self._district_by_code: dict[str, str] = {}
         self._key: dict[str, str] = {}  # county code → its tag name
         self._by_key: dict[str, str] = {}  # tag name → county code
+        self._chains: dict = {}  # (district key, street) → parents joined by "/" (see `parents`)
+        self._plain: dict = {}  # district key → plain name
 
     def attach(self, china: China) -> "Gazetteer":
         """Join the national layer: the yaml layer's divisions are found in it by code (and
@@ -182,6 +185,28 @@ class Gazetteer:
         if d is not None and d.code:
             return d.code
         return self._by_key.get(name)
+
+    def plain(self, name: str) -> str:
+        """The name as texts write it, for tags: 北京市通州区 (the key that tells the two 通州区
+        apart) → 通州区; 港闸区 stays. The key itself stays the identity (`code_of`, `chain`)."""
+        out = self._plain.get(name)
+        if out is None:
+            out = name
+            if name not in self.districts and self.china is not None:
+                code = self._by_key.get(name) or self.resolve_home(name)
+                if code and len(code) == 6:
+                    out = self._district_by_code.get(code) or self.china.name(code)
+            self._plain[name] = out
+        return out
+
+    def parents(self, name: str, street: str | None = None) -> str:
+        """The chain above a district key (or above one of its streets), "/"-joined:
+        通州区 of 北京 → 北京市; 幸福街道 of 港闸区 → 江苏省/南通市/港闸区. Memoised."""
+        key = (name, street)
+        out = self._chains.get(key)
+        if out is None:
+            out = self._chains[key] = "/".join(self.chain(name, street)[:-1])
+        return out
 
     def chain(self, name: str, street: str | None = None) -> list[str]:
         """省 › 市 › 区 (› 街道) names of a district tag (and one of its streets)."""
@@ -424,6 +449,7 @@ class Gazetteer:
         district_hits: Counter = Counter()
         street_hits: Counter = Counter()
         codes_hits: Counter = Counter()
+        street_districts: dict[str, str] = {}
         first: dict[str, int] = {}
         before: _Mention | None = None
         before_code: str | None = None
@@ -443,11 +469,14 @@ class Gazetteer:
                     if district is None:
                         continue
                     district = self.district_on(district, date)
+                    if t.kind in STREET_KINDS:
+                        street_districts.setdefault(t.name, district)
                 else:
                     name = m.form
                     street_hits[name] += 1
                     first.setdefault(name, n)
                     district = self.district_on(self.key(code[:6]), date)
+                    street_districts.setdefault(name, district)
             else:
                 district = self.district_on(self.key(code) if not code.startswith("Y:") else code[2:], date)
             if not self.districts.get(district, District(district)).county_level:
@@ -458,7 +487,8 @@ class Gazetteer:
                 codes_hits[c] += 1
             first.setdefault(district, n)
         order = lambda c: sorted(c, key=lambda n: (-c[n], first[n], n))  # noqa: E731
-        return Places(order(district_hits), order(street_hits), district_hits, bool(kinds), kinds, codes_hits)
+        return Places(order(district_hits), order(street_hits), district_hits, bool(kinds), kinds, codes_hits,
+                      street_districts)
 
     def _choose(self, m: _Mention, adjacent: "_Mention | None", adjacent_code: str | None, counties: set,
                 cities: set, provinces: set, home: str) -> str | None:
