@@ -256,3 +256,83 @@ def test_colon_line_introduces_paragraphs_without_gluing(lexicon):
     [article] = issue.articles
     assert article.title == "区召开安全生产会议"
     assert [b.text for b in article.blocks] == ["会议强调：", "一要压实责任，全面排查隐患。", "二要强化监管。"]
+
+
+# ---- forms of other papers (docs/forms.md): one line each, in the shapes seen there
+
+
+@pytest.mark.parametrize(
+    "line, kind, extra",
+    [
+        ("第A02版：要闻", "furniture", {"page": "A02", "page_name": "要闻"}),
+        ("二版:综合新闻", "furniture", {"page": "二", "page_name": "综合新闻"}),
+        ("A03", "furniture", {"page": "A03", "page_name": None}),
+        ("第A02版：要闻 PDF版", "furniture", {"page": "A02", "page_name": "要闻"}),
+        ("2023年4月13日 星期四", "furniture", {"date": "2023年4月13日"}),
+        ("上一版　下一版　放大　缩小　默认", "furniture", {}),
+        ("版面导航 |", "furniture", {}),
+        ("A220220217C.jpg", "furniture", {}),
+        ("责任编辑：王芳　校对：刘洋　美编：孙杰", "furniture", {"meta": {"责任编辑": ["王芳"], "校对": ["刘洋"], "美编": ["孙杰"]}}),
+        ("值班编委/张光明 本版编辑/陈广宇", "furniture", {"meta": {"值班编委": ["张光明"], "本版编辑": ["陈广宇"]}}),
+        ("相关推荐", "furniture", {"links": True}),
+        ("文/图 见习记者 周小燕", "byline", {}),
+        ("张三/文 李四/图", "byline", {}),
+        ("（本报记者 王五 整理）", "byline", {}),
+        ("■记者 张三", "byline", {"bullet": True}),
+        ("通讯员 叶丽君 记者 司新利 文/图", "byline", {}),
+        ("平和县第一中学 林小雨", "byline", {}),
+        ("本报记者 张伟 摄", "credit", {"title": None}),
+        ("拍摄者：王小明", "credit", {"title": None}),
+        ("本报记者", "role", {}),
+        ("4月10日，瓜沥镇农民在田间抢播早稻。 本报记者 张伟 摄", "caption", {"caption": "4月10日，瓜沥镇农民在田间抢播早稻。", "credit": "本报记者 张伟 摄"}),
+        ("市民纷纷拿出手机拍摄", "text", {}),
+        ("记者手记", "text", {}),
+        ("简讯", "text", {}),
+        ("公告", "text", {}),
+        ("此致", "text", {}),
+    ],
+)
+def test_line_rules_of_other_papers(line, kind, extra):
+    got = classify(1, line)
+    assert (got.kind, got.extra) == (kind, extra)
+
+
+@pytest.mark.parametrize(
+    "byline, names",
+    [
+        ("本报讯（全媒体记者 邬 盛 通讯员 王晓明）", ["邬盛", "王晓明"]),
+        ("合川日报消息（融媒体记者 何小平）", ["何小平"]),
+        ("信阳消息（黄 兴 孙明江）", ["黄兴", "孙明江"]),
+        ("本报讯(德州晚报全媒体记者 张明远)", ["张明远"]),
+        ("本报讯 (记者马乐通讯员台艳秋张飞)", ["马乐", "台艳秋", "张飞"]),
+        ("新华社北京5月6日电（记者 王小兵）", ["王小兵"]),
+        ("本報訊（記者 李鳳霞）", ["李鳳霞"]),
+        ("·港组·", ["港组"]),
+    ],
+)
+def test_authors_of_other_papers(byline, names):
+    assert authors_from_byline(byline) == names
+
+
+def test_page_furniture_goes_to_the_issue_not_an_article(lexicon):
+    issue = parse_text(
+        "第A02版：要闻\n2023年04月13日 星期四\n\n区政府召开常务会议\n"
+        "　　本报讯（记者 李红梅）4月12日，区政府召开常务会议。\n责任编辑：王芳　校对：刘洋\n",
+        lexicon=lexicon,
+    )
+    assert (issue.page, issue.page_name, issue.date, issue.date_source) == ("A02", "要闻", "2023-04-13", "page")
+    assert issue.page_meta == {"责任编辑": ["王芳"], "校对": ["刘洋"]}
+    [article] = issue.articles
+    assert (article.title, article.authors, article.event_date) == ("区政府召开常务会议", ["李红梅"], "2023-04-12")
+
+
+def test_roundup_items_are_articles_and_photo_list_is_one_item(lexicon):
+    issue = parse_text(
+        "简讯\n湖镇开展防汛应急演练\n　　6月8日，湖镇组织防汛演练。\n\n县图书馆延长开放时间\n　　即日起，县图书馆延长开放。\n\n"
+        "摄影大赛组图：田间的红马甲\n　　本报讯（记者 何春燕）秋收时节，志愿者帮老人收稻谷。\n\n抢收稻谷 杨柳 摄\n一筐新米 邓思宇 摄\n",
+        lexicon=lexicon,
+    )
+    first, second, photo = issue.articles
+    assert (first.kicker, first.title, second.title) == ("简讯", "湖镇开展防汛应急演练", "县图书馆延长开放时间")
+    assert photo.kind == "photo" and photo.captions == ["抢收稻谷", "一筐新米"]
+    assert photo.authors == ["何春燕", "杨柳", "邓思宇"]

@@ -93,7 +93,7 @@ def _split_glued(words: list[str]) -> list[str]:
     out = []
     for word in words:
         if 5 <= len(word) <= 6 and _HAN_RUN.fullmatch(word):
-            cut = 3 if word[3] in SURNAMES and word[0] in SURNAMES else 2 if word[2] in SURNAMES else 0
+            cut = 3 if word[3] in SURNAMES else 2 if word[2] in SURNAMES else 0
             if cut:
                 out += [word[:cut], word[cut:]]
                 continue
