@@ -106,13 +106,44 @@ class Archive:
         return self.term_index.get((kind, name))
 
 
+#: term kinds whose pages show where the place is (省 › 市 › 区 › 街道)
+PLACE_KINDS = ("district", "street")
+
+
+def place_chains(archive: "Archive", term: Term) -> tuple:
+    """The chains (省 › 市 › 区 (› 街道)) a district or street term stands for: one per place
+    the articles mean (two, say, for a 通州区 of 北京 and one of 南通), most articles first; each
+    a tuple of (name, url or None), linked where the archive has that district's page. Read
+    from the articles' `place_chains`, once per term (not per article page)."""
+    if term.kind not in PLACE_KINDS:
+        return ()
+    counts: dict[str, int] = {}
+    name = term.name
+    for e in term.entries:
+        parents = e.article.place_chains.get(name)
+        if parents is not None:
+            counts[parents] = counts.get(parents, 0) + 1
+    out = []
+    for parents in sorted(counts, key=lambda p: (-counts[p], p)):
+        names = [n for n in parents.split("/") if n] if parents else []
+        chain = []
+        for n, part in enumerate(names):
+            # a street's district (the last parent) has a page; provinces and cities have none
+            page = archive.term("district", part) if term.kind == "street" and n == len(names) - 1 else None
+            chain.append((part, page.url if page is not None else None))
+        chain.append((name, None))
+        out.append(tuple(chain))
+    return tuple(out)
+
+
 def issue_fingerprint(issue: Issue) -> str:
     """A hash of everything a page may show about an issue: its parsed content
     (`content_key`, or the content itself when unset) and what later stages
     added (slug, district, tags). Equal fingerprints, equal pages."""
     content = issue.content_key or json.dumps(issue.to_dict(with_source_lines=True), ensure_ascii=False, sort_keys=True)
     added = [content, issue.slug, issue.district, issue.date, issue.date_source]
-    added += [(a.id, a.number, a.districts, a.streets, a.topics, a.keywords, a.persons) for a in issue.articles]
+    added += [(a.id, a.number, a.districts, a.streets, a.place_chains, a.topics, a.keywords, a.persons)
+              for a in issue.articles]
     # marshal format 0: no back-references nor interning flags, so equal values give equal
     # bytes whatever their identity; ~2x faster than repr (asked for every issue of every build)
     try:

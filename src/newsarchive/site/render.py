@@ -27,7 +27,7 @@ from ..cache import dump_marshal, load_marshal
 from ..model import Article, Issue
 from . import urls
 from ..output import as_output
-from .archive import KIND_LABELS, TAXONOMIES, Archive, ArchiveRecord, Entry, Term, build_archive, extend_archive, month_calendar, related
+from .archive import KIND_LABELS, TAXONOMIES, Archive, ArchiveRecord, Entry, Term, build_archive, extend_archive, month_calendar, place_chains, related
 from .settings import Settings
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -369,16 +369,17 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
             n = len(term.entries)
             older = stable_page_count(n, per_page) - 1
             newest = n - older * per_page
-            yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n), ("term.html",), 1,
-                            functools.partial(_term_pages, term, label, per_page, True))
+            chains = place_chains(archive, term)  # 省 › 市 › 区 › 街道: once per place
+            yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n, chains), ("term.html",), 1,
+                            functools.partial(_term_pages, term, label, per_page, True, chains))
             if older:
                 # the older entries, named without hashing them all (~40,000 at 1,000 issues): the
                 # oldest `n - newest` of the term's among the issues up to the first one's (which
                 # its fingerprint and the running hash of every older issue's fingerprint name)
                 first = term.entries[newest].issue
                 since, before = archive.by_id[id(first)], archive.older_keys[urls.issue_url(first)]
-                yield PageGroup("term-older", (kind, label, term.name, n - newest, since, before), ("term.html",), older,
-                                functools.partial(_term_pages, term, label, per_page, False))
+                yield PageGroup("term-older", (kind, label, term.name, n - newest, since, before, chains), ("term.html",),
+                                older, functools.partial(_term_pages, term, label, per_page, False, chains))
 
     about = settings.about_path
     about_text = about.read_text(encoding="utf-8") if about.is_file() else None
@@ -459,14 +460,15 @@ def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[I
             "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for i in issues}})
 
 
-def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None) -> Iterator[Page]:
-    """The term's pages: all, or (`head`) only the head page or only the older ones."""
+def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None, chains: tuple = ()) -> Iterator[Page]:
+    """The term's pages: all, or (`head`) only the head page or only the older ones; a place's
+    pages show its `chains` (see `archive.place_chains`)."""
     for path, chunk, pages_nav in stable_pages(term.url, term.entries, per_page):
         if head is not None and pages_nav["head"] != head:
             continue
         yield Page(path, "term.html", {
             "kind": term.kind, "label": label, "term": term if pages_nav["head"] else None,
-            "name": term.name, "entries": chunk, "pager": pages_nav}, reuse_items=pages_nav["head"])
+            "name": term.name, "entries": chunk, "pager": pages_nav, "chains": chains}, reuse_items=pages_nav["head"])
 
 
 def _about_page(text: str | None) -> Iterator[Page]:
