@@ -93,7 +93,7 @@ def _certainly_unfinished(unit: Unit) -> bool:
 def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
     if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra:
         return False
-    if b.headline_like or ends_sentence(a.text) or a.text.rstrip()[-1:] in "：:":
+    if b.headline_like or ends_sentence(a.text) or a.text.rstrip()[-1:] in "：:" or a.text in VOCAB.letter_closings:
         return False
     if _certainly_unfinished(a):
         return True
@@ -311,6 +311,14 @@ class Assembler:
         for role, names in u.extra.get("meta", {}).items():
             page.meta.setdefault(role, []).extend(names)
         self.links = self.links or bool(u.extra.get("links"))
+        if u.extra.get("meta"):
+            self.close()  # `责编：王云飞 审核：陈鑫` under an article: it is over
+
+    def on_dateline(self, u: Unit, nxt: Unit | None) -> None:
+        """`9月21日 苍南县龙港镇卢家村` under an item's byline: part of its dateline."""
+        cur = self.current(u)
+        cur.add_byline(u.text)
+        cur.touch(u)
 
     def on_date_line(self, u: Unit, nxt: Unit | None) -> None:
         self.signature([u])
@@ -431,7 +439,7 @@ class Assembler:
         own_credit = u.extra.get("credit") or CAPTION_CREDIT.search(simplified(u.text))
         if cur is not None and cur.has_body and u.extra.get("credit") and not cur.credited:
             self.close()  # `4月10日，…学习。 卢晓峰 摄` after a report: a photo of its own
-        elif cur is not None and own_credit and cur.credited and not cur.headline and not cur.has_body:
+        elif cur is not None and cur.credited and not cur.headline and not cur.has_body:
             self.close()  # `▲…（严凯 摄）` ⏎ `▲…（施远 摄）`: each credited photo is an item
         cur = self.current(u)
         text, credit = u.extra.get("caption"), u.extra.get("credit")

@@ -35,6 +35,7 @@ NAMES = VOCAB.names
 _PIECE = (
     rf"(?:(?:{SLASH})\s*(?:[/／·]\s*(?:{SLASH}){SPACE}*[/／:：]?|[/／:：]){SPACE}*(?:(?:{R})\s*[:：]?\s*)?{NAMES}"
     rf"|{NAMES}\s*[/／]\s*(?:{SLASH})"
+    rf"|{NAMES}{SPACE}+(?:文|图|摄影|摄|整理)(?![{HAN}])"  # `周明华 图 解雯雯 整理`
     rf"|(?:{R})\s*[:：]?\s*{NAMES})"
 )
 BYLINE = (
@@ -126,6 +127,8 @@ _FOLIO_PART = re.compile(
     rf"{DATE_FULL}|(?:星期|周|礼拜)[一二三四五六日天]|农历\S{{2,14}}|[{HAN}]{{2,8}}(?:日报|晚报|时报|报)"
     rf"|(?:总第|本期共|共|今日)\s*\d{{1,5}}\s*(?:期|版)|{VOCAB.web_chrome}|[|｜/·»«>＞:：，,]"
 )
+#: a web page's footer copied with the text: `2021-11-17 1 1 中国改革报 content_44733.htm …`
+_WEB_FOOTER = re.compile(r"content_\d+\.s?html?|enpproperty|^(?:版权所有|Copyright|©|ICP备)", re.IGNORECASE)
 _IMAGE_FILE = re.compile(r"[\w\-.]+\.(?:jpe?g|png|gif|bmp|webp)", re.IGNORECASE)
 _PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：/／]?\s*(?P<names>{NAMES})")
 
@@ -133,8 +136,10 @@ _PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：/／]?\s*(?P<names
 def rule_page_label(no, raw, text):
     """`第A02版：要闻`, `二版:综合新闻`, a bare `A03`, or a folio with the date:
     `2023年4月13日 星期四 第A02版`. The page's number and name, not an article."""
-    if visible_len(text) > 60:
+    if visible_len(text) > 60 and not _WEB_FOOTER.search(text):
         return None
+    if _WEB_FOOTER.search(text):
+        return Line(no, raw, "furniture", text)
     if _IMAGE_FILE.fullmatch(text):
         return Line(no, raw, "furniture", text)  # `A220220217C.jpg`: a photo's file name
     if re.fullmatch(rf"[^|｜。，]{{1,16}}\s*[|｜]", text):
@@ -292,6 +297,16 @@ def rule_affiliation_byline(no, raw, text):
     return None
 
 
+_DATELINE = re.compile(rf"^\d{{1,2}}\s*月\s*\d{{1,2}}\s*日{SPACE}+[{HAN}]{{2,20}}$")
+
+
+def rule_dateline(no, raw, text):
+    """`9月21日 苍南县龙港镇卢家村`: when and where a roundup item was reported."""
+    if _DATELINE.match(text):
+        return Line(no, raw, "dateline", text)
+    return None
+
+
 def rule_date_line(no, raw, text):
     """`2020年5月13日` alone: the date under a notice's issuer."""
     if _DATE_LINE.match(text):
@@ -299,8 +314,13 @@ def rule_date_line(no, raw, text):
     return None
 
 
+_NAME_NOTE = re.compile(r"[（(](?:实习|实习生|见习)[）)]")
+_PADDED_NAME = re.compile(rf"(?<![{HAN}])([{HAN}]){SPACE}{{1,2}}([{HAN}])(?![{HAN}])")
+
+
 def rule_bare_names(no, raw, text):
     """`张军`, `王俊荣`, `郭玉红 任溢斌`: a line of nothing but 2–4 character names."""
+    text = _PADDED_NAME.sub(r"\1\2", _NAME_NOTE.sub(" ", text)).strip()  # `吴昌松  龚 玉（实习）`
     if visible_len(text) > 16 or not re.fullmatch(rf"[{HAN}]{{2,4}}(?:[ \u3000、]+[{HAN}]{{2,4}})*", text):
         return None
     if VOCAB.label_kind(text) is not None or text in VOCAB.letter_closings:
@@ -312,7 +332,7 @@ def rule_bare_names(no, raw, text):
         ok = ok and not re.search(f"(?:{'|'.join(VOCAB.notice_words)})$", word) and not word.startswith("致")
     else:
         ok = all(looks_like_name(n, strict=False) for n in names)
-    return Line(no, raw, "names", text) if ok else None
+    return Line(no, raw, "names", raw.strip()) if ok else None
 
 
 _CONTINUED = re.compile(rf"^[{OPEN}]\s*(?:{VOCAB.continued_from})\s*(?:第\s*)?(?P<page>{PAGE_NO})\s*版\s*[{CLOSE}]")
@@ -331,9 +351,9 @@ def rule_text(no, raw, text):
 RULES = (
     rule_table_row,
     rule_md_heading,
+    rule_link_list,
     rule_page_label,
     rule_page_meta,
-    rule_link_list,
     rule_role_only,
     rule_list_item,
     rule_marker,
@@ -344,6 +364,7 @@ RULES = (
     rule_byline,
     rule_caption_credit,
     rule_affiliation_byline,
+    rule_dateline,
     rule_date_line,
     rule_bare_names,
     rule_text,
@@ -354,8 +375,8 @@ _BULLET = re.compile(rf"^(?:[■□◆◇★☆◎△]|●(?!.*[{DOTS}]$))\s*")
 #: traditional forms of the characters the rules look for, so `本報訊（記者…）` reads as
 #: `本报讯（记者…）`; one character for one, so every match position holds in the original
 _SIMPLIFIED = str.maketrans(
-    "報訊記者員實習見攝圖責編輯審稿電網華轉續頁題導覽閱讀簡聞動態啟們來為這區縣鎮鄉會議號傳訪問強稱從專學獲發現場",
-    "报讯记者员实习见摄图责编辑审稿电网华转续页题导览阅读简闻动态启们来为这区县镇乡会议号传访问强称从专学获发现场",
+    "報訊記者員實習見攝圖責編輯審稿電網華轉續頁題導覽閱讀簡聞動態啟們來為這區縣鎮鄉會議號傳訪問強稱從專學獲發現場據東臺視",
+    "报讯记者员实习见摄图责编辑审稿电网华转续页题导览阅读简闻动态启们来为这区县镇乡会议号传访问强称从专学获发现场据东台视",
 )
 
 

@@ -63,6 +63,7 @@ def authors_from_byline(byline: str) -> list[str]:
     original = byline
     text = simplified(byline).strip().strip("·•・‧∙●■□◆◇★☆◎○△ ")
     text = re.sub(rf"^(?:{vocabulary().lead})", " ", text)
+    text = re.sub(r"[（(](?:实习|实习生|见习)[）)]", " ", text)  # `龚 玉（实习）`
     text = re.sub(rf"[{OPEN}{CLOSE}]", " ", text)
     text = _PADDED.sub(r"\1\2", text)  # `邬 盛`: a two-character name set to the width of three
     names: list[str] = []

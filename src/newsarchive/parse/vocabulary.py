@@ -61,7 +61,8 @@ class Vocabulary:
         lead = (
             # 本报讯 / 本刊讯 / 本报合肥18日电 / 新华社北京5月6日电 / 合川日报消息 / 萧山网讯
             rf"(?:本报|本刊|{agencies})[{HAN}]{{0,8}}?(?:\d{{1,2}}月)?(?:\d{{1,2}}日)?(?:{lead_words})"
-            rf"|[{HAN}A-Za-z]{{2,12}}?(?:日报|晚报|时报|报|网|新闻|融媒体?|客户端|电视台)(?:{lead_words})"
+            # `台湾网6月23日竹溪消息`, `东南网莆田8月5日讯`, `据黔东南政府网消息`
+            rf"|据?[{HAN}A-Za-z]{{2,12}}?(?:日报|晚报|时报|报|网|新闻|融媒体?|客户端|电视台)[{HAN}]{{0,6}}?(?:\d{{1,2}}月)?(?:\d{{1,2}}日)?[{HAN}]{{0,6}}?(?:{lead_words})"
             rf"|[{HAN}]{{2,8}}消息(?=\s*[（(])"  # `信阳消息（黄 兴 孙明江）`: a place's news, credited
         )
         not_a_name = _alternation(w for w in (*data["roles"], *data["page_roles"]) if len(w) >= 2)
@@ -99,8 +100,10 @@ class Vocabulary:
     def label_kind(self, text: str) -> str | None:
         """'roundup', 'photo' or 'note' for a column label line, else None."""
         bare = self.strip_label(text)
-        if bare in self.roundup_labels:
-            return "roundup"
+        if bare in self.roundup_labels or (
+            len(bare) <= 8 and any(bare.endswith(label) for label in self.roundup_labels if len(label) >= 2)
+        ):
+            return "roundup"  # `三秦短波`, `乡镇快讯`: a paper names its own roundup
         if bare in self.photo_labels:
             return "photo"
         if bare in self.note_labels:
