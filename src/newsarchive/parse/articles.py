@@ -34,6 +34,7 @@ from .lines import (
     is_ordinal_section,
     visible_len,
 )
+from .vocabulary import BULLETS
 from .names import SURNAMES, authors_from_byline, looks_like_name
 
 NOTICE_TITLE = re.compile(rf"(?:{'|'.join(VOCAB.notice_words)})(\s*[（(]第?[0-9一二三四五六七八九十]+[号期][）)])?$")
@@ -91,8 +92,10 @@ def _certainly_unfinished(unit: Unit) -> bool:
 
 
 def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
-    if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra:
-        return False
+    if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra or b.extra.get("bullet"):
+        return False  # `△…` opens an item of its own
+    if TRAILING_BYLINE.search(simplified(a.text)):
+        return False  # `…。（吕晋）`: signed, so over
     if b.headline_like or ends_sentence(a.text) or a.text.rstrip()[-1:] in "：:" or a.text in VOCAB.letter_closings:
         return False
     if _certainly_unfinished(a):
@@ -125,6 +128,7 @@ class Draft:
     signed: bool = False
     credited: bool = False  # closed by a photographer's credit
     signer: str | None = None  # `张三` ⏎ `2023年7月1日` under a letter
+    item: bool = False  # an item of a roundup: a report however short, never a caption
     lead: bool = False  # opened by a dateline (`本报讯…`, `新华社…电`): a report, never a caption
     #: credited before its body (under the headline, or in the lead): no byline will close it,
     #: so the next headline that opens a paragraph opens the next article
@@ -209,7 +213,7 @@ class Assembler:
             if u.kind == "date_line" and not self.drafts:
                 u.kind = "furniture"  # `2023年04月13日` above the first article: the page's date
                 u.extra["date"] = u.text
-            if self.links and (u.headline_like or u.kind == "text" and visible_len(u.text) <= 40 and not ends_sentence(u.text)):
+            if self.links and u.gap_before == 0 and (u.headline_like or u.kind == "text" and visible_len(u.text) <= 40 and not ends_sentence(u.text)):
                 self.on_furniture(u, nxt)  # `相关推荐` ⏎ the headlines of other pages
                 i += 1
                 continue
@@ -348,6 +352,7 @@ class Assembler:
         if self._starts_item(u, text):
             self.close()
         cur = self.current(u)
+        cur.item = cur.item or self.roundup
         if self.roundup and u.extra.get("bullet") and not cur.has_body and (not cur.headline or cur.only_label):
             text = self._item_title(cur, u, text)
         lead = LEAD_BYLINE.match(simplified(text)) if not cur.has_body else None
@@ -359,7 +364,7 @@ class Assembler:
         split = continued_to(text)
         if split:
             text, cur.continued_to = split
-        trailing = self._trailing_byline(text, ends_article)
+        trailing = self._trailing_byline(text, ends_article or self.roundup)
         if trailing is not None:
             text, credit = trailing
             cur.add_byline(credit)
@@ -554,6 +559,8 @@ def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic],
     articles: list[Article] = []
     for draft in drafts:
         kicker, title, subtitle, notes = split_headline(draft.headline, lexicon)
+        if title is None and kicker and VOCAB.label_kind(kicker) == "roundup" and draft.blocks and not draft.blocks[0].text.startswith(tuple(BULLETS)):
+            kicker, title = None, kicker  # `创城动态` over untitled briefs: the column head titles them
         for note in notes:
             diagnostics.append(Diagnostic(draft.headline[0].first, note))
         blocks = draft.blocks
@@ -561,7 +568,7 @@ def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic],
         caption_lines = [(a, b) for _, a, b in draft.captions]
         paragraphs = [b for b in blocks if b.type == "paragraph"]
         kind = "article"
-        if title is None and len(blocks) == 1 and len(paragraphs) == 1 and not captions and not draft.continued_from and not draft.lead:
+        if title is None and len(blocks) == 1 and len(paragraphs) == 1 and not captions and not draft.continued_from and not draft.lead and not draft.item:
             # an untitled single paragraph between items is a photo caption
             only = paragraphs[0]
             captions, caption_lines, blocks = [only.text], [only.lines], []

@@ -21,7 +21,7 @@ SPACE = r"[ \t\u3000\u00a0]"
 #: between two names of one byline
 NAME_SEP = rf"(?:{SPACE}*[、,，;；]{SPACE}*|{SPACE}+)"
 #: bullets that open a byline or a roundup item (`■记者 张三`, `□ 文/李四`, `●区领导调研…`)
-BULLETS = "■□●○◆◇★☆◎"
+BULLETS = "■□●○◆◇★☆◎△"
 OPEN = "（(【〔"
 CLOSE = "）)】〕"
 
