@@ -255,6 +255,13 @@ class Assembler:
             self.roundup = label == "roundup"
         elif len(run) >= 2:
             self.roundup = False  # a full headline group: the roundup is over
+        if len(run) == 1 and cur is not None and cur.has_body and (nxt is None or nxt.kind == "furniture"):
+            if self._is_notice(cur):
+                self.signature(run)  # `县供电局` under a notice, then the page's footer
+            else:
+                cur.captions.append((run[0].text, run[0].first, run[0].last))  # `讨论会现场`: the photo's caption
+                cur.touch(run[0])
+            return
         if cur is not None and cur.only_label:
             cur.headline.extend(run)  # `简讯` ⏎ `区召开…会议`: the label is the first item's kicker
             cur.touch(run[-1])
@@ -353,6 +360,10 @@ class Assembler:
             self.close()
         cur = self.current(u)
         cur.item = cur.item or self.roundup
+        if u.extra.get("bullet") and cur.headline and not cur.has_body and not self.roundup and ends_sentence(text):
+            cur.captions.append((text, u.first, u.last))  # `■王秋元（右）在村头…。` under the headline
+            cur.touch(u)
+            return
         if self.roundup and u.extra.get("bullet") and not cur.has_body and (not cur.headline or cur.only_label):
             text = self._item_title(cur, u, text)
         lead = LEAD_BYLINE.match(simplified(text)) if not cur.has_body else None
@@ -408,7 +419,8 @@ class Assembler:
         cur = self.current(u)
         cur.add_byline(u.text)
         cur.touch(u)
-        if cur.headline and not cur.has_body and not cur.captions and nxt is not None and not nxt.headline_like:
+        under_photo = bool(cur.captions) and (u.text.startswith(tuple("·•・")) or nxt is None or nxt.kind != "text")
+        if cur.headline and not cur.has_body and not under_photo and nxt is not None and not nxt.headline_like:
             cur.byline_first = True
             return  # `记者 张三` under the headline: the body follows
         self.close()
