@@ -92,9 +92,15 @@ class China:
         self._lengths = tuple(range(MAX_NAME - 1, 1, -1))
 
     def _end_pattern(self):
-        """The characters a name ends with, as a regex class (once per process)."""
+        """The characters a name ends with, as a regex class, and (`_tails`) the lengths,
+        longest first, of the names ending in each two characters (once per process)."""
         if self._ends is None:
             ends = "".join(sorted({n[-1] for n in self._full}))
+            tails: dict[str, set] = {}
+            for n in self._full:
+                if 1 < len(n) < MAX_NAME:
+                    tails.setdefault(n[-2:], set()).add(len(n))
+            self._tails = {t: tuple(sorted(ls, reverse=True)) for t, ls in tails.items()}
             self._ends = re.compile("[" + re.escape(ends) + "]")
         return self._ends
 
@@ -106,9 +112,14 @@ class China:
         left to right, without overlaps (a longer name that starts earlier wins)."""
         full, out = self._full, []
         last_end = 0
-        for m in self._end_pattern().finditer(text):
+        ends = self._end_pattern()
+        tails = self._tails
+        for m in ends.finditer(text):
             end = m.end()
-            for length in self._lengths:
+            lengths = tails.get(text[end - 2 : end])
+            if lengths is None:  # 社区, 全市: no name ends so (most end characters in a text)
+                continue
+            for length in lengths:
                 start = end - length
                 if start < 0 or (start < last_end and start > out[-1][0]):
                     continue  # before the text, or across the end of the name before

@@ -14,7 +14,9 @@ A street names its district for the issue date (幸福街道 is 港闸区 until
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
+from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -30,6 +32,9 @@ _ORG_TAILS = ("公司", "集团", "有限公司", "分公司")
 _CONJUNCTIONS = ("、", "和", "及", "与")
 _SUFFIXES = ("街道", "镇")
 _LATEST = "9999-12-31"
+_KIND_CHAR = re.compile("[县市旗]")
+_KIND_WORDS = frozenset({"委", "政府", "人大", "政协", "领导", "委书"})
+_SELF_CHARS = frozenset({"我", "全", "本"})
 
 
 @dataclass
@@ -121,6 +126,9 @@ class Gazetteer:
         self._by_key: dict[str, str] = {}  # tag name → county code
         self._chains: dict = {}  # (district key, street) → parents joined by "/" (see `parents`)
         self._plain: dict = {}  # district key → plain name
+        self._wanted = None  # (china, the words `scan` looks at: yaml forms and stems, short names)
+        self._on: dict = {}  # (name, date) → `district_on`
+        self._now_codes: dict = {}  # code → `_now`
 
     def attach(self, china: China) -> "Gazetteer":
         """Join the national layer: the yaml layer's divisions are found in it by code (and
@@ -163,10 +171,17 @@ class Gazetteer:
                     key = city + name
                 self._key[code] = key
                 self._by_key.setdefault(key, code)
+        self._now_codes.clear()
         return self
 
     def _now(self, code: str) -> str:
         """The county code a division's area belongs to today (港闸区 320611 → 崇川区 320613)."""
+        out = self._now_codes.get(code)
+        if out is None:
+            out = self._now_codes[code] = self._now_uncached(code)
+        return out
+
+    def _now_uncached(self, code: str) -> str:
         name = self._district_by_code.get(code)
         if name:
             current = self.district_on(name, None)
@@ -316,7 +331,15 @@ class Gazetteer:
         ]
 
     def district_on(self, name: str, date: str | None) -> str:
-        """The name a district has on `date`: 港闸区 in 2022 is 崇川区, 海门区 in 2019 is 海门市."""
+        """The name a district has on `date`: 港闸区 in 2022 is 崇川区, 海门区 in 2019 is 海门市
+        (memoised: asked for every mention)."""
+        key = (name, date)
+        out = self._on.get(key)
+        if out is None:
+            out = self._on[key] = self._district_on(name, date)
+        return out
+
+    def _district_on(self, name: str, date: str | None) -> str:
         when = date or _LATEST
         seen = set()
         d = self.districts.get(name)
@@ -346,18 +369,19 @@ class Gazetteer:
         the kinds of self-reference (我区 → 区, 全县 → 县 …) the text makes."""
         words = [t[0] for t in tokens]
         mentions: list[_Mention] = []
-        starts: dict[int, int] = {}  # char offset → token index
-        pos = 0
-        for i, w in enumerate(words):
-            starts[pos] = i
-            pos += len(w)
-        ends = {p + len(words[i]) for p, i in starts.items()}
+        offsets = [0, *accumulate(map(len, words))]
+        text_len = offsets.pop()
+        starts = dict(zip(offsets, range(len(words))))  # char offset → token index
+        # (a token's end is the next one's start, or the text's end: no name starts there)
         taken: list[tuple[int, int]] = []
         interesting = self._interesting
         china = self.china
-        offsets = list(starts)
         shorts: list[int] = []
-        for i, word in enumerate(words):
+        wanted = self._wanted
+        if wanted is None or wanted[0] is not china:
+            wanted = self._wanted = (china, interesting | frozenset(china.shorts if china is not None else ()))
+        for i in [i for i, w in enumerate(words) if w in wanted[1]]:  # few: most words are no place
+            word = words[i]
             if word in interesting:
                 m = self._yaml_mention(words, i, offsets[i])
                 if m is not None:
@@ -368,7 +392,7 @@ class Gazetteer:
         if china is not None:
             text = "".join(words)
             for start, end, name in china.scan(text):
-                if start not in starts and start not in ends:
+                if start not in starts:
                     continue  # inside a word: 新型城镇化 is not a 城镇
                 if any(s < end and start < e for s, e in taken):
                     continue  # the yaml layer has it
@@ -383,7 +407,7 @@ class Gazetteer:
                 if not any(s < p + len(word) and p < e for s, e in taken) and not self._in_org_name(words, i):
                     mentions.append(_Mention(p, p + len(word), "short", china.shorts[word], word))
         mentions.sort(key=lambda m: m.start)
-        return mentions, self._self_kinds(words)
+        return mentions, self._self_kinds(words, "".join(words) if china is None else text, starts, text_len)
 
     def _yaml_mention(self, words: list[str], i: int, start: int) -> "_Mention | None":
         word = words[i]
@@ -419,20 +443,41 @@ class Gazetteer:
 
     _KINDS = {"区": "区", "县": "县", "市": "市", "旗": "旗"}
 
-    def _self_kinds(self, words: list[str]) -> frozenset:
-        """区 for 我区/区委/全区 (the yaml's self_references), 县 for 我县/全县/县委 …"""
-        prefixes = self._self_prefixes
+    def _self_kinds(self, words: list[str], text: str, starts: dict, text_len: int) -> frozenset:
+        """区 for 我区/区委/全区 (the yaml's self_references: a word starting with one), 县 for
+        我县/全县/县委 … Found in the text and checked against the token bounds (`starts`:
+        offset → token index) rather than word by word: the same answer, ~5x faster."""
         kinds = set()
-        if any(map(lambda w: w.startswith(prefixes), words)):
-            kinds.add("区")
-        for i, w in enumerate(words):
-            if len(w) <= 3 and w and w[-1] in "县市旗" and w[:-1] in ("我", "全", "本"):
-                kinds.add(w[-1])
-            elif w and w[0] in "县市旗" and w[1:3] in ("委", "政府", "人大", "政协", "领导", "委书"):
-                kinds.add(w[0])
-            elif w in ("我", "本", "全") and i + 1 < len(words) and words[i + 1][:1] in ("县", "市", "旗"):
-                kinds.add(words[i + 1][0])
+        search = self._self_pattern().search
+        m = search(text)
+        while m is not None:
+            i = starts.get(m.start())
+            if i is not None and words[i].startswith(self._self_prefixes):  # a word starts with one
+                kinds.add("区")
+                break
+            m = search(text, m.start() + 1)  # overlapping: 我区委 may hide 区委
+        for m in _KIND_CHAR.finditer(text):
+            q = m.start()
+            c = text[q]
+            if c in kinds:
+                continue
+            i = starts.get(q)
+            if i is not None:
+                w = words[i]
+                if w[1:3] in _KIND_WORDS or (i > 0 and words[i - 1] in _SELF_CHARS):  # 县委 / 我 + 县…
+                    kinds.add(c)
+                    continue
+            # 我县 / 全市 / 本旗 as one word of two characters
+            if q > 0 and text[q - 1] in _SELF_CHARS and (q - 1) in starts and (q + 1 in starts or q + 1 == text_len):
+                kinds.add(c)
         return frozenset(kinds)
+
+    def _self_pattern(self):
+        pattern = self.__dict__.get("_self_re")
+        if pattern is None:
+            refs = sorted(self.self_references, key=len, reverse=True) or ["(?!)"]
+            pattern = self._self_re = re.compile("|".join(map(re.escape, refs)))
+        return pattern
 
     def resolve(self, scanned: tuple[list[_Mention], frozenset], date: str | None, home: Home | None = None) -> Places:
         """Codes for the mentions, by context; then the tags on `date`."""
