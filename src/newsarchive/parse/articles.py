@@ -178,6 +178,12 @@ class Assembler:
         self.roundup = False
         #: under `相关推荐`: the lines that follow link to other pages
         self.links = False
+        #: a page set line after line, blank lines only between items: a blank line
+        #: before a headline then says a new article begins
+        gaps = [u.gap_before > 0 for u in units[1:]]
+        self.dense = len(gaps) >= 6 and sum(gaps) <= 0.3 * len(gaps)
+        #: the draft a byline just closed: `文：王永` ⏎ `图：王永 汪昊` signs it twice
+        self.signed_last: Draft | None = None
 
     # -- helpers
     def open_article(self, unit: Unit) -> Draft:
@@ -278,6 +284,7 @@ class Assembler:
             or (nxt is not None and "continued_from" in nxt.extra)
             or (nxt is not None and nxt.kind == "text" and LEAD_BYLINE.match(simplified(nxt.text)) is not None)
             or (nxt is not None and nxt.kind in ("byline", "role") and not nxt.text.startswith(tuple("·•・")))
+            or (self.dense and run[0].gap_before > 0 and nxt is not None and nxt.kind == "text" and nxt.gap_before == 0)
             or (cur.byline_first and len(run) == 1 and nxt is not None and nxt.kind in ("text", "caption")
                 and not is_ordinal_section(run[0].text) and not any(b.type == "subheading" for b in cur.blocks))
             or (nxt is not None and nxt.kind == "text" and _is_salutation(nxt.text))
@@ -416,6 +423,11 @@ class Assembler:
         return text[: m.start()].rstrip(), text[m.start():]
 
     def on_byline(self, u: Unit, nxt: Unit | None) -> None:
+        last = self.signed_last
+        if self.open_draft is None and last is not None and last.last == u.first - 1 and u.gap_before == 0:
+            last.add_byline(u.text)  # a second byline line right under the first
+            last.touch(u)
+            return
         cur = self.current(u)
         cur.add_byline(u.text)
         cur.touch(u)
@@ -424,6 +436,7 @@ class Assembler:
             cur.byline_first = True
             return  # `记者 张三` under the headline: the body follows
         self.close()
+        self.signed_last = cur
 
     on_role = on_byline  # `本报记者` alone: a byline whose names were lost
 

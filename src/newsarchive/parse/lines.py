@@ -32,11 +32,13 @@ R, SLASH, VERB, TAIL = VOCAB.role, VOCAB.slash_role, VOCAB.credit_verb, VOCAB.by
 NAMES = VOCAB.names
 
 #: one credited group of a byline: `文/图 见习记者 周小燕`, `张三/文`, `记者 李四`, `拍摄者：王五`
+#: a paper's name before a role: `梅州日报记者：郑伟梅`, `德州晚报全媒体记者 张明远`
+PAPER = rf"[{HAN}]{{2,8}}?(?:日报|晚报|时报|报社|报|网|电视台|融媒体中心)"
 _PIECE = (
     rf"(?:(?:{SLASH})\s*(?:[/／·]\s*(?:{SLASH}){SPACE}*[/／:：]?|[/／:：]){SPACE}*(?:(?:{R})\s*[:：]?\s*)?{NAMES}"
     rf"|{NAMES}\s*[/／]\s*(?:{SLASH})"
     rf"|{NAMES}{SPACE}+(?:文|图|摄影|摄|整理)(?![{HAN}])"  # `周明华 图 解雯雯 整理`
-    rf"|(?:{R})\s*[:：]?\s*{NAMES})"
+    rf"|(?:{PAPER})?(?:{R})\s*[:：]?\s*{NAMES})"
 )
 BYLINE = (
     rf"{_PIECE}(?:(?:{SPACE}*[、,，;；|｜]{SPACE}*|{SPACE}*){_PIECE})*"

@@ -74,8 +74,8 @@ def authors_from_byline(byline: str) -> list[str]:
                 break
             part = stripped
         for word in _split_glued(split_names(part)):
-            if len(word) >= 3 and word.endswith(_ORG_TAILS):
-                continue  # `德州晚报`: the paper, not a person
+            if len(word) >= 3 and word.endswith(_ORG_TAILS) or word.startswith(("本报", "本刊", "本网", "本台")):
+                continue  # `德州晚报`, `本报两会(报道组)`: the paper or a group, not a person
             if (2 <= len(word) <= 4 and _HAN_RUN.fullmatch(word) and word not in NOT_NAMES) or (
                 "·" in word and looks_like_name(word)
             ):
