@@ -262,8 +262,8 @@ class Assembler:
         elif len(run) >= 2:
             self.roundup = False  # a full headline group: the roundup is over
         if len(run) == 1 and cur is not None and cur.has_body and (nxt is None or nxt.kind == "furniture"):
-            if self._is_notice(cur):
-                self.signature(run)  # `县供电局` under a notice, then the page's footer
+            if self._is_notice(cur) or run[0].text.endswith(_SIGNER_TAILS):
+                self.signature(run)  # `县供电局` / `本报编辑部` under a notice or letter, then the footer
             else:
                 cur.captions.append((run[0].text, run[0].first, run[0].last))  # `讨论会现场`: the photo's caption
                 cur.touch(run[0])
@@ -467,7 +467,8 @@ class Assembler:
     def on_caption(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.open_draft
         own_credit = u.extra.get("credit") or CAPTION_CREDIT.search(simplified(u.text))
-        if cur is not None and cur.has_body and u.extra.get("credit") and not cur.credited:
+        refers_back = simplified(u.text).lstrip("▲▼▽ ").startswith("图为")  # `▲图为义诊现场。`: the article's photo
+        if cur is not None and cur.has_body and own_credit and not cur.credited and not refers_back:
             self.close()  # `4月10日，…学习。 卢晓峰 摄` after a report: a photo of its own
         elif cur is not None and cur.credited and not cur.headline and not cur.has_body:
             self.close()  # `▲…（严凯 摄）` ⏎ `▲…（施远 摄）`: each credited photo is an item
@@ -568,6 +569,9 @@ def _broken_title(first: str, second: str, lexicon: Lexicon) -> bool:
     return not lexicon.has_verb(first) and lexicon.ends_with_noun(first) and lexicon.has_verb(second)
 
 
+_SIGNER_TAILS = ("部", "局", "委", "会", "社", "办", "院", "所", "中心", "室", "组", "处", "公司", "政府")
+
+
 def _is_salutation(text: str) -> bool:
     """`尊敬的编辑同志：`, `亲爱的家长朋友们：`: a letter begins."""
     return visible_len(text) <= 20 and text.rstrip()[-1:] in "：:" and not is_ordinal_section(text)
@@ -600,7 +604,7 @@ def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic],
             kind = "photo"
         elif captions and (not paragraphs or sum(len(c) for c in captions) >= 0.5 * sum(len(p.text) for p in paragraphs)):
             kind = "photo"
-        elif draft.credited and len(paragraphs) <= 1:
+        elif draft.credited and (len(paragraphs) <= 1 or VOCAB.label_kind(kicker or "") == "photo"):
             kind = "photo"  # `春风又绿 陈峰摄`: a photo with its own title
             if paragraphs and not captions and len(blocks) == 1:
                 captions, caption_lines, blocks = [paragraphs[0].text], [paragraphs[0].lines], []

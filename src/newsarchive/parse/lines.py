@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from .names import NOT_NAMES, authors_from_byline, looks_like_name, split_names
-from .vocabulary import BULLETS, CLOSE, HAN, OPEN, SPACE, vocabulary
+from .vocabulary import BULLETS, CLOSE, HAN, OPEN, SPACE, simplified, vocabulary
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 DOTS = "·•・‧∙●"
@@ -47,7 +47,8 @@ BYLINE = (
 #: a photographer's credit: `本报记者 张伟 摄`, `（李四 摄影）`, `王五/摄`, `拍摄者：赵六`
 CREDIT = (
     rf"[{OPEN}]?\s*(?:(?:(?:{R})\s*[:：]?\s*)?{NAMES}\s*[/／]?\s*(?:{VERB})"
-    rf"|(?:拍摄者|摄影者|摄影|图|摄)\s*[/／:：]\s*(?:(?:{R})\s*)?{NAMES})\s*[{CLOSE}]?"
+    rf"|(?:拍摄者|摄影者|摄影|图|摄)\s*[/／:：]\s*(?:(?:{R})\s*)?{NAMES}"
+    rf"|{NAMES}\s*[/／]\s*图)\s*[{CLOSE}]?"  # `（孙树林/图）`
 )
 PAGE_NO = r"(?:[A-Za-z]{1,2}\s*\d{1,3}|\d{1,3}|[一二三四五六七八九十]{1,3})"
 DATE_FULL = r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2})"
@@ -374,19 +375,13 @@ RULES = (
 
 
 _BULLET = re.compile(rf"^(?:[■□◆◇★☆◎△]|●(?!.*[{DOTS}]$))\s*")
-#: traditional forms of the characters the rules look for, so `本報訊（記者…）` reads as
-#: `本报讯（记者…）`; one character for one, so every match position holds in the original
-_SIMPLIFIED = str.maketrans(
-    "報訊記者員實習見攝圖責編輯審稿電網華轉續頁題導覽閱讀簡聞動態啟們來為這區縣鎮鄉會議號傳訪問強稱從專學獲發現場據東臺視",
-    "报讯记者员实习见摄图责编辑审稿电网华转续页题导览阅读简闻动态启们来为这区县镇乡会议号传访问强称从专学获发现场据东台视",
-)
 
 
 def classify(no: int, raw: str) -> Line:
     """Apply the line rules in order of specificity; the last one always answers.
     A leading bullet (`■`, `△`) is matched past and noted in `extra`; the text keeps it."""
     original = raw.strip().replace("\u3000", " ").strip()
-    text = original.translate(_SIMPLIFIED)
+    text = simplified(original)
     bullet = _BULLET.match(text)
     if bullet and bullet.end() < len(text):
         text = text[bullet.end():]
@@ -418,9 +413,7 @@ def _restore(line: Line, original: str, matched: str, bullet) -> Line:
     return line
 
 
-def simplified(text: str) -> str:
-    """`text` with the traditional forms the rules know mapped, character for character."""
-    return text.translate(_SIMPLIFIED)
+
 
 
 def strip_markup(text: str) -> str:
