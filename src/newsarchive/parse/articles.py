@@ -422,11 +422,17 @@ class Assembler:
             return None  # `（张三 李四）` mid-article may be an aside; at the end it signs
         return text[: m.start()].rstrip(), text[m.start():]
 
-    def on_byline(self, u: Unit, nxt: Unit | None) -> None:
+    def _signs_again(self, u: Unit) -> bool:
+        """`文：王永` ⏎ `图：王永 汪昊`: a second credit line right under the first signs the same item."""
         last = self.signed_last
         if self.open_draft is None and last is not None and last.last == u.first - 1 and u.gap_before == 0:
-            last.add_byline(u.text)  # a second byline line right under the first
+            last.add_byline(u.text)
             last.touch(u)
+            return True
+        return False
+
+    def on_byline(self, u: Unit, nxt: Unit | None) -> None:
+        if self._signs_again(u):
             return
         cur = self.current(u)
         cur.add_byline(u.text)
@@ -448,6 +454,8 @@ class Assembler:
 
     def on_credit(self, u: Unit, nxt: Unit | None) -> None:
         """`沈凯 丁艺摄` closes a photo item; `春风又绿 陈峰摄` also names the photo."""
+        if not u.extra.get("title") and self._signs_again(u):
+            return
         cur = self.current(u)
         title = u.extra.get("title")
         credit = u.text
@@ -463,6 +471,7 @@ class Assembler:
         if nxt is not None and nxt.kind == "credit" and nxt.extra.get("title") and title:
             return  # `抢收稻谷 杨柳 摄` ⏎ `一筐新米 邓思宇 摄`: a list of photos, one item
         self.close()
+        self.signed_last = cur
 
     def on_caption(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.open_draft
@@ -470,8 +479,8 @@ class Assembler:
         refers_back = simplified(u.text).lstrip("▲▼▽ ").startswith("图为")  # `▲图为义诊现场。`: the article's photo
         if cur is not None and cur.has_body and own_credit and not cur.credited and not refers_back:
             self.close()  # `4月10日，…学习。 卢晓峰 摄` after a report: a photo of its own
-        elif cur is not None and cur.credited and not cur.headline and not cur.has_body:
-            self.close()  # `▲…（严凯 摄）` ⏎ `▲…（施远 摄）`: each credited photo is an item
+        elif cur is not None and cur.credited and not cur.headline and not cur.has_body and u.gap_before > 0:
+            self.close()  # `▲…（严凯 摄）` ⏎⏎ `▲…（施远 摄）`: photos set apart are items of their own
         cur = self.current(u)
         text, credit = u.extra.get("caption"), u.extra.get("credit")
         if text is None:
