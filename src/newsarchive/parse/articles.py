@@ -268,6 +268,12 @@ class Assembler:
                 cur.captions.append((run[0].text, run[0].first, run[0].last))  # `讨论会现场`: the photo's caption
                 cur.touch(run[0])
             return
+        if len(run) >= 2 and cur is not None and (cur.headline or cur.has_body) and nxt is not None \
+                and nxt.kind == "credit" and not nxt.extra.get("title"):
+            for u in run:  # `嘉年华主题乐园…` ⏎ `文化广场上…` ⏎ `本报记者 X 摄`: captions under one credit
+                cur.captions.append((u.text, u.first, u.last))
+            cur.touch(run[-1])
+            return
         if cur is not None and cur.only_label:
             cur.headline.extend(run)  # `简讯` ⏎ `区召开…会议`: the label is the first item's kicker
             cur.touch(run[-1])
@@ -315,7 +321,7 @@ class Assembler:
         cur = self.current(units[0])
         cur.blocks.append(Block("signature", "\n".join(u.text for u in units), (units[0].first, units[-1].last)))
         cur.touch(units[-1])
-        cur.signed = signer is None
+        cur.signed = signer is None and units[-1].kind == "date_line"  # dated by its issuer: a notice
         cur.signer = signer
         self.close()
 
@@ -615,8 +621,8 @@ def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic],
             kind = "photo"
         elif draft.credited and (len(paragraphs) <= 1 or VOCAB.label_kind(kicker or "") == "photo"):
             kind = "photo"  # `春风又绿 陈峰摄`: a photo with its own title
-            if paragraphs and not captions and len(blocks) == 1:
-                captions, caption_lines, blocks = [paragraphs[0].text], [paragraphs[0].lines], []
+            if paragraphs and len(blocks) == 1:  # the photo's only paragraph is its first caption
+                captions, caption_lines, blocks = [paragraphs[0].text] + captions, [paragraphs[0].lines] + caption_lines, []
         elif captions and any(label in (kicker or "") + (title or "") for label in VOCAB.photo_labels if len(label) >= 2):
             kind = "photo"  # `摄影大赛组图：…`: a picture story with its text
         headline_text = " ".join(x for x in (kicker, title, subtitle) if x)

@@ -237,8 +237,8 @@ def rule_credit(no, raw, text):
     """`沈凯 丁艺摄`, `本报记者 张伟 摄`, `图/李四`; `春风又绿 陈峰摄` also names the photo."""
     if visible_len(text) > 30:
         return None
-    if re.fullmatch(CREDIT, text) and names_ok(text):
-        return Line(no, raw, "credit", text, extra={"title": None})
+    if (re.fullmatch(CREDIT, text) or _BYLINE_LINE.match(text) and re.search(rf"(?:{VERB})$", text)) and names_ok(text):
+        return Line(no, raw, "credit", text, extra={"title": None})  # `本报记者 X 见习记者 Y 摄`
     if re.search("[/／]", text):
         return None  # `张三/文 李四/图`: a byline that credits a photo too
     m = _TITLED_CREDIT.match(text)
