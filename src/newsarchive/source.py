@@ -62,7 +62,11 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
     if b"\x00" in data:
         raise SourceError(path, "looks like a binary file (it contains NUL bytes), not a text issue file")
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
+        gb = _gb18030_or_empty(data)
+        if _wide_page_share(text) >= 0.5 or not gb or _wide_page_share(gb) < 0.95:
+            return text, "utf-8"
+        # a few GB18030 bytes can also be valid UTF-8 (`一` → `һ`): take the reading that is a page
     except UnicodeDecodeError:
         pass
     try:
@@ -94,7 +98,7 @@ def _guess_bomless_utf16(data: bytes) -> str | None:
             text = data.decode(name)
         except UnicodeDecodeError:
             continue
-        share = len(_PAGE_CHARS.findall(text)) / len(text)
+        share = _page_share(text)
         if share > score:
             best, score = name, share
     return best if score >= 0.95 else None
@@ -104,6 +108,23 @@ def _guess_bomless_utf16(data: bytes) -> str | None:
 #: general punctuation, full-width forms (random bytes read as UTF-16 are mostly not)
 _PAGE_CHARS = re.compile("[\t\n\r\x20-\x7e\u00a0-\u00ff\u2000-\u206f\u2100-\u27ff\u3000-\u303f"
                          "\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _page_share(text: str) -> float:
+    return len(_PAGE_CHARS.findall(text)) / len(text) if text else 0.0
+
+
+def _wide_page_share(text: str) -> float:
+    """Of the characters beyond ASCII, the share a Chinese page is made of (1.0 when there are none)."""
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    return sum(1 for ch in wide if _PAGE_CHARS.match(ch)) / len(wide) if wide else 1.0
+
+
+def _gb18030_or_empty(data: bytes) -> str:
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
 
 
 def _looks_like_text(text: str) -> bool:

@@ -94,8 +94,8 @@ def _certainly_unfinished(unit: Unit) -> bool:
 def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
     if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra or b.extra.get("bullet"):
         return False  # `△…` opens an item of its own
-    if TRAILING_BYLINE.search(simplified(a.text)):
-        return False  # `…。（吕晋）`: signed, so over
+    if TRAILING_BYLINE.search(simplified(a.text)) or continued_to(a.text):
+        return False  # `…。（吕晋）`: signed, so over; `…（下转2版）`: continued elsewhere
     if b.headline_like or ends_sentence(a.text) or a.text.rstrip()[-1:] in "：:" or a.text in VOCAB.letter_closings:
         return False
     if _certainly_unfinished(a):

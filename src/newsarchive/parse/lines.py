@@ -448,8 +448,8 @@ def headline_like(line: Line) -> bool:
     t = line.text
     if not line.short or ends_sentence(t) or ends_open_clause(t) or t in VOCAB.letter_closings:
         return False
-    if t[-1] in COLONS:
-        return False
+    if t[-1] in COLONS or _CONTINUES.search(simplified(t)):
+        return False  # `…（下转2版）`: running text continued on another page
     if "。" in t:
         return False
     # running text cut short (`在西亭镇的企业里,每天都会看到…,全神贯`) has several
