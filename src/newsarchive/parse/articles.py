@@ -267,12 +267,15 @@ class Assembler:
             else:
                 cur.captions.append((run[0].text, run[0].first, run[0].last))  # `讨论会现场`: the photo's caption
                 cur.touch(run[0])
+                self.warn(run[0].first, f"short line '{run[0].text}' after the text read as a photo caption; "
+                          "if it is a heading, put the text it heads under it")
             return
         if len(run) >= 2 and cur is not None and (cur.headline or cur.has_body) and nxt is not None \
                 and nxt.kind == "credit" and not nxt.extra.get("title"):
             for u in run:  # `嘉年华主题乐园…` ⏎ `文化广场上…` ⏎ `本报记者 X 摄`: captions under one credit
                 cur.captions.append((u.text, u.first, u.last))
             cur.touch(run[-1])
+            self.warn(run[0].first, f"lines {run[0].first}–{run[-1].last} above the credit read as photo captions, not a headline")
             return
         if cur is not None and cur.only_label:
             cur.headline.extend(run)  # `简讯` ⏎ `区召开…会议`: the label is the first item's kicker
@@ -376,6 +379,7 @@ class Assembler:
         if u.extra.get("bullet") and cur.headline and not cur.has_body and not self.roundup and ends_sentence(text):
             cur.captions.append((text, u.first, u.last))  # `■王秋元（右）在村头…。` under the headline
             cur.touch(u)
+            self.warn(u.first, "bulleted sentence under the headline read as a photo caption; if it is the lead, remove the bullet")
             return
         if self.roundup and u.extra.get("bullet") and not cur.has_body and (not cur.headline or cur.only_label):
             text = self._item_title(cur, u, text)
@@ -563,6 +567,9 @@ def split_headline(run: list[Unit], lexicon: Lexicon) -> tuple[str | None, str |
         t = 0
     else:
         t = 1 if len(elements) >= 2 else 0
+        if len(elements) == 2:
+            notes.append(f"two headline lines read as kicker '{elements[0][1]}' and title '{elements[1][1]}'; "
+                         "if the second line is a deck, start it with ——")
     before = [text for _, text in elements[:t]]
     after = [text for _, text in elements[t + 1 :]]
     if len(before) > 1 or len(after) > 1:
