@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from bisect import bisect_left
 from itertools import accumulate
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +97,24 @@ class Home:
     @property
     def county(self) -> str | None:
         return self.code if len(self.code) == 6 else None
+
+
+class _Starts:
+    """The token starting at a character offset, from the sorted token offsets (a dict of
+    every offset cost more than the few look-ups it serves)."""
+
+    __slots__ = ("offsets",)
+
+    def __init__(self, offsets: list[int]):
+        self.offsets = offsets
+
+    def get(self, pos: int, default=None):
+        offsets = self.offsets
+        i = bisect_left(offsets, pos)
+        return i if i < len(offsets) and offsets[i] == pos else default
+
+    def __contains__(self, pos: int) -> bool:
+        return self.get(pos) is not None
 
 
 @dataclass
@@ -371,7 +390,7 @@ class Gazetteer:
         mentions: list[_Mention] = []
         offsets = [0, *accumulate(map(len, words))]
         text_len = offsets.pop()
-        starts = dict(zip(offsets, range(len(words))))  # char offset → token index
+        starts = _Starts(offsets)  # char offset → token index (asked only of the few candidates)
         # (a token's end is the next one's start, or the text's end: no name starts there)
         taken: list[tuple[int, int]] = []
         interesting = self._interesting
@@ -443,7 +462,7 @@ class Gazetteer:
 
     _KINDS = {"区": "区", "县": "县", "市": "市", "旗": "旗"}
 
-    def _self_kinds(self, words: list[str], text: str, starts: dict, text_len: int) -> frozenset:
+    def _self_kinds(self, words: list[str], text: str, starts: "_Starts", text_len: int) -> frozenset:
         """区 for 我区/区委/全区 (the yaml's self_references: a word starting with one), 县 for
         我县/全县/县委 … Found in the text and checked against the token bounds (`starts`:
         offset → token index) rather than word by word: the same answer, ~5x faster."""
@@ -524,7 +543,8 @@ class Gazetteer:
                     street_districts.setdefault(name, district)
             else:
                 district = self.district_on(self.key(code) if not code.startswith("Y:") else code[2:], date)
-            if not self.districts.get(district, District(district)).county_level:
+            d = self.districts.get(district)
+            if d is not None and not d.county_level:
                 continue
             district_hits[district] += 1
             c = self.code_of(district)
