@@ -27,6 +27,7 @@ from .lines import (
     Line,
     continued_to,
     names_ok,
+    search_tail,
     simplified,
     ends_open_clause,
     ends_sentence,
@@ -94,7 +95,7 @@ def _certainly_unfinished(unit: Unit) -> bool:
 def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
     if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra or b.extra.get("bullet"):
         return False  # `△…` opens an item of its own
-    if TRAILING_BYLINE.search(simplified(a.text)) or continued_to(a.text):
+    if search_tail(TRAILING_BYLINE, simplified(a.text)) or continued_to(a.text):
         return False  # `…。（吕晋）`: signed, so over; `…（下转2版）`: continued elsewhere
     if b.headline_like or ends_sentence(a.text) or a.text.rstrip()[-1:] in "：:" or a.text in VOCAB.letter_closings:
         return False
@@ -424,7 +425,7 @@ class Assembler:
     @staticmethod
     def _trailing_byline(text: str, ends_article: bool) -> tuple[str, str] | None:
         """`…落到实处。（记者 张三）`: the byline set after the text, in brackets."""
-        m = TRAILING_BYLINE.search(simplified(text))
+        m = search_tail(TRAILING_BYLINE, simplified(text))
         if not m or m.start() == 0 or not ends_sentence(text[: m.start()]) or not names_ok(m.group(0)):
             return None
         has_role = bool(re.search(rf"{VOCAB.role}|[/／]", simplified(m.group(0))))
@@ -485,7 +486,7 @@ class Assembler:
 
     def on_caption(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.open_draft
-        own_credit = u.extra.get("credit") or CAPTION_CREDIT.search(simplified(u.text))
+        own_credit = u.extra.get("credit") or search_tail(CAPTION_CREDIT, simplified(u.text))
         refers_back = simplified(u.text).lstrip("▲▼▽ ").startswith("图为")  # `▲图为义诊现场。`: the article's photo
         if cur is not None and cur.has_body and own_credit and not cur.credited and not refers_back:
             self.close()  # `4月10日，…学习。 卢晓峰 摄` after a report: a photo of its own
@@ -495,7 +496,7 @@ class Assembler:
         text, credit = u.extra.get("caption"), u.extra.get("credit")
         if text is None:
             text = u.text
-            m = CAPTION_CREDIT.search(simplified(text))
+            m = search_tail(CAPTION_CREDIT, simplified(text))
             if m and m.start() > 0 and names_ok(m.group(0)):
                 # `▲…村民播种。（张三 摄）`: the photographer's credit ends the caption
                 text, credit = text[: m.start()].rstrip(), m.group(0).strip()

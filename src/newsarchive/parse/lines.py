@@ -77,6 +77,16 @@ class Line:
         return self.raw[:1] in ("\u3000", "\t") or self.raw.startswith("  ")
 
 
+#: the longest credit, byline or continuation marker that ends a line
+TAIL_WIDTH = 80
+
+
+def search_tail(pattern: re.Pattern, text: str) -> re.Match | None:
+    """`pattern` (anchored with `$`) searched only where a line's tail marker can start:
+    a search over a whole paragraph retries every position, for nothing."""
+    return pattern.search(text, max(0, len(text) - TAIL_WIDTH))
+
+
 def visible_len(text: str) -> int:
     return len(re.sub(r"\s", "", text))
 
@@ -257,7 +267,7 @@ _CAPTION_CREDIT = re.compile(rf"(?P<credit>{SPACE}*{CREDIT})$")
 
 def rule_caption_credit(no, raw, text):
     """`4月10日，瓜沥镇农民在田间抢播早稻。 本报记者 张伟 摄`: a caption and its credit."""
-    m = _CAPTION_CREDIT.search(text)
+    m = search_tail(_CAPTION_CREDIT, text)
     if not m or m.start() == 0:
         return None
     caption, credit = text[: m.start()], m.group("credit").strip()
@@ -431,7 +441,7 @@ def strip_markup(text: str) -> str:
     if m:
         text = text[m.end():]
     text = text.rstrip()
-    m = _CONTINUES.search(simplified(text))
+    m = search_tail(_CONTINUES, simplified(text))
     return text[: m.start()] if m else text
 
 
@@ -448,7 +458,7 @@ def headline_like(line: Line) -> bool:
     t = line.text
     if not line.short or ends_sentence(t) or ends_open_clause(t) or t in VOCAB.letter_closings:
         return False
-    if t[-1] in COLONS or _CONTINUES.search(simplified(t)):
+    if t[-1] in COLONS or search_tail(_CONTINUES, simplified(t)):
         return False  # `…（下转2版）`: running text continued on another page
     if "。" in t:
         return False
@@ -464,7 +474,7 @@ def headline_like(line: Line) -> bool:
 
 
 def continued_to(text: str) -> tuple[str, str] | None:
-    m = _CONTINUES.search(simplified(text))
+    m = search_tail(_CONTINUES, simplified(text))
     if not m:
         return None
     return text[: m.start()].rstrip(), re.sub(r"\s", "", m.group("page")) + "版"
