@@ -607,6 +607,34 @@ def _authors(draft: Draft) -> list[str]:
     return names
 
 
+def _kind_and_captions(draft: Draft, kicker: str | None, title: str | None):
+    """(kind, blocks, captions, caption_lines): photo items take their captions from
+    where the page put them, an untitled lone paragraph or a credited photo's text."""
+    blocks = draft.blocks
+    captions = [c for c, _, _ in draft.captions]
+    caption_lines = [(a, b) for _, a, b in draft.captions]
+    paragraphs = [b for b in blocks if b.type == "paragraph"]
+    if title is None and len(blocks) == 1 and len(paragraphs) == 1 and not captions \
+            and not draft.continued_from and not draft.lead and not draft.item:
+        # an untitled single paragraph between items is a photo caption
+        return "photo", [], [paragraphs[0].text], [paragraphs[0].lines]
+    photo_label = VOCAB.label_kind(kicker or "") == "photo" or any(
+        label in (kicker or "") + (title or "") for label in VOCAB.photo_labels if len(label) >= 2)
+    if captions and (not paragraphs or sum(map(len, captions)) >= 0.5 * sum(len(p.text) for p in paragraphs)):
+        kind = "photo"
+    elif draft.credited and (len(paragraphs) <= 1 or photo_label):
+        kind = "photo"  # `春风又绿 陈峰摄`: a photo with its own title
+    elif captions and photo_label:
+        kind = "photo"  # `摄影大赛组图：…`: a picture story with its text
+    else:
+        return "article", blocks, captions, caption_lines
+    lone = paragraphs[0] if len(blocks) == 1 and paragraphs else None
+    if draft.credited and not draft.lead and lone is not None and (not caption_lines or lone.lines[0] < caption_lines[0][0]):
+        # `昨日是中秋佳节…` above the photos and their one credit: the first caption
+        return kind, [], [lone.text] + captions, [lone.lines] + caption_lines
+    return kind, blocks, captions, caption_lines
+
+
 def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic], id_prefix: str) -> list[Article]:
     articles: list[Article] = []
     for draft in drafts:
@@ -615,24 +643,7 @@ def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic],
             kicker, title = None, kicker  # `创城动态` over untitled briefs: the column head titles them
         for note in notes:
             diagnostics.append(Diagnostic(draft.headline[0].first, note))
-        blocks = draft.blocks
-        captions = [c for c, _, _ in draft.captions]
-        caption_lines = [(a, b) for _, a, b in draft.captions]
-        paragraphs = [b for b in blocks if b.type == "paragraph"]
-        kind = "article"
-        if title is None and len(blocks) == 1 and len(paragraphs) == 1 and not captions and not draft.continued_from and not draft.lead and not draft.item:
-            # an untitled single paragraph between items is a photo caption
-            only = paragraphs[0]
-            captions, caption_lines, blocks = [only.text], [only.lines], []
-            kind = "photo"
-        elif captions and (not paragraphs or sum(len(c) for c in captions) >= 0.5 * sum(len(p.text) for p in paragraphs)):
-            kind = "photo"
-        elif draft.credited and (len(paragraphs) <= 1 or VOCAB.label_kind(kicker or "") == "photo"):
-            kind = "photo"  # `春风又绿 陈峰摄`: a photo with its own title
-            if paragraphs and len(blocks) == 1:  # the photo's only paragraph is its first caption
-                captions, caption_lines, blocks = [paragraphs[0].text] + captions, [paragraphs[0].lines] + caption_lines, []
-        elif captions and any(label in (kicker or "") + (title or "") for label in VOCAB.photo_labels if len(label) >= 2):
-            kind = "photo"  # `摄影大赛组图：…`: a picture story with its text
+        kind, blocks, captions, caption_lines = _kind_and_captions(draft, kicker, title)
         headline_text = " ".join(x for x in (kicker, title, subtitle) if x)
         if draft.signed or (headline_text and NOTICE_TITLE.search(title or "")):
             kind = "notice"
