@@ -58,7 +58,8 @@ class Unit:
 
     @classmethod
     def from_line(cls, line: Line) -> "Unit":
-        return cls(line.kind, line.text, line.no, line.no, line.level, line.cells, line.gap_before, dict(line.extra))
+        extra = dict(line.extra, indented=True) if line.indented else dict(line.extra)
+        return cls(line.kind, line.text, line.no, line.no, line.level, line.cells, line.gap_before, extra)
 
     @property
     def headline_like(self) -> bool:
@@ -183,6 +184,10 @@ class Assembler:
         #: before a headline then says a new article begins
         gaps = [u.gap_before > 0 for u in units[1:]]
         self.dense = len(gaps) >= 6 and sum(gaps) <= 0.3 * len(gaps)
+        #: a page that indents its paragraphs (`　　本报讯…`) and not its headlines: an
+        #: unindented headline over an indented paragraph opens an article
+        body = [u for u in units if u.kind == "text" and not u.headline_like]
+        self.indents = len(body) >= 4 and sum("indented" in u.extra for u in body) >= 0.8 * len(body)
         #: the draft a byline just closed: `文：王永` ⏎ `图：王永 汪昊` signs it twice
         self.signed_last: Draft | None = None
 
@@ -294,6 +299,8 @@ class Assembler:
             or (nxt is not None and "continued_from" in nxt.extra)
             or (nxt is not None and nxt.kind == "text" and LEAD_BYLINE.match(simplified(nxt.text)) is not None)
             or (nxt is not None and nxt.kind in ("byline", "role") and not nxt.text.startswith(tuple("·•・")))
+            or (self.indents and "indented" not in run[0].extra and nxt is not None and nxt.kind == "text"
+                and "indented" in nxt.extra and not is_ordinal_section(run[0].text))
             or (self.dense and run[0].gap_before > 0 and nxt is not None and nxt.kind == "text" and nxt.gap_before == 0)
             or (cur.byline_first and len(run) == 1 and nxt is not None and nxt.kind in ("text", "caption")
                 and not is_ordinal_section(run[0].text) and not any(b.type == "subheading" for b in cur.blocks))

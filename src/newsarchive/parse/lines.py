@@ -166,6 +166,8 @@ def rule_page_label(no, raw, text):
         if m is None and not re.search(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}", text):
             return None  # a lone date signs a notice: see rule_date_line
     extra: dict = {}
+    if re.search(r"[上下]一版", text):
+        m = None  # `下一版»本期共4版，当前第4版`: page navigation names other pages too
     if m is not None:
         extra["page"] = re.sub(r"\s", "", m.group("no") or m.group("bare"))
         extra["page_name"] = m.group("name") or m.group("bname")
