@@ -592,8 +592,11 @@ def _broken_title(first: str, second: str, lexicon: Lexicon) -> bool:
     if first.endswith(("——", "—")) or second.startswith(("——", "—")):
         return False
     if visible_len(first) <= 5:
-        # `崇川文旅` ⏎ `启动抢险加固` is one title; `春耕正当时` ⏎ `沈丘县…` a kicker and its title
-        return not lexicon.has_verb(first) and lexicon.ends_with_noun(first)
+        # `崇川文旅` ⏎ `启动抢险加固` and `拥抱春天` ⏎ `追逐梦想` are one title;
+        # `春耕正当时` ⏎ `沈丘县…` a kicker and its title
+        return visible_len(second) <= 5 or not lexicon.has_verb(first) and lexicon.ends_with_noun(first)
+    if lexicon.awaits_verb(first) and lexicon.starts_with_verb(second):
+        return True  # `浉河区为新就业形态劳动者` ⏎ `建起20个“暖心驿站”`
     if visible_len(first) > 12 or re.search(r"[“”\"'‘’《》,，、]", first):
         return False  # a quoted slogan (`紧盯“两端一中间”`) stands alone
     return not lexicon.has_verb(first) and lexicon.ends_with_noun(first) and lexicon.has_verb(second)

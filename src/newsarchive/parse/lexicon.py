@@ -24,6 +24,8 @@ class Lexicon:
         self.spans_boundary = lru_cache(maxsize=4096)(self._spans_boundary)
         self.has_verb = lru_cache(maxsize=4096)(self._has_verb)
         self.ends_with_noun = lru_cache(maxsize=4096)(self._ends_with_noun)
+        self.awaits_verb = lru_cache(maxsize=4096)(self._awaits_verb)
+        self.starts_with_verb = lru_cache(maxsize=4096)(self._starts_with_verb)
 
     def _spans_boundary(self, left: str, right: str) -> bool:
         """True if a dictionary word of 2+ Han characters straddles left|right."""
@@ -42,6 +44,15 @@ class Lexicon:
     def _ends_with_noun(self, text: str) -> bool:
         tags = [tag for word, tag in self._seg.tag(text) if tag != "x"]
         return bool(tags) and tags[-1][0] in "nj"
+
+    def _awaits_verb(self, text: str) -> bool:
+        """`浉河区为新就业形态劳动者`: a subject and a prepositional phrase, the verb still to come."""
+        tags = [tag for _, tag in self._seg.tag(text) if tag != "x"]
+        return "p" in tags[1:] and bool(tags) and not tags[-1].startswith("v")
+
+    def _starts_with_verb(self, text: str) -> bool:
+        tags = [tag for _, tag in self._seg.tag(text) if tag != "x"]
+        return bool(tags) and tags[0].startswith("v")
 
     def _has_verb(self, text: str) -> bool:
         return any(tag.startswith("v") for _, tag in self._seg.tag(text))
