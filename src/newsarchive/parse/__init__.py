@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from ..model import Diagnostic, Issue, Source
 from ..source import slug_for
-from .articles import Assembler, finish, join_breaks
+from .assemble import Assembler
+from .finish import finish
+from .units import join_breaks
 from .lexicon import Lexicon
 from .lines import Line, classify
 

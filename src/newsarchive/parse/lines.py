@@ -155,7 +155,7 @@ def rule_page_label(no, raw, text):
         return Line(no, raw, "furniture", text)
     if _IMAGE_FILE.fullmatch(text):
         return Line(no, raw, "furniture", text)  # `A220220217C.jpg`: a photo's file name
-    if re.fullmatch(rf"[^|｜。，]{{1,16}}\s*[|｜]", text):
+    if re.fullmatch(r"[^|｜。，]{1,16}\s*[|｜]", text):
         return Line(no, raw, "furniture", text)  # `新闻评论 |`: an entry of the page menu
     m = _PAGE_LABEL.fullmatch(text)
     if m is None:

@@ -1,118 +1,36 @@
-"""Assemble classified lines into articles.
+"""Pass 2 of the parse: walk the units once and assemble articles.
 
-Three passes, each small enough to test alone:
-
-1. `join_breaks`: glue paragraphs cut by a column or page break back together
-   (`…“四包”机` ⏎ `制。…`), never gluing a headline or a byline on.
-2. `assemble`: walk the units once; headline runs open articles (or become
-   subheadings inside one), bylines, credits and notice signatures close them,
-   captions and markers become captions.
-3. `finish`: decide kind (article/photo/notice) and fill derived fields.
-
-Every character of a unit lands in exactly one field; markup (heading marks,
-list bullets, table tabs, the `(上接1版)` wrapper) is consumed.
+Headline runs open articles (or become subheadings inside one); bylines,
+credits and notice signatures close them; captions and markers become
+captions; page furniture goes to the page. One `on_<kind>` handler per unit
+kind; every character of a unit lands in exactly one field.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from ..model import Article, Block, Diagnostic
+from ..model import Block, Diagnostic
 from .lexicon import Lexicon
 from .lines import (
     CAPTION_CREDIT,
     LEAD_BYLINE,
     TRAILING_BYLINE,
     VOCAB,
-    Line,
     continued_to,
+    ends_sentence,
+    is_ordinal_section,
     names_ok,
     search_tail,
     simplified,
-    ends_open_clause,
-    ends_sentence,
-    headline_like,
-    is_ordinal_section,
     visible_len,
 )
-from .vocabulary import BULLETS
-from .names import SURNAMES, authors_from_byline, looks_like_name
+from .names import SURNAMES, looks_like_name
+
+from .units import Unit
 
 NOTICE_TITLE = re.compile(rf"(?:{'|'.join(VOCAB.notice_words)})(\s*[（(]第?[0-9一二三四五六七八九十]+[号期][）)])?$")
 GLUED_BYLINE = re.compile(r"^(?P<body>.*[。！？!?][”’」』]?)(?P<name>[\u4e00-\u9fff]{2,3})$")
-
-
-@dataclass
-class Unit:
-    """One or more source lines that form a single piece (a rejoined paragraph spans several)."""
-
-    kind: str
-    text: str
-    first: int
-    last: int
-    level: int | None = None
-    cells: list[str] | None = None
-    gap_before: int = 0
-    extra: dict = field(default_factory=dict)
-    joined_by_word: bool = False
-
-    @classmethod
-    def from_line(cls, line: Line) -> "Unit":
-        extra = dict(line.extra, indented=True) if line.indented else dict(line.extra)
-        return cls(line.kind, line.text, line.no, line.no, line.level, line.cells, line.gap_before, extra)
-
-    @property
-    def headline_like(self) -> bool:
-        return headline_like(Line(self.first, self.text, self.kind, self.text, self.level, extra=self.extra))
-
-
-# ------------------------------------------------------------------ pass 1
-
-
-def join_breaks(lines: list[Line], lexicon: Lexicon) -> list[Unit]:
-    """Rejoin paragraphs cut by a page/column break."""
-    units: list[Unit] = []
-    for line in lines:
-        unit = Unit.from_line(line)
-        prev = units[-1] if units else None
-        if prev is not None and prev.kind == "role" and unit.kind in ("credit", "byline", "names"):
-            # `本报记者` ⏎ `曹新俊 摄`: one byline set on two lines
-            prev.kind, prev.text, prev.last = unit.kind, f"{prev.text} {unit.text}", unit.last
-            prev.extra = {**unit.extra, "title": None} if unit.kind == "credit" else unit.extra
-            continue
-        if prev is not None and _is_cut(prev, unit, units[-2] if len(units) > 1 else None, lexicon):
-            prev.joined_by_word = prev.joined_by_word or not _certainly_unfinished(prev)
-            prev.text += unit.text
-            prev.last = unit.last
-            continue
-        units.append(unit)
-    return units
-
-
-def _certainly_unfinished(unit: Unit) -> bool:
-    return ends_open_clause(unit.text) or (not ends_sentence(unit.text) and not unit.headline_like)
-
-
-def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
-    if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra or b.extra.get("bullet"):
-        return False  # `△…` opens an item of its own
-    if search_tail(TRAILING_BYLINE, simplified(a.text)) or continued_to(a.text):
-        return False  # `…。（吕晋）`: signed, so over; `…（下转2版）`: continued elsewhere
-    if b.headline_like or ends_sentence(a.text) or a.text.rstrip()[-1:] in "：:" or a.text in VOCAB.letter_closings:
-        return False
-    if _certainly_unfinished(a):
-        return True
-    # a short unpunctuated line: a subheading, unless it sits inside running
-    # text and a dictionary word runs across the break (`…工作的一` ⏎ `个缩影`)
-    inside_text = before_a is not None and before_a.kind == "text" and not before_a.headline_like
-    inside_text = inside_text or bool(re.search(r"[，,、]", a.text))
-    if not inside_text or b.gap_before > 1 and a.gap_before > 1:
-        return False
-    return lexicon.spans_boundary(a.text, b.text)
-
-
-# ------------------------------------------------------------------ pass 2
-
 
 @dataclass
 class Draft:
@@ -256,70 +174,89 @@ class Assembler:
         return self.drafts
 
     def headline_run(self, run: list[Unit], rest: list[Unit]) -> None:
+        """Short unpunctuated lines together: a headline, unless the page says otherwise."""
         nxt = rest[0] if rest else None
         cur = self.open_draft
         label = VOCAB.label_kind(run[0].text)
-        if label == "note" and len(run) == 1 and cur is not None:
-            cur.blocks.append(Block("subheading", run[0].text, (run[0].first, run[0].last)))
-            cur.touch(run[0])
-            return  # `编者按` above the note: part of the article, never one of its own
         if label in ("roundup", "photo"):
             self.roundup = label == "roundup"
         elif len(run) >= 2:
             self.roundup = False  # a full headline group: the roundup is over
-        if len(run) == 1 and cur is not None and cur.has_body and (nxt is None or nxt.kind == "furniture"):
-            if self._is_notice(cur) or run[0].text.endswith(_SIGNER_TAILS):
-                self.signature(run)  # `县供电局` / `本报编辑部` under a notice or letter, then the footer
-            else:
-                cur.captions.append((run[0].text, run[0].first, run[0].last))  # `讨论会现场`: the photo's caption
-                cur.touch(run[0])
-                self.warn(run[0].first, f"short line '{run[0].text}' after the text read as a photo caption; "
-                          "if it is a heading, put the text it heads under it")
-            return
-        if len(run) >= 2 and cur is not None and (cur.headline or cur.has_body) and nxt is not None \
-                and nxt.kind == "credit" and not nxt.extra.get("title"):
-            for u in run:  # `嘉年华主题乐园…` ⏎ `文化广场上…` ⏎ `本报记者 X 摄`: captions under one credit
-                cur.captions.append((u.text, u.first, u.last))
-            cur.touch(run[-1])
-            self.warn(run[0].first, f"lines {run[0].first}–{run[-1].last} above the credit read as photo captions, not a headline")
+        if cur is not None and self._not_a_headline(run, nxt, cur, label):
             return
         if cur is not None and cur.only_label:
             cur.headline.extend(run)  # `简讯` ⏎ `区召开…会议`: the label is the first item's kicker
             cur.touch(run[-1])
             return
-        starts_article = (
-            cur is None
-            or cur.only_captions
-            or (cur.captions and not cur.has_body)
-            or label is not None
-            or self.roundup
-            or NOTICE_TITLE.search(run[-1].text) is not None
-            or any(u.level is not None and u.level <= 3 for u in run)
-            or (len(run) >= 2 and not all(u.level is not None and u.level >= 4 for u in run))
-            or (nxt is not None and "continued_from" in nxt.extra)
-            or (nxt is not None and nxt.kind == "text" and LEAD_BYLINE.match(simplified(nxt.text)) is not None)
-            or (nxt is not None and nxt.kind in ("byline", "role") and not nxt.text.startswith(tuple("·•・")))
-            or (self.indents and "indented" not in run[0].extra and nxt is not None and nxt.kind == "text"
-                and "indented" in nxt.extra and not is_ordinal_section(run[0].text))
-            or (self.dense and run[0].gap_before > 0 and nxt is not None and nxt.kind == "text" and nxt.gap_before == 0)
-            or (cur.byline_first and len(run) == 1 and nxt is not None and nxt.kind in ("text", "caption")
-                and not is_ordinal_section(run[0].text) and not any(b.type == "subheading" for b in cur.blocks))
-            or (nxt is not None and nxt.kind == "text" and _is_salutation(nxt.text))
-            or (cur.signed)
-            or (self._is_notice(cur) and not is_ordinal_section(run[0].text))
-            or not cur.has_body and not cur.headline
-        )
-        if not starts_article:
+        if cur is not None and not self._starts_article(run, nxt, cur, label):
             for u in run:
                 cur.blocks.append(Block("subheading", u.text, (u.first, u.last), level=u.level))
                 cur.touch(u)
             return
-        if cur is not None and cur.only_captions:
-            draft = cur
-        else:
-            draft = self.open_article(run[0])
+        draft = cur if cur is not None and cur.only_captions else self.open_article(run[0])
         draft.headline = list(run)
         draft.touch(run[-1])
+
+    def _not_a_headline(self, run: list[Unit], nxt: Unit | None, cur: Draft, label: str | None) -> bool:
+        """Short lines that belong to the open item: a note's label, the signer or
+        caption at its end, captions above a photo credit. True when handled."""
+        first, last = run[0], run[-1]
+        if label == "note" and len(run) == 1:
+            cur.blocks.append(Block("subheading", first.text, (first.first, first.last)))
+            cur.touch(first)
+            return True  # `编者按` above the note: part of the article, never one of its own
+        if len(run) == 1 and cur.has_body and (nxt is None or nxt.kind == "furniture"):
+            if self._is_notice(cur) or first.text.endswith(_SIGNER_TAILS):
+                self.signature(run)  # `县供电局` / `本报编辑部` under a notice or letter, then the footer
+            else:
+                cur.captions.append((first.text, first.first, first.last))  # `讨论会现场`: the photo's caption
+                cur.touch(first)
+                self.warn(first.first, f"short line '{first.text}' after the text read as a photo caption; "
+                          "if it is a heading, put the text it heads under it")
+            return True
+        if len(run) >= 2 and (cur.headline or cur.has_body) and nxt is not None \
+                and nxt.kind == "credit" and not nxt.extra.get("title"):
+            for u in run:  # `嘉年华主题乐园…` ⏎ `文化广场上…` ⏎ `本报记者 X 摄`: captions under one credit
+                cur.captions.append((u.text, u.first, u.last))
+            cur.touch(last)
+            self.warn(first.first, f"lines {first.first}–{last.last} above the credit read as photo captions, not a headline")
+            return True
+        return False
+
+    def _starts_article(self, run: list[Unit], nxt: Unit | None, cur: Draft, label: str | None) -> bool:
+        """Does this headline open the next article, or head a section of the open one?"""
+        first = run[0]
+        nxt_text = nxt is not None and nxt.kind == "text"
+        marked = [u.level for u in run if u.level is not None]
+        if (
+            cur.only_captions
+            or cur.signed
+            or (cur.captions and not cur.has_body)
+            or (not cur.has_body and not cur.headline)
+            or label is not None
+            or self.roundup
+            or NOTICE_TITLE.search(run[-1].text) is not None
+            or any(level <= 3 for level in marked)
+            or (len(run) >= 2 and not (len(marked) == len(run) and min(marked) >= 4))
+        ):
+            return True
+        if nxt is not None and (
+            "continued_from" in nxt.extra
+            or (nxt_text and LEAD_BYLINE.match(simplified(nxt.text)) is not None)  # `本报讯…`
+            or (nxt.kind in ("byline", "role") and not nxt.text.startswith(tuple("·•・")))  # `记者 张三` under it
+            or (nxt_text and _is_salutation(nxt.text))  # `尊敬的编辑同志：`
+        ):
+            return True
+        if is_ordinal_section(first.text):
+            return False  # `一、压实防汛责任`: a section of the open article
+        if self._is_notice(cur):
+            return True
+        if self.indents and "indented" not in first.extra and nxt_text and "indented" in nxt.extra:
+            return True  # flush left over an indented paragraph, on a page that indents its paragraphs
+        if self.dense and first.gap_before > 0 and nxt_text and nxt.gap_before == 0:
+            return True  # a blank line before it, on a page set line after line
+        return bool(cur.byline_first and len(run) == 1 and nxt is not None and nxt.kind in ("text", "caption")
+                    and not any(b.type == "subheading" for b in cur.blocks))
 
     def _is_notice(self, draft: Draft) -> bool:
         title = " ".join(u.text for u in draft.headline)
@@ -540,144 +477,9 @@ class Assembler:
         cur.touch(u)
 
 
-# ------------------------------------------------------------------ pass 3
-
-
-def split_headline(run: list[Unit], lexicon: Lexicon) -> tuple[str | None, str | None, str | None, list[str]]:
-    """Headline lines → (kicker, title, subtitle, notes)."""
-    notes: list[str] = []
-    if run and VOCAB.label_kind(run[0].text) is not None:
-        # `图片新闻` / `简讯` ⏎ `区召开…`: the column label is the kicker
-        kicker, title, subtitle, notes = split_headline(run[1:], lexicon)
-        return run[0].text, title, " ".join(x for x in (kicker, subtitle) if x) or None, notes
-    elements: list[tuple[int | None, str]] = []
-    for u in run:
-        if elements:
-            level, text = elements[-1]
-            if level is not None and level == u.level and level <= 2:
-                elements[-1] = (level, f"{text} {u.text}")  # `## 下功夫出实招` ⏎ `## 全面提升执法水平`
-                continue
-            if level is None and u.level is None and _broken_title(text, u.text, lexicon):
-                elements[-1] = (None, text + u.text)
-                continue
-        elements.append((u.level, u.text))
-    if not elements:
-        return None, None, None, notes
-    marked = [lvl for lvl, _ in elements if lvl is not None and lvl <= 3]
-    if marked:
-        top = min(marked)
-        t = next(i for i, (lvl, _) in enumerate(elements) if lvl == top)
-    elif len(elements) == 1:
-        t = 0
-    elif elements[0][1].endswith(("——", "—", "：", ":")):
-        t = 1
-    elif elements[1][1].startswith(("——", "—")):
-        t = 0
-    else:
-        t = 1 if len(elements) >= 2 else 0
-        if len(elements) == 2:
-            notes.append(f"two headline lines read as kicker '{elements[0][1]}' and title '{elements[1][1]}'; "
-                         "if the second line is a deck, start it with ——")
-    before = [text for _, text in elements[:t]]
-    after = [text for _, text in elements[t + 1 :]]
-    if len(before) > 1 or len(after) > 1:
-        notes.append(f"headline has {len(elements)} parts; extra lines were added to the kicker/subtitle")
-    kicker = " ".join(before) or None
-    subtitle = " ".join(after) or None
-    return kicker, elements[t][1], subtitle, notes
-
-
-def _broken_title(first: str, second: str, lexicon: Lexicon) -> bool:
-    """`崇川文旅` ⏎ `启动抢险加固`: one title set on two lines."""
-    if first.endswith(("——", "—")) or second.startswith(("——", "—")):
-        return False
-    if visible_len(first) <= 5:
-        # `崇川文旅` ⏎ `启动抢险加固` and `拥抱春天` ⏎ `追逐梦想` are one title;
-        # `春耕正当时` ⏎ `沈丘县…` a kicker and its title
-        return visible_len(second) <= 5 or not lexicon.has_verb(first) and lexicon.ends_with_noun(first)
-    if lexicon.awaits_verb(first) and lexicon.starts_with_verb(second):
-        return True  # `浉河区为新就业形态劳动者` ⏎ `建起20个“暖心驿站”`
-    if visible_len(first) > 12 or re.search(r"[“”\"'‘’《》,，、]", first):
-        return False  # a quoted slogan (`紧盯“两端一中间”`) stands alone
-    return not lexicon.has_verb(first) and lexicon.ends_with_noun(first) and lexicon.has_verb(second)
-
-
 _SIGNER_TAILS = ("部", "局", "委", "会", "社", "办", "院", "所", "中心", "室", "组", "处", "公司", "政府")
 
 
 def _is_salutation(text: str) -> bool:
     """`尊敬的编辑同志：`, `亲爱的家长朋友们：`: a letter begins."""
     return visible_len(text) <= 20 and text.rstrip()[-1:] in "：:" and not is_ordinal_section(text)
-
-
-def _authors(draft: Draft) -> list[str]:
-    names = authors_from_byline(draft.byline) if draft.byline else []
-    if draft.signer:
-        names += [n for n in authors_from_byline(draft.signer) if n not in names]
-    return names
-
-
-def _kind_and_captions(draft: Draft, kicker: str | None, title: str | None):
-    """(kind, blocks, captions, caption_lines): photo items take their captions from
-    where the page put them, an untitled lone paragraph or a credited photo's text."""
-    blocks = draft.blocks
-    captions = [c for c, _, _ in draft.captions]
-    caption_lines = [(a, b) for _, a, b in draft.captions]
-    paragraphs = [b for b in blocks if b.type == "paragraph"]
-    if title is None and len(blocks) == 1 and len(paragraphs) == 1 and not captions \
-            and not draft.continued_from and not draft.lead and not draft.item:
-        # an untitled single paragraph between items is a photo caption
-        return "photo", [], [paragraphs[0].text], [paragraphs[0].lines]
-    photo_label = VOCAB.label_kind(kicker or "") == "photo" or any(
-        label in (kicker or "") + (title or "") for label in VOCAB.photo_labels if len(label) >= 2)
-    if captions and (not paragraphs or sum(map(len, captions)) >= 0.5 * sum(len(p.text) for p in paragraphs)):
-        kind = "photo"
-    elif draft.credited and (len(paragraphs) <= 1 or photo_label):
-        kind = "photo"  # `春风又绿 陈峰摄`: a photo with its own title
-    elif captions and photo_label:
-        kind = "photo"  # `摄影大赛组图：…`: a picture story with its text
-    else:
-        return "article", blocks, captions, caption_lines
-    lone = paragraphs[0] if len(blocks) == 1 and paragraphs else None
-    if draft.credited and not draft.lead and lone is not None and (not caption_lines or lone.lines[0] < caption_lines[0][0]):
-        # `昨日是中秋佳节…` above the photos and their one credit: the first caption
-        return kind, [], [lone.text] + captions, [lone.lines] + caption_lines
-    return kind, blocks, captions, caption_lines
-
-
-def finish(drafts: list[Draft], lexicon: Lexicon, diagnostics: list[Diagnostic], id_prefix: str) -> list[Article]:
-    articles: list[Article] = []
-    for draft in drafts:
-        kicker, title, subtitle, notes = split_headline(draft.headline, lexicon)
-        if title is None and kicker and VOCAB.label_kind(kicker) == "roundup" and draft.blocks and not draft.blocks[0].text.startswith(tuple(BULLETS)):
-            kicker, title = None, kicker  # `创城动态` over untitled briefs: the column head titles them
-        for note in notes:
-            diagnostics.append(Diagnostic(draft.headline[0].first, note))
-        kind, blocks, captions, caption_lines = _kind_and_captions(draft, kicker, title)
-        headline_text = " ".join(x for x in (kicker, title, subtitle) if x)
-        if draft.signed or (headline_text and NOTICE_TITLE.search(title or "")):
-            kind = "notice"
-        if title is None and kind == "article":
-            diagnostics.append(Diagnostic(draft.first, "article without a detected title (is its headline missing or glued to a paragraph?)"))
-        if kind == "photo" and title is None and draft.byline is None and not draft.headline:
-            diagnostics.append(Diagnostic(draft.first, "photo caption without a photographer credit"))
-        number = len(articles) + 1
-        articles.append(
-            Article(
-                id=f"{id_prefix}-{number:03d}",
-                number=number,
-                kind=kind,
-                kicker=kicker,
-                title=title,
-                subtitle=subtitle,
-                byline=draft.byline,
-                authors=_authors(draft),
-                continued_from=draft.continued_from,
-                continued_to=draft.continued_to,
-                lines=(draft.first, draft.last),
-                blocks=blocks,
-                captions=captions,
-                caption_lines=caption_lines,
-            )
-        )
-    return articles
