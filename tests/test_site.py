@@ -216,7 +216,7 @@ def test_relative_links_name_files():
 # ---------------------------------------------------------------- pages
 
 EXPECTED = [
-    "index.html", "404.html", "about.html", "search.html", "archive.html", "feed.xml", "sitemap.xml",
+    "index.html", "404.html", "about.html", "search.html", "archive.html", "data/articles.jsonl", "data/articles.csv",
     "issues/index.html", "static/site.css",
     "2020/index.html", "2020/05/index.html", "2020/05/15/index.html",
     "2020/05/15/gangzha/index.html", "2020/05/15/gangzha/1.html", "2020/05/15/gangzha/3.html",
@@ -255,7 +255,10 @@ def test_every_page_has_search_form_lang_skip_link_and_landmarks(site):
         html = page.read_text(encoding="utf-8")
         depth = len(page.relative_to(site).parts) - 1
         assert '<html lang="zh-CN">' in html
-        assert f'<form class="site-search" role="search" action="{"../" * depth}search.html">' in html, page
+        if page.name == "search.html":  # one search box there: the page's own (no header box)
+            assert 'class="site-search"' not in html and html.count('role="search"') == 1
+        else:
+            assert f'<form class="site-search" role="search" action="{"../" * depth}search.html">' in html, page
         assert 'name="q"' in html and 'href="#main"' in html and '<main id="main"' in html
         assert "<nav" in html and "<header" in html and "<footer" in html
 
@@ -273,7 +276,8 @@ def test_article_page_renders_every_block_as_such(site):
     html = read(site, "2020/05/15/gangzha/1.html")
     assert '<p class="kicker">向奋战在抗疫一线的劳动者致敬</p>' in html
     assert '<h1 id="story-title">' in html and '<p class="subtitle">' in html
-    assert '<p class="byline">王峰艳　赵勇进　王子璇</p>' in html
+    assert '<p class="byline"><span class="role">作者</span><a href="../../../../person/' in html
+    assert '>王峰艳</a>　<a' in html
     assert '<h2 class="subheading">表彰名单</h2>' in html
     assert '<th scope="col">项目名称</th>' in html and "<td>动画电影《特工总动员》</td>" in html
     assert "<li>区“五一劳动奖章”28名</li>" in html
@@ -384,13 +388,19 @@ def sitemap_locs(site: Path) -> list[str]:
     return locs
 
 
-def test_sitemap_lists_every_issue_article_and_term_once(site):
-    locs = sitemap_locs(site)
+@pytest.fixture(scope="module")
+def based_site(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("based"), base_url="https://example.github.io/repo")
+
+
+def test_sitemap_lists_every_issue_article_and_term_once(based_site):
+    site = based_site
+    locs = [loc.removeprefix("https://example.github.io/repo/") for loc in sitemap_locs(site)]
     assert len(locs) == len(set(locs))
     pages = {p.relative_to(site).as_posix() for p in site.rglob("*.html")}
     issue_pages = {p for p in pages if p[:4].isdigit() and p.count("/") == 4}  # yyyy/mm/dd/slug/x.html
     assert issue_pages and issue_pages <= set(locs)
-    terms = {p for p in pages if p.split("/")[0] in ("district", "street", "topic", "keyword")}
+    terms = {p for p in pages if p.split("/")[0] in ("district", "street", "topic", "keyword", "person")}
     assert {p for p in terms if "-" not in p.rpartition("/")[2]} <= set(locs)  # every term's head page
     assert set(locs) <= pages
 
@@ -399,7 +409,7 @@ def test_a_new_issue_rewrites_its_months_sitemap_and_the_index_only(tmp_path):
     from newsarchive.output import OutputTree
 
     older, newer, undated = gangzha_issue(), chongchuan_issue(), undated_issue()
-    out, settings = tmp_path / "site", load_settings(tmp_path)
+    out, settings = tmp_path / "site", load_settings(tmp_path, base_url="https://example.org/r")
 
     def sitemaps(issues) -> dict[str, bytes]:
         output = OutputTree(out)
@@ -416,15 +426,19 @@ def test_a_new_issue_rewrites_its_months_sitemap_and_the_index_only(tmp_path):
     assert changed <= {"sitemap.xml", "sitemap-2022-03.xml", "sitemap-pages.xml"}  # its terms may be new
 
 
-def test_feed_and_sitemap_without_base_url_stay_relative(site):
-    feed = ET.parse(site / "feed.xml").getroot()
+def test_feed_and_sitemap_need_a_base_url(site, based_site):
+    """A sitemap may not hold relative URLs, nor a feed reader resolve them: without a base URL
+    neither is written (the about page says so), and no page links to them."""
+    assert not (site / "feed.xml").exists() and not list(site.glob("sitemap*.xml"))
+    assert "feed.xml" not in read(site, "index.html") and "base_url" in read(site, "about.html")
+    feed = ET.parse(based_site / "feed.xml").getroot()
     ns = {"a": "http://www.w3.org/2005/Atom"}
     entries = feed.findall("a:entry", ns)
     assert len(entries) == 5
-    assert entries[0].find("a:link", ns).get("href") == "2022/03/23/chongchuan/1.html"
+    assert entries[0].find("a:link", ns).get("href") == "https://example.github.io/repo/2022/03/23/chongchuan/1.html"
     assert all(e.find("a:id", ns).text.startswith("urn:uuid:") for e in entries)
-    locs = sitemap_locs(site)
-    assert "2020/05/15/gangzha/1.html" in locs and not any("://" in loc for loc in locs)
+    # every summary says something, also for photo items (their caption) and summaries of issues
+    assert all((e.find("a:summary", ns).text or "").strip() for e in entries)
 
 
 def test_base_url_makes_feed_sitemap_canonical_and_404_absolute(tmp_path):
@@ -435,8 +449,9 @@ def test_base_url_makes_feed_sitemap_canonical_and_404_absolute(tmp_path):
     assert '<link rel="canonical" href="https://example.github.io/repo/2020/05/15/gangzha/1.html">' in read(
         site, "2020/05/15/gangzha/1.html")
     not_found = read(site, "404.html")
-    assert '<base href="https://example.github.io/repo/">' in not_found  # GitHub serves it at any depth
-    assert 'href="static/site.css"' in not_found
+    # GitHub serves it at any depth: root-relative to the base URL's path, on any host
+    assert "<base" not in not_found and 'href="/repo/static/site.css"' in not_found
+    assert 'src="/repo/static/search.js"' in not_found and 'href="/repo/index.html"' in not_found
     # pages still link relatively: the sub-path works without the base URL too
     assert 'href="../../../../static/site.css"' in read(site, "2020/05/15/gangzha/1.html")
 
@@ -466,7 +481,7 @@ def test_render_reports_every_page_it_wrote(tmp_path):
     out.mkdir()
     stats = render_site(sample_issues(), out, load_settings(tmp_path), template_dirs=[TEMPLATES], static_dirs=[STATIC])
     on_disk = [p for p in out.rglob("*") if p.is_file()]
-    assert stats.rendered == stats.pages == len([p for p in on_disk if "static" not in p.parts])
+    assert stats.rendered == stats.pages == len([p for p in on_disk if "static" not in p.parts and "data" not in p.parts])
 
 
 def test_template_dirs_extra_pages_and_search_template(tmp_path):
@@ -491,7 +506,7 @@ def test_template_dirs_extra_pages_and_search_template(tmp_path):
 def test_empty_archive_still_builds(tmp_path):
     site = build(tmp_path, issues=[])
     assert "还没有期次" in read(site, "index.html")
-    assert (site / "feed.xml").is_file() and (site / "404.html").is_file()
+    assert (site / "404.html").is_file() and (site / "data/articles.jsonl").read_text(encoding="utf-8") == ""
 
 
 @pytest.mark.parametrize("base_url", [None, "https://x.github.io/repo/"])
@@ -507,7 +522,7 @@ def test_page_link_helpers_match_relative(tmp_path, base_url):
         ctx = site_context(archive, settings, page)
         for target in targets:
             if page == "404.html" and base_url:
-                assert ctx["url"](target) == target and ctx["base_href"] == settings.base_url + "/"
+                assert ctx["url"](target) == "/repo/" + target and ctx["base_href"] is None
             else:
                 assert ctx["url"](target) == urls.relative(page, target)
             assert ctx["absolute"](target) == (f"{settings.base_url}/{target}" if base_url else ctx["url"](target))

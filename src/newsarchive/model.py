@@ -109,20 +109,37 @@ class Article:
     #: keyword candidates and their weights, kept (in the cache only) so keywords can be
     #: re-ranked against a grown archive without segmenting every article again
     term_counts: dict[str, float] = field(default_factory=dict)
-    #: set on summaries only (see `summary`): (display title, characters of body_text)
-    summarised: tuple[str, int] | None = None
+    #: set on summaries only (see `summary`): (display title, characters of body_text, lede)
+    summarised: tuple | None = None
 
     def summary(self) -> "Article":
         """A copy without body, captions or term counts: what lists, tags, feeds and
         the archive-wide stages need. Summaries keep a 10,000-issue archive in
         memory at a fraction of its size; pages that show a body load the full issue."""
         return replace(self, blocks=[], captions=[], caption_lines=[], term_counts={},
-                       summarised=(self.display_title, self.chars))
+                       summarised=(self.display_title, self.chars, self.lede))
 
     @property
     def chars(self) -> int:
         """Characters of reader-visible text (also known for summaries)."""
         return self.summarised[1] if self.summarised else len(self.body_text)
+
+    @property
+    def lede(self) -> str:
+        """The first ~200 characters of the body (or the caption): descriptions and feed
+        summaries (also known for summaries)."""
+        if self.summarised:
+            return self.summarised[2] if len(self.summarised) > 2 else ""
+        for text in [b.text for b in self.blocks if b.type in ("paragraph", "caption")] + self.captions:
+            if text and text.strip():
+                text = " ".join(text.split())
+                return text[:200] + ("…" if len(text) > 200 else "")
+        return ""
+
+    @property
+    def people(self) -> list[str]:
+        """Everyone the article names: its authors (bylines), then the tagger's persons."""
+        return list(dict.fromkeys([n for n in (*self.authors, *self.persons) if n]))
 
     @property
     def display_title(self) -> str:

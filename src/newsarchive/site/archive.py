@@ -12,6 +12,7 @@ import hashlib
 import heapq
 import json
 import marshal
+import re
 from dataclasses import dataclass, field
 
 from ..model import Article, Issue
@@ -23,7 +24,10 @@ TAXONOMIES: tuple[tuple[str, str, str], ...] = (
     ("street", "streets", "街道"),
     ("topic", "topics", "主题"),
     ("keyword", "keywords", "关键词"),
+    ("person", "people", "人物"),  # bylines (authors) and the names in the text (persons)
 )
+#: term kinds whose head page shows a chart of articles per month
+CHART_KINDS = ("district", "topic", "person")
 KIND_LABELS = {"article": "消息", "photo": "图片", "notice": "公告"}
 
 
@@ -64,6 +68,8 @@ class Archive:
     key: str = ""  # hash of the whole archive
     by_id: dict[int, str] = field(default_factory=dict)  # id(issue) -> fingerprint (no URL to compute)
     chars: int | None = None  # `total_chars`, when known (summed once: ~6,000 articles at 1,000 issues)
+    #: issue url -> its edition: every file of one date and publication, in page order
+    editions: dict[str, "Edition"] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.term_index = {(t.kind, t.name): t for ts in self.terms.values() for t in ts}
@@ -84,6 +90,7 @@ class Archive:
             self.older_keys[url] = running.hexdigest()
             running.update(self.fingerprints[url].encode())
         self.key = running.hexdigest()
+        self.editions = editions_of(self.issues, self.fingerprints)
 
     @property
     def total_chars(self) -> int:
@@ -104,6 +111,65 @@ class Archive:
 
     def term(self, kind: str, name: str) -> Term | None:
         return self.term_index.get((kind, name))
+
+
+@dataclass
+class Edition:
+    """One publication on one date as printed: its files (版) in page order. `url` is its
+    table of contents: a page of its own when it has several files, else its one file's page."""
+
+    date: str
+    publication: str | None
+    issues: list[Issue]
+    url: str
+    key: tuple  # the fingerprints of its files: all its pages show of each other
+
+
+def page_order(page: str | None) -> tuple:
+    """`A02` → ('A', 2), `3` → ('', 3); unknown pages last."""
+    m = re.match(r"\s*([A-Za-z]?)\s*0*(\d+)", page or "")
+    return (0, m.group(1).upper(), int(m.group(2))) if m else (1, "", 0)
+
+
+def editions_of(issues: list[Issue], fingerprints: dict[str, str]) -> dict[str, Edition]:
+    """Files of one date and publication grouped into editions (undated files stand alone)."""
+    groups: dict[tuple, list[Issue]] = {}
+    for issue in issues:
+        if urls.date_parts(issue.date):
+            groups.setdefault((issue.date, issue.publication or ""), []).append(issue)
+    out: dict[str, Edition] = {}
+    for (date, publication), members in groups.items():
+        members = sorted(members, key=lambda i: (page_order(i.page), urls.issue_slug(i)))
+        first = urls.issue_url(members[0])
+        url = urls.edition_url(date, publication) if len(members) > 1 else first
+        edition = Edition(date, publication or None, members, url,
+                          tuple(fingerprints[urls.issue_url(i)] for i in members))
+        for issue in members:
+            out[urls.issue_url(issue)] = edition
+    return out
+
+
+def month_counts(entries: list[Entry]) -> tuple[tuple[str, int], ...]:
+    """Articles per month (`YYYY-MM`), oldest first, every month between the first and the
+    last (zeros included); undated articles are left out."""
+    counts: dict[str, int] = {}
+    for e in entries:
+        date = e.issue.date
+        if date and len(date) == 10:
+            ym = date[:7]
+            counts[ym] = counts.get(ym, 0) + 1
+    if not counts:
+        return ()
+    first, last = min(counts), max(counts)
+    y, m = int(first[:4]), int(first[5:7])
+    out = []
+    while True:
+        ym = f"{y:04d}-{m:02d}"
+        out.append((ym, counts.get(ym, 0)))
+        if ym >= last:
+            break
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return tuple(out)
 
 
 #: term kinds whose pages show where the place is (省 › 市 › 区 › 街道)
@@ -371,7 +437,7 @@ def _first(pair: tuple) -> int:
     return pair[0]
 
 
-RELATED_WEIGHTS = {"district": 1, "street": 3, "topic": 1, "keyword": 2}
+RELATED_WEIGHTS = {"district": 1, "street": 3, "topic": 1, "keyword": 2, "person": 0}
 
 
 def related(archive: Archive, entry: Entry, limit: int = 5, max_postings: int = 100) -> list[Entry]:
@@ -387,6 +453,8 @@ def related(archive: Archive, entry: Entry, limit: int = 5, max_postings: int = 
     scores: dict[int, int] = {}
     for kind, attr, _label in TAXONOMIES:
         weight = RELATED_WEIGHTS[kind]
+        if not weight:
+            continue
         for name in set(getattr(entry.article, attr) or []):
             ranks = archive.postings.get((kind, name))
             if ranks is None:

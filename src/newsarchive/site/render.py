@@ -27,7 +27,8 @@ from ..cache import dump_marshal, load_marshal
 from ..model import Article, Issue
 from . import urls
 from ..output import as_output
-from .archive import KIND_LABELS, TAXONOMIES, Archive, ArchiveRecord, Entry, Term, build_archive, extend_archive, month_calendar, place_chains, related
+from .archive import (CHART_KINDS, KIND_LABELS, TAXONOMIES, Archive, ArchiveRecord, Entry, Term, build_archive,
+                      extend_archive, month_calendar, month_counts, page_order, place_chains, related)
 from .settings import Settings
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -231,6 +232,7 @@ def make_env(template_dirs: list[Path], bytecode_dir: Path | None = None) -> Env
     )
     env.filters["cn_date"] = cn_date
     env.filters["cn_month"] = cn_month
+    env.filters["cn_punct"] = cn_punct
     env.globals.update(
         article_url=urls.article_url,
         issue_url=urls.issue_url,
@@ -245,6 +247,11 @@ def make_env(template_dirs: list[Path], bytecode_dir: Path | None = None) -> Env
         render_blocks=render_blocks,
         render_source=render_source,
         term_chips=term_chips,
+        page_label=page_label,
+        chart_svg=chart_svg,
+        json_ld=json_ld,
+        article_ld=article_ld,
+        edition_url=lambda issue: None,
     )
     return env
 
@@ -262,11 +269,93 @@ def cn_month(ym: tuple[str, str]) -> str:
     return f"{ym[0]}年{int(ym[1])}月"
 
 
+_HALF = re.compile(r"[,;:?!()]")
+_CJK = "\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e“”‘’《》〈〉…—"
+_PUNCT = re.compile(rf"(?<=[{_CJK}]) ?([,;:?!]) ?|([,;:?!]) ?(?=[{_CJK}])")
+_PARENS = re.compile(rf"\(([^()\n]*[\u3400-\u9fff][^()\n]*)\)")
+_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+
+
+def _full(m: re.Match) -> str:
+    mark = m.group(1) or m.group(2)
+    if mark == ":" and m.start() > 0 and m.string[m.start() - 1].isdigit() and m.string[m.end():m.end() + 1].isdigit():
+        return m.group(0)  # 10:30
+    return _FULL[mark]
+
+
+def cn_punct(text: str | None) -> str:
+    """Half-width commas, colons… of OCR text as full-width where Chinese text is around them
+    (`808项,其中` → `808项，其中`; `1,000` and `10:30` stay), brackets around Chinese too.
+    For display only: the source view shows the lines exactly as written."""
+    if not text or not _HALF.search(text):
+        return text or ""
+    text = _PUNCT.sub(_full, text)
+    if "(" in text:
+        text = _PARENS.sub(r"（\1）", text)
+    return text
+
+
+def page_label(issue: Issue) -> str:
+    """`第2版 要闻`, or `版次不详` when neither the front matter nor the page says."""
+    if issue.page:
+        page = issue.page.strip()
+        head = page if page.startswith("第") else f"第{page}版"
+        return f"{head} {issue.page_name}" if issue.page_name else head
+    return f"版次不详 {issue.page_name}" if issue.page_name else "版次不详"
+
+
+def chart_svg(counts, label: str) -> Markup:
+    """Articles per month as an inline SVG bar chart (no script, no network): one bar per
+    month, the year under its first month, the largest count on the axis."""
+    if not counts:
+        return Markup("")
+    n, top = len(counts), max(c for _, c in counts) or 1
+    bar, height, base = 8, 60, 64
+    width = max(n * bar, 120)
+    parts = [f'<svg class="chart" viewBox="0 0 {width} 80" width="{width}" height="80" role="img" '
+             f'aria-label="{escape(label)}每月稿件数：{counts[0][0]} 至 {counts[-1][0]}，最多每月 {top} 篇">',
+             f'<line x1="0" y1="{base}" x2="{width}" y2="{base}"/>']
+    for i, (ym, c) in enumerate(counts):
+        if c:
+            h = max(1, round(c * height / top))
+            parts.append(f'<rect x="{i * bar + 1}" y="{base - h}" width="{bar - 2}" height="{h}"><title>{ym}：{c}</title></rect>')
+        if i == 0 or ym.endswith("-01"):
+            parts.append(f'<text x="{i * bar}" y="78">{ym[:4]}</text>')
+    parts.append(f'<text x="{width}" y="9" text-anchor="end">{top}</text></svg>')
+    return Markup("".join(parts))
+
+
+def json_ld(data: dict) -> Markup:
+    """A JSON-LD script body: `</` escaped so no text can close the script element."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def article_ld(issue: Issue, article: Article, settings: Settings, canonical: str | None, headline: str, lede: str) -> dict:
+    """schema.org NewsArticle of an article page (empty fields left out)."""
+    dated = bool(urls.date_parts(issue.date))
+    data = {
+        "@context": "https://schema.org", "@type": "NewsArticle",
+        "headline": headline[:110], "description": (lede or headline)[:120],
+        "datePublished": issue.date if dated else None,
+        "author": [{"@type": "Person", "name": n} for n in article.authors] or None,
+        "publisher": {"@type": "Organization", "name": issue.publication or settings.publication},
+        "printPage": issue.page, "printSection": issue.page_name,
+        "inLanguage": settings.language, "url": canonical, "mainEntityOfPage": canonical,
+        "keywords": ",".join([*article.topics, *article.keywords]) or None,
+        "contentLocation": [{"@type": "Place", "name": n} for n in [*article.districts, *article.streets]] or None,
+        "mentions": [{"@type": "Person", "name": n} for n in article.persons] or None,
+    }
+    return {k: v for k, v in data.items() if v}
+
+
 def citation(issue: Issue, article: Article, settings: Settings) -> str:
     """GB/T 7714-2015 newspaper reference: 作者. 题名[N]. 报纸名, 日期(版次)."""
     authors = [a for a in article.authors if a]
     who = ", ".join(authors[:3]) + (", 等" if len(authors) > 3 else "")
-    title = " ".join(p for p in (article.title or article.display_title, article.subtitle) if p)
+    title = cn_punct(" ".join(p for p in (article.title or article.display_title, article.subtitle) if p))
     paper = issue.publication or settings.publication
     when = issue.date or "出版日期不详"
     page = ""
@@ -286,27 +375,28 @@ def source_view(issue: Issue, article: Article) -> list[tuple[int, str]]:
 
 
 def _lines(text: str) -> str:
-    return "<br>".join(escape(line) for line in text.split("\n"))
+    return "<br>".join(escape(line) for line in cn_punct(text).split("\n"))
 
 
 def render_block(b) -> str:
     """One body block as HTML. Plain Python, not a template macro: bodies are the
-    bulk of an archive and a macro call per block dominated render time."""
+    bulk of an archive and a macro call per block dominated render time. Punctuation
+    as displayed (`cn_punct`)."""
     if b.type == "subheading":
-        return f'<h2 class="subheading">{escape(b.text)}</h2>'
+        return f'<h2 class="subheading">{escape(cn_punct(b.text))}</h2>'
     if b.type == "table" and b.rows:
         head, body = (b.rows[0], b.rows[1:]) if len(b.rows) > 1 else (None, b.rows)
         parts = ['<div class="table-wrap" tabindex="0" role="region" aria-label="表格">', '<table class="data">']
         if head is not None:
             parts.append("<thead><tr>" + "".join(f'<th scope="col">{escape(c)}</th>' for c in head) + "</tr></thead>")
         parts.append("<tbody>")
-        parts += ["<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in body]
+        parts += ["<tr>" + "".join(f"<td>{escape(cn_punct(c))}</td>" for c in row) + "</tr>" for row in body]
         parts.append("</tbody></table></div>")
         return "\n".join(parts)
     if b.type == "list" and b.items:
-        return '<ul class="body-list">' + "".join(f"<li>{escape(i)}</li>" for i in b.items) + "</ul>"
+        return '<ul class="body-list">' + "".join(f"<li>{escape(cn_punct(i))}</li>" for i in b.items) + "</ul>"
     if b.type == "caption":
-        return f'<figure class="photo"><figcaption>{escape(b.text)}</figcaption></figure>'
+        return f'<figure class="photo"><figcaption>{escape(cn_punct(b.text))}</figcaption></figure>'
     if b.type == "signature":
         return f'<p class="signature">{_lines(b.text)}</p>'
     return f"<p>{_lines(b.text)}</p>"
@@ -341,22 +431,32 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
     shared data comes from `site_context`."""
     per_page = settings.items_per_page
     yield single(Page("index.html", "index.html", {"latest": archive.issues[: settings.latest_issues]}))
-    for path, chunk, pages_nav in stable_pages("issues/index.html", archive.issues, per_page):
+    for path, chunk, pages_nav in stable_pages("issues/index.html", archive.issues, per_page, _issue_year):
         yield single(Page(path, "issues.html", {"issues": chunk, "pager": pages_nav}))
 
     for issue in archive.issues:
         url = urls.issue_url(issue)
-        # the issue's fingerprint covers its pages' paths and content; `related` sees older issues only
-        yield PageGroup("issue", (issue, archive.older_keys[url]), ("issue.html", "article.html"),
+        edition = archive.editions.get(url)
+        # the issue's fingerprint covers its pages' paths and content; `related` sees older issues only;
+        # its edition's files' fingerprints cover the 版 links, prev/next across 版 and continuations
+        yield PageGroup("issue", (issue, archive.older_keys[url], edition.key if edition else ()),
+                        ("issue.html", "article.html"),
                         1 + len(archive.by_issue[url]), functools.partial(_issue_pages, archive, issue))
+        if edition is not None and edition.url != url and edition.issues[0] is issue:
+            yield PageGroup("edition", (edition.date, edition.publication, edition.key), ("edition.html",), 1,
+                            functools.partial(_edition_page, archive, edition))
 
     yield single(Page("archive.html", "archive.html", {}))
+    known_months = [(y, m) for y, months in archive.years.items() for m in months]  # newest first
+    neighbour_months = {ym: (known_months[i + 1] if i + 1 < len(known_months) else None,
+                             known_months[i - 1] if i > 0 else None) for i, ym in enumerate(known_months)}
     for year, months in archive.years.items():
         yield single(Page(urls.year_url(year), "year.html", {"year": year, "months": months, "calendars": {
             m: month_calendar(year, m, days) for m, days in months.items()}}))
         for month, days in months.items():
-            yield PageGroup("month", (year, month, days), ("month.html", "day.html"), 1 + len(days),
-                            functools.partial(_month_pages, archive, year, month, days))
+            around = neighbour_months.get((year, month), (None, None))
+            yield PageGroup("month", (year, month, days, around), ("month.html", "day.html"), 1 + len(days),
+                            functools.partial(_month_pages, archive, year, month, days, around))
 
     for kind, _attr, label in TAXONOMIES:
         yield single(Page(urls.taxonomy_url(kind), "taxonomy.html",
@@ -370,8 +470,9 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
             older = stable_page_count(n, per_page) - 1
             newest = n - older * per_page
             chains = place_chains(archive, term)  # 省 › 市 › 区 › 街道: once per place
-            yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n, chains), ("term.html",), 1,
-                            functools.partial(_term_pages, term, label, per_page, True, chains))
+            chart = month_counts(term.entries) if kind in CHART_KINDS else ()  # articles per month
+            yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n, chains, chart), ("term.html",), 1,
+                            functools.partial(_term_pages, term, label, per_page, True, chains, chart))
             if older:
                 # the older entries, named without hashing them all (~40,000 at 1,000 issues): the
                 # oldest `n - newest` of the term's among the issues up to the first one's (which
@@ -383,16 +484,18 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
 
     about = settings.about_path
     about_text = about.read_text(encoding="utf-8") if about.is_file() else None
-    yield PageGroup("about", (about_text,), ("about.html",), 1, functools.partial(_about_page, about_text))
+    facts = about_facts(archive, settings)
+    yield PageGroup("about", (about_text, facts), ("about.html",), 1, functools.partial(_about_page, about_text, facts))
     yield single(Page("404.html", "404.html", {}))
     search_template = "search.html" if _has_template(env, "search.html") else "search_unavailable.html"
     yield single(Page("search.html", search_template, {}))
-    yield single(Page("feed.xml", "feed.xml", {
-        "entries": archive.entries[: settings.feed_entries],
-        "updated": _feed_updated(archive),
-        "entry_id": entry_id,
-    }))
-    yield from _sitemap_groups(archive, settings)
+    if settings.base_url:  # a feed and a sitemap need absolute URLs: without a base URL there are none
+        yield single(Page("feed.xml", "feed.xml", {
+            "entries": archive.entries[: settings.feed_entries],
+            "updated": _feed_updated(archive),
+            "entry_id": entry_id,
+        }))
+        yield from _sitemap_groups(archive, settings)
     for path, spec in (extra_pages or {}).items():
         template, context = (spec, {}) if isinstance(spec, str) else spec
         yield single(Page(path, template, dict(context)))
@@ -433,25 +536,84 @@ def _sitemap_page(archive: Archive, settings: Settings, path: str, issues: list[
     yield Page(path, "sitemap_urls.xml", {"urls": listed})
 
 
+def _issue_year(issue: Issue) -> str | None:
+    parts = urls.date_parts(issue.date)
+    return parts[0] if parts else None
+
+
+def _entry_year(entry: Entry) -> str | None:
+    return _issue_year(entry.issue)
+
+
+def _page_number(text: str | None) -> tuple | None:
+    """`1版`, `第A02版`, `2` → its `page_order`; None when no page number is in it."""
+    order = page_order(re.sub(r"^第", "", text or ""))
+    return order if order[0] == 0 else None
+
+
+def continuation(archive: Archive, edition, issue: Issue, article: Article, where: str | None, back: bool) -> Entry | None:
+    """The other part of a continued article: on the 版 `where` (`1版`) of the same edition, the
+    article continued to (`back`: from) this one's 版; None when the page or the part is not found."""
+    target = _page_number(where)
+    if edition is None or target is None:
+        return None
+    here = _page_number(issue.page)
+    for other in edition.issues:
+        if other is issue or page_order(other.page) != target:
+            continue
+        found = []
+        for e in archive.by_issue[urls.issue_url(other)]:
+            mark = e.article.continued_to if back else e.article.continued_from
+            if mark and (here is None or _page_number(mark) == here):
+                found.append(e)
+        if len(found) == 1 or (found and here is not None):
+            return found[0]
+    return None
+
+
 def _issue_pages(archive: Archive, issue: Issue) -> Iterator[Page]:
     url = urls.issue_url(issue)
     entries = archive.by_issue[url]
-    yield Page(url, "issue.html", {"issue": issue, "entries": entries})
+    edition = archive.editions.get(url)
+    sheets = edition.issues if edition is not None else [issue]
+    at = next(i for i, s in enumerate(sheets) if s is issue)
+    # prev/next run across the edition's 版: the last article of 第1版 leads to the first of 第2版
+    before = archive.by_issue[urls.issue_url(sheets[at - 1])][-1:] if at > 0 else []
+    after = archive.by_issue[urls.issue_url(sheets[at + 1])][:1] if at + 1 < len(sheets) else []
+    run = before + entries + after
+    pages_nav = {
+        "edition": edition.url if edition is not None and edition.url != url else None,
+        "sheets": [(page_label(s), urls.issue_url(s)) for s in sheets] if len(sheets) > 1 else [],
+        "prev": urls.issue_url(sheets[at - 1]) if at > 0 else None,
+        "next": urls.issue_url(sheets[at + 1]) if at + 1 < len(sheets) else None,
+    }
+    yield Page(url, "issue.html", {"issue": issue, "entries": entries, "sheet": pages_nav})
     for i, entry in enumerate(entries):
+        j = i + len(before)
+        a = entry.article
         yield Page(entry.url, "article.html", {
             "issue": issue,
-            "article": entry.article,
+            "article": a,
             "entry": entry,
-            "prev": entries[i - 1] if i > 0 else None,
-            "next": entries[i + 1] if i + 1 < len(entries) else None,
+            "sheet": pages_nav,
+            "prev": run[j - 1] if j > 0 else None,
+            "next": run[j + 1] if j + 1 < len(run) else None,
+            "from_part": continuation(archive, edition, issue, a, a.continued_from, True) if a.continued_from else None,
+            "to_part": continuation(archive, edition, issue, a, a.continued_to, False) if a.continued_to else None,
             # related articles come from older issues only: their hash stands for the list
             "related": Lazy(related, archive, entry, key=archive.older_keys[url]),
         }, full=issue)
 
 
-def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[Issue]]) -> Iterator[Page]:
+def _edition_page(archive: Archive, edition) -> Iterator[Page]:
+    sheets = [(s, page_label(s), archive.by_issue[urls.issue_url(s)]) for s in edition.issues]
+    yield Page(edition.url, "edition.html", {"edition": edition, "sheets": sheets})
+
+
+def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[Issue]], around=(None, None)) -> Iterator[Page]:
     yield Page(urls.month_url(year, month), "month.html", {
         "year": year, "month": month, "days": days, "weeks": month_calendar(year, month, days),
+        "prev_month": around[0], "next_month": around[1],
         "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for d in days.values() for i in d}},
         reuse_items=True)
     for day, issues in days.items():
@@ -460,19 +622,48 @@ def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[I
             "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for i in issues}})
 
 
-def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None, chains: tuple = ()) -> Iterator[Page]:
+def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None, chains: tuple = (),
+                chart: tuple = ()) -> Iterator[Page]:
     """The term's pages: all, or (`head`) only the head page or only the older ones; a place's
-    pages show its `chains` (see `archive.place_chains`)."""
-    for path, chunk, pages_nav in stable_pages(term.url, term.entries, per_page):
+    pages show its `chains` (see `archive.place_chains`), the head page its `chart` (articles per month)."""
+    for path, chunk, pages_nav in stable_pages(term.url, term.entries, per_page, _entry_year):
         if head is not None and pages_nav["head"] != head:
             continue
         yield Page(path, "term.html", {
             "kind": term.kind, "label": label, "term": term if pages_nav["head"] else None,
-            "name": term.name, "entries": chunk, "pager": pages_nav, "chains": chains}, reuse_items=pages_nav["head"])
+            "name": term.name, "entries": chunk, "pager": pages_nav, "chains": chains,
+            "chart": chart if pages_nav["head"] else ()}, reuse_items=pages_nav["head"])
 
 
-def _about_page(text: str | None) -> Iterator[Page]:
-    yield Page("about.html", "about.html", {"about_html": render_markdown(text) if text is not None else Markup("")})
+def about_facts(archive: Archive, settings: Settings) -> dict:
+    """What the about page says of the archive: its papers (issues, dates), the dates it
+    covers, how the dates were found, whether the paper's name is the placeholder."""
+    papers: dict[str, list] = {}
+    sources: dict[str, int] = {}
+    unnamed = 0
+    for issue in archive.issues:
+        name = issue.publication or ""
+        if not issue.publication:
+            unnamed += 1
+        row = papers.setdefault(name, [0, None, None])
+        row[0] += 1
+        if urls.date_parts(issue.date):
+            row[1] = issue.date if row[1] is None or issue.date < row[1] else row[1]
+            row[2] = issue.date if row[2] is None or issue.date > row[2] else row[2]
+        sources[issue.date_source] = sources.get(issue.date_source, 0) + 1
+    return {
+        "papers": [(name or settings.publication, bool(name), *papers[name]) for name in sorted(papers, key=lambda n: (n == "", n))],
+        "range": archive.date_range,
+        "issues": len(archive.issues), "articles": len(archive.entries),
+        "date_sources": sorted(sources.items()),
+        "unnamed": unnamed,
+        "placeholder": unnamed > 0 and settings.publication == Settings().publication,
+    }
+
+
+def _about_page(text: str | None, facts: dict | None = None) -> Iterator[Page]:
+    yield Page("about.html", "about.html", {"about_html": render_markdown(text) if text is not None else Markup(""),
+                                            "facts": facts or {}})
 
 
 def stable_page_count(n: int, per_page: int) -> int:
@@ -480,7 +671,7 @@ def stable_page_count(n: int, per_page: int) -> int:
     return 1 + max(n // per_page - 1, 0)
 
 
-def stable_pages(head: str, items: list, per_page: int) -> list[tuple[str, list, dict]]:
+def stable_pages(head: str, items: list, per_page: int, year_of: Callable | None = None) -> list[tuple[str, list, dict]]:
     """Split a newest-first list into pages that do not move as the list grows.
 
     Older pages are fixed groups of `per_page` counted from the oldest item
@@ -504,6 +695,43 @@ def stable_pages(head: str, items: list, per_page: int) -> list[tuple[str, list,
             "head": False, "group": g,
             "newer": group_path(g + 1) if g < groups else head,
             "older": group_path(g - 1) if g > 1 else None}))
+    if groups:
+        # numbered links and a jump to each year. A page links only to pages that never go
+        # away or change (the head, its own newer neighbour, the older ones), so adding an item
+        # leaves every older page as it was (see the docstring)
+        firsts: list[tuple[str, int]] = []  # (year, page index) of each year's newest item, newest first
+        page_years: list[set] = []
+        if year_of is not None:
+            seen: set = set()
+            for index, (_path, chunk, _nav) in enumerate(pages):
+                here = {y for y in map(year_of, chunk) if y}
+                page_years.append(here)
+                for year in sorted(here - seen, reverse=True):
+                    seen.add(year)
+                    firsts.append((year, index))
+        for index, (path, _chunk, nav) in enumerate(pages):
+            g = nav["group"]
+            top = groups if g is None else min(g + 1, groups)
+            wanted = sorted({1, top, top - 1, top - 2} | ({g, g - 1, g - 2} if g else set()), reverse=True)
+            numbers: list = [("最新", None if g is None else head)]
+            last = None
+            for k in wanted:
+                if k < 1 or k > top:
+                    continue
+                if last is not None and last - k > 1:
+                    numbers.append(("…", None))
+                numbers.append((str(k), None if k == g else group_path(k)))
+                last = k
+            nav["numbers"] = numbers
+            # from an older page, a year's newest page among the pages it may link to
+            years = []
+            for year, first in firsts:
+                if g is not None and first < max(index - 1, 1):  # (never the head: it changes)
+                    first = next((i for i in range(max(index - 1, 1), len(pages)) if year in page_years[i]), None)
+                    if first is None:
+                        continue
+                years.append((year, pages[first][0] if first != index else None))
+            nav["years"] = years
     return pages
 
 
@@ -540,12 +768,16 @@ def site_context(archive: Archive, settings: Settings, page_path: str) -> dict[s
     """Helpers bound to one page: `rel` is the way back to the root, `url()` links from here."""
     base_href = None
     rel = urls.root_prefix(page_path)
-    if page_path == "404.html" and settings.base_url:
-        # GitHub Pages serves 404.html at any depth: anchor its links to the site root.
-        base_href, rel = settings.base_url + "/", ""
+    rooted = page_path == "404.html" and settings.base_url
+    if rooted:
+        # GitHub Pages serves 404.html at any depth: its links are root-relative to the base
+        # URL's path (`/repo/static/site.css`), so they work on any host serving that path
+        from urllib.parse import urlsplit
+
+        rel = urlsplit(settings.base_url).path.rstrip("/") + "/"
 
     # called for every link of every page (the sitemap alone: one per page of the site)
-    if base_href is not None:
+    if rooted:
         def url(target: str) -> str:
             return rel + target
     else:
@@ -561,6 +793,49 @@ def site_context(archive: Archive, settings: Settings, page_path: str) -> dict[s
         "base_href": base_href,
         "canonical": f"{settings.base_url}/{page_path}" if settings.base_url and page_path != "404.html" else None,
     }
+
+
+DATA_FIELDS = ("url", "id", "publication", "date", "date_source", "page", "page_name", "number", "kind", "kicker",
+               "title", "subtitle", "byline", "authors", "event_date", "continued_from", "continued_to",
+               "districts", "streets", "topics", "keywords", "persons", "chars", "lede", "source", "lines")
+DATA_FILES = ("data/articles.jsonl", "data/articles.csv")
+
+
+def data_rows(archive: Archive, settings: Settings) -> Iterator[dict]:
+    """Every article with its fields and tags, newest issue first (the data download)."""
+    for e in archive.entries:
+        a, i = e.article, e.issue
+        yield {"url": e.url, "id": a.id, "publication": i.publication or settings.publication, "date": i.date,
+               "date_source": i.date_source, "page": i.page, "page_name": i.page_name, "number": a.number,
+               "kind": a.kind, "kicker": a.kicker, "title": a.title or a.display_title, "subtitle": a.subtitle,
+               "byline": a.byline, "authors": list(a.authors), "event_date": a.event_date,
+               "continued_from": a.continued_from, "continued_to": a.continued_to,
+               "districts": list(a.districts), "streets": list(a.streets), "topics": list(a.topics),
+               "keywords": list(a.keywords), "persons": list(a.persons), "chars": a.chars, "lede": a.lede,
+               "source": i.source, "lines": list(a.lines)}
+
+
+def write_data(archive: Archive, settings: Settings, output, base: str) -> None:
+    """`data/articles.jsonl` (one JSON object a line) and `data/articles.csv` (UTF-8 with BOM, so
+    spreadsheet programs read the Chinese; lists joined with `;`): kept as they are while the
+    archive, code and settings are (their key)."""
+    import csv
+    import io
+    import json
+
+    key = hashlib.blake2b(f"{base}|{archive.key}".encode(), digest_size=16).hexdigest()
+    if all(output.unchanged(path, key) for path in DATA_FILES):
+        return
+    rows = list(data_rows(archive, settings))
+    lines = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(DATA_FIELDS)
+    for r in rows:
+        writer.writerow([";".join(v) if isinstance(v, list) and v and isinstance(v[0], str) else
+                         "-".join(map(str, v)) if isinstance(v, list) else "" if v is None else v for v in r.values()])
+    output.write(DATA_FILES[0], lines, key)
+    output.write(DATA_FILES[1], "\ufeff" + buf.getvalue(), key)
 
 
 def copy_static(static_dirs: list[Path], output) -> list[str]:
@@ -795,6 +1070,7 @@ def render_site(
         pages, rendered = job.run(todo, records)
     lap("pages")
     copy_static(static_dirs, output)
+    write_data(archive, settings, output, keys.base)
     PageRecord(keys.base, keys.known_wide(), records).save(cache_dir)
     if terms_record is not None:
         terms_record.save(archive)

@@ -73,6 +73,12 @@ def day_url(year: str, month: str, day: str) -> str:
     return f"{year}/{month}/{day}/index.html"
 
 
+def edition_url(date: str, publication: str | None) -> str:
+    """The table of contents of one publication's files of one date, e.g. `2020/05/15/paper-1a2b3c4d5e.html`."""
+    y, m, d = date_parts(date)
+    return f"{y}/{m}/{d}/paper-{term_key(publication or '')}.html"
+
+
 def sitemap_url(year: str | None = None, month: str | None = None) -> str:
     """A month's sitemap (its issues and articles), the undated issues' (`year` = UNDATED) or,
     without a year, the one of the site's other pages. At the root: a sitemap may list
