@@ -138,10 +138,36 @@ _PAGE_LABEL = re.compile(
 )
 _FOLIO_PART = re.compile(
     rf"{DATE_FULL}|(?:星期|周|礼拜)[一二三四五六日天]|农历\S{{2,14}}|[{HAN}]{{2,8}}(?:日报|晚报|时报|报)"
-    rf"|(?:总第|本期共|共|今日)\s*\d{{1,5}}\s*(?:期|版)|{VOCAB.web_chrome}|[|｜/·»«>＞:：，,]"
+    rf"|(?:总第|本期共|共|今日)\s*\d{{1,5}}\s*(?:期|版)|{VOCAB.web_chrome}|\(\d+(?:-\d+)*\)|\d{{1,2}}:\d{{2}}(?::\d{{2}})?"
+    rf"|[|｜/·»«>＞:：，,]"
 )
 #: a web page's footer copied with the text: `2021-11-17 1 1 中国改革报 content_44733.htm …`
-_WEB_FOOTER = re.compile(r"content_\d+\.s?html?|enpproperty|^(?:版权所有|Copyright|©|ICP备)", re.IGNORECASE)
+_WEB_FOOTER = re.compile(r"content_\d+\.s?html?|enpproperty|版权所有|copy\s*right|©|all\s*rights\s*reserved|ICP备|技术支持",
+                         re.IGNORECASE)
+_BREADCRUMB = re.compile(rf"^(?:{VOCAB.breadcrumb_start})\s*[:：]?\s*(?:[>＞»›]|\S{{1,12}}\s*[>＞»›])|(?:\S{{1,12}}\s*[>＞»›]\s*){{2,}}")
+_WEB_META = re.compile(rf"(?:^|\s)(?:{VOCAB.web_meta_key})\s*[:：]")
+_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+_ADDRESS = re.compile(r"[\w.\-]+@[\w\-]+\.[\w.]+|www\.|https?://", re.IGNORECASE)
+
+
+def rule_web_chrome(no, raw, text):
+    """A web page's own lines copied with the article: breadcrumbs (`首页 > 延吉新闻 > 正文`),
+    metadata (`2022年10月18日 11:25 来源:新疆学习平台`, `发布时间:2023-07-28`), addresses,
+    menus of section names, lines of punctuation only (`|`). Furniture, never text."""
+    if visible_len(text) > 80 or ends_sentence(text):
+        return None
+    extra = {}
+    date = re.search(DATE_FULL, text)
+    if date:
+        extra["date"] = date.group(0)
+    if _BREADCRUMB.search(text) or _WEB_META.search(text) or _ADDRESS.search(text):
+        return Line(no, raw, "furniture", text, extra=extra)
+    if not re.search(rf"[{HAN}A-Za-z0-9{CIRCLED}{BULLETS}▲▼▽…—]", text):
+        return Line(no, raw, "furniture", text)  # `|`, `"`: a rule or stray mark of the page
+    words = text.split()
+    if len(words) >= 4 and all(len(w) <= 6 for w in words) and len({w[-2:] for w in words}) == 1:
+        return Line(no, raw, "furniture", text)  # `凉山新闻 西昌新闻 德昌新闻 …`: the site's menu
+    return None
 _IMAGE_FILE = re.compile(r"[\w\-.]+\.(?:jpe?g|png|gif|bmp|webp)", re.IGNORECASE)
 _PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：/／]?\s*(?P<names>{NAMES})")
 
@@ -163,7 +189,8 @@ def rule_page_label(no, raw, text):
         m = _PAGE_LABEL.fullmatch(rest) if rest else None
         if rest and m is None:
             return None
-        if m is None and not re.search(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}", text):
+        paper_and_date = re.search(DATE_FULL, text) and re.search(rf"[{HAN}]{{2,8}}(?:日报|晚报|时报|报)|{_TIME.pattern}", text)
+        if m is None and not paper_and_date and not re.search(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}", text):
             return None  # a lone date signs a notice: see rule_date_line
     extra: dict = {}
     if re.search(r"[上下]一版", text):
@@ -178,8 +205,9 @@ def rule_page_label(no, raw, text):
 
 
 def rule_page_meta(no, raw, text):
-    """`责任编辑：王芳　校对：刘洋　美编：孙杰`: the page's staff, not a byline."""
+    """`责任编辑：王芳　校对：刘洋　美编：孙杰`, `[责任编辑: 马丽娜 ]`: the page's staff, not a byline."""
     pos, meta = 0, {}
+    text = text.strip("[]【】〔〕 ")
     for m in _PAGE_META.finditer(text):
         if text[pos : m.start()].strip(" |｜/，,、;；"):
             return None
@@ -367,6 +395,7 @@ RULES = (
     rule_table_row,
     rule_md_heading,
     rule_link_list,
+    rule_web_chrome,
     rule_page_label,
     rule_page_meta,
     rule_role_only,

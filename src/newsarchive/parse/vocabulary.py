@@ -60,6 +60,8 @@ class Vocabulary:
     letter_closings: frozenset[str]
     web_chrome: str
     affiliation_tail: str
+    web_meta_key: str
+    breadcrumb_start: str
     #: regex pieces (no anchors), built from the lists above
     name: str
     names: str
@@ -77,8 +79,8 @@ class Vocabulary:
         agencies = _alternation(data["agencies"])
         lead_words = _alternation(data["lead_words"])
         lead = (
-            # 本报讯 / 本刊讯 / 本报合肥18日电 / 新华社北京5月6日电 / 合川日报消息 / 萧山网讯
-            rf"(?:本报|本刊|{agencies})[{HAN}]{{0,8}}?(?:\d{{1,2}}月)?(?:\d{{1,2}}日)?(?:{lead_words})"
+            # 本报讯 / 本刊讯 / 本报合肥18日电 / 新华社北京5月6日电 / 据新华社电 / 合川日报消息 / 萧山网讯
+            rf"据?(?:本报|本刊|{agencies})[{HAN}]{{0,8}}?(?:\d{{1,2}}月)?(?:\d{{1,2}}日)?(?:{lead_words})"
             # `台湾网6月23日竹溪消息`, `东南网莆田8月5日讯`, `据黔东南政府网消息`
             rf"|据?[{HAN}A-Za-z]{{2,12}}?(?:日报|晚报|时报|报|网|新闻|融媒体?|客户端|电视台)[{HAN}]{{0,6}}?(?:\d{{1,2}}月)?(?:\d{{1,2}}日)?[{HAN}]{{0,6}}?(?:{lead_words})"
             rf"|[{HAN}]{{2,8}}消息(?=\s*[（(])"  # `信阳消息（黄 兴 孙明江）`: a place's news, credited
@@ -101,6 +103,8 @@ class Vocabulary:
             letter_closings=frozenset(data["letter_closings"]),
             web_chrome=_alternation(data["web_chrome"]),
             affiliation_tail=_alternation(data["affiliation_tails"]),
+            web_meta_key=_alternation(data["web_meta_keys"]),
+            breadcrumb_start=_alternation(data["breadcrumb_starts"]),
             role=_alternation(data["roles"]),
             slash_role=_alternation(data["slash_roles"]),
             credit_verb=_alternation(data["credit_verbs"]),
