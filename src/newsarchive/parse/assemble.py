@@ -277,6 +277,11 @@ class Assembler:
         """`第A02版：要闻`, `责任编辑：王芳`: kept on the page, outside every article."""
         page = self.page
         page.furniture.append(Block("furniture", u.text, (u.first, u.last)))
+        said = u.extra.get("page")
+        if "当前" in u.text and said and page.number:
+            # `当前版:04版` says which page this is; `A2` and `当前第2版` name the same one
+            same = said.lstrip("0").upper() in page.number.upper() or page.number.lstrip("0").upper() in said.upper()
+            page.number = max(said, page.number, key=len) if same else said
         page.number = page.number or u.extra.get("page")
         page.name = page.name or u.extra.get("page_name")
         page.date = page.date or u.extra.get("date")

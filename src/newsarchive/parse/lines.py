@@ -138,7 +138,7 @@ _PAGE_LABEL = re.compile(
 )
 _FOLIO_PART = re.compile(
     rf"{DATE_FULL}|(?:星期|周|礼拜)[一二三四五六日天]|农历\S{{2,14}}|[{HAN}]{{2,8}}(?:日报|晚报|时报|报)"
-    rf"|(?:总第|本期共|共|今日)\s*\d{{1,5}}\s*(?:期|版)|{VOCAB.web_chrome}|\(\d+(?:-\d+)*\)|\d{{1,2}}:\d{{2}}(?::\d{{2}})?"
+    rf"|(?:总第|本期共|共|今日)\s*\d{{1,5}}\s*(?:期|版)|(?<![A-Za-z])\d{{2,5}}\s*期|[上下]一版\s*\d*|\d+\s*[上下]一版|{VOCAB.web_chrome}|\(\d+(?:-\d+)*\)|\d{{1,2}}:\d{{2}}(?::\d{{2}})?"
     rf"|[|｜/·»«>＞:：，,]"
 )
 #: a web page's footer copied with the text: `2021-11-17 1 1 中国改革报 content_44733.htm …`
@@ -164,6 +164,8 @@ def rule_web_chrome(no, raw, text):
         return Line(no, raw, "furniture", text, extra=extra)
     if not re.search(rf"[{HAN}A-Za-z0-9{CIRCLED}{BULLETS}▲▼▽…—]", text):
         return Line(no, raw, "furniture", text)  # `|`, `"`: a rule or stray mark of the page
+    if text.count("|") + text.count("｜") >= 3 and all(len(w.strip()) <= 12 for w in re.split("[|｜]", text)):
+        return Line(no, raw, "furniture", text)  # `地方网群: 德令哈 | 格尔木 | 乌兰 | …`: links
     words = text.split()
     if len(words) >= 4 and all(len(w) <= 6 for w in words) and len({w[-2:] for w in words}) == 1:
         return Line(no, raw, "furniture", text)  # `凉山新闻 西昌新闻 德昌新闻 …`: the site's menu
@@ -193,8 +195,6 @@ def rule_page_label(no, raw, text):
         if m is None and not paper_and_date and not re.search(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}", text):
             return None  # a lone date signs a notice: see rule_date_line
     extra: dict = {}
-    if re.search(r"[上下]一版", text):
-        m = None  # `下一版»本期共4版，当前第4版`: page navigation names other pages too
     if m is not None:
         extra["page"] = re.sub(r"\s", "", m.group("no") or m.group("bare"))
         extra["page_name"] = m.group("name") or m.group("bname")
@@ -207,7 +207,7 @@ def rule_page_label(no, raw, text):
 def rule_page_meta(no, raw, text):
     """`责任编辑：王芳　校对：刘洋　美编：孙杰`, `[责任编辑: 马丽娜 ]`: the page's staff, not a byline."""
     pos, meta = 0, {}
-    text = text.strip("[]【】〔〕 ")
+    line_text, text = text, text.strip("[]【】〔〕 ")
     for m in _PAGE_META.finditer(text):
         if text[pos : m.start()].strip(" |｜/，,、;；"):
             return None
@@ -217,7 +217,7 @@ def rule_page_meta(no, raw, text):
         return None
     if not all(looks_like_name(n, strict=False) for names in meta.values() for n in names):
         return None
-    return Line(no, raw, "furniture", text, extra={"meta": meta})
+    return Line(no, raw, "furniture", line_text, extra={"meta": meta})
 
 
 def rule_link_list(no, raw, text):
