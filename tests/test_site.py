@@ -216,7 +216,7 @@ def test_relative_links_name_files():
 # ---------------------------------------------------------------- pages
 
 EXPECTED = [
-    "index.html", "404.html", "about.html", "search.html", "archive.html", "data/articles.jsonl", "data/articles.csv",
+    "index.html", "404.html", "about.html", "search.html", "archive.html", "data/articles.jsonl.gz", "data/articles.csv.gz",
     "issues/index.html", "static/site.css",
     "2020/index.html", "2020/05/index.html", "2020/05/15/index.html",
     "2020/05/15/gangzha/index.html", "2020/05/15/gangzha/1.html", "2020/05/15/gangzha/3.html",
@@ -506,7 +506,7 @@ def test_template_dirs_extra_pages_and_search_template(tmp_path):
 def test_empty_archive_still_builds(tmp_path):
     site = build(tmp_path, issues=[])
     assert "还没有期次" in read(site, "index.html")
-    assert (site / "404.html").is_file() and (site / "data/articles.jsonl").read_text(encoding="utf-8") == ""
+    assert (site / "404.html").is_file() and (site / "data/articles.jsonl.gz").is_file()
 
 
 @pytest.mark.parametrize("base_url", [None, "https://x.github.io/repo/"])
