@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .names import NOT_NAMES, authors_from_byline, looks_like_name, split_names
+from .names import NOT_NAMES, authors_from_byline, looks_like_name, split_names, transcribed_name
 from .vocabulary import BULLETS, CLOSE, HAN, OPEN, SPACE, simplified, vocabulary
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -106,7 +106,8 @@ def ends_open_clause(text: str) -> bool:
 def names_ok(byline: str) -> bool:
     """Every word a byline credits is a plausible name (roles and marks removed)."""
     names = authors_from_byline(byline)
-    return bool(names) and all(looks_like_name(n) for n in names)
+    credited = re.search(rf"{R}|[/／]", simplified(byline)) is not None
+    return bool(names) and all(looks_like_name(n) or credited and transcribed_name(n) for n in names)
 
 
 # ---------------------------------------------------------------- rules

@@ -52,6 +52,17 @@ def looks_like_name(word: str, strict: bool = True) -> bool:
     return has_surname or not strict
 
 
+#: characters of running text that no transcribed name (才让卓玛, 吉克阿呷) holds
+_FUNCTION_CHARS = set("的了是在和与及对为把被将就也又很这那们个到从向以于而但说")
+
+
+def transcribed_name(word: str) -> bool:
+    """A name of a minority nationality written without a surname: 4–6 characters,
+    no function words. Only trusted after a role (`作者:才让卓玛`, `记者 吉克阿呷`)."""
+    return 4 <= len(word) <= 6 and _HAN_RUN.fullmatch(word) is not None and not _FUNCTION_CHARS & set(word) \
+        and word not in NOT_NAMES
+
+
 def split_names(text: str) -> list[str]:
     return [w for w in re.split(r"[\s\u3000、,，;；/／|｜]+", text) if w]
 
@@ -72,10 +83,9 @@ def authors_from_byline(byline: str) -> list[str]:
             if stripped == part:
                 break
             part = stripped
-        for word in _split_glued(split_names(part)):
-            if len(word) >= 3 and word.endswith(_ORG_TAILS) or word.startswith(("本报", "本刊", "本网", "本台")):
-                continue  # `德州晚报`, `本报两会(报道组)`: the paper or a group, not a person
-            if (2 <= len(word) <= 4 and _HAN_RUN.fullmatch(word) and word not in NOT_NAMES) or (
+        people = [w for w in split_names(part) if not _is_group(w)]
+        for word in _split_glued(people):
+            if (2 <= len(word) <= 6 and _HAN_RUN.fullmatch(word) and word not in NOT_NAMES) or (
                 "·" in word and looks_like_name(word)
             ):
                 at = simplified(original).find(word)
@@ -88,13 +98,18 @@ def authors_from_byline(byline: str) -> list[str]:
 _ORG_TAILS = ("报", "网", "社", "台", "中心", "站", "组", "部", "办", "局", "委", "所")
 
 
+def _is_group(word: str) -> bool:
+    """`德州晚报`, `南国都市报`, `本报两会(报道组)`: the paper or a group, not a person."""
+    return len(word) >= 3 and word.endswith(_ORG_TAILS) or word.startswith(("本报", "本刊", "本网", "本台"))
+
+
 def _split_glued(words: list[str]) -> list[str]:
     """`台艳秋张飞` (names set without a space): a 3-character name, then a 2-character one."""
     out = []
     for word in words:
         if 5 <= len(word) <= 6 and _HAN_RUN.fullmatch(word):
             cut = 3 if word[3] in SURNAMES else 2 if word[2] in SURNAMES else 0
-            if cut:
+            if cut and looks_like_name(word[:cut], strict=False) and looks_like_name(word[cut:]):
                 out += [word[:cut], word[cut:]]
                 continue
         out.append(word)

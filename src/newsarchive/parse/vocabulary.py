@@ -87,9 +87,10 @@ class Vocabulary:
         )
         not_a_name = _alternation(w for w in (*data["roles"], *data["page_roles"]) if len(w) >= 2)
         # one personal name: 2–4 Han characters, a two-character name padded to the width
-        # of three (`邬 盛`), or a transcribed name with a middle dot (`阿依古丽·买买提`);
+        # of three (`邬 盛`), a transcribed name with or without a middle dot (`才让卓玛`,
+        # `阿布都热依木`, `阿依古丽·买买提`: names_ok decides which runs are names);
         # never a role word (`记者 张三 通讯员 李四` holds two names, not four)
-        name = rf"(?!(?:{not_a_name}))(?:[{HAN}]{SPACE}{{1,2}}[{HAN}](?![{HAN}])|[{HAN}]{{2,4}}(?:[·•][{HAN}]{{2,6}})?)"
+        name = rf"(?!(?:{not_a_name}))(?:[{HAN}]{SPACE}{{1,2}}[{HAN}](?![{HAN}])|[{HAN}]{{2,6}}(?:[·•][{HAN}]{{2,6}})?)"
         return cls(
             name=name,
             names=rf"{name}(?:{NAME_SEP}{name})*",
