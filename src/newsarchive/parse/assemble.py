@@ -430,6 +430,8 @@ class Assembler:
         cur.touch(u)
         if nxt is not None and nxt.kind == "credit" and nxt.extra.get("title") and title:
             return  # `抢收稻谷 杨柳 摄` ⏎ `一筐新米 邓思宇 摄`: a list of photos, one item
+        if title and cur.has_body and nxt is not None and nxt.kind == "text" and not nxt.headline_like:
+            return  # `参观朝鲜族民俗园 金美兰 摄` between paragraphs: a photo of the article
         self.close()
         self.signed_last = cur
 

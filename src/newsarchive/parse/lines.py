@@ -163,6 +163,8 @@ def rule_web_chrome(no, raw, text):
         extra["date"] = date.group(0)
     if _BREADCRUMB.search(text) or _WEB_META.search(text) or _ADDRESS.search(text):
         return Line(no, raw, "furniture", text, extra=extra)
+    if len(re.findall(r"[\[【]\s*[^\]】]{1,10}\s*[\]】]", text)) >= 2 or re.fullmatch(rf"返回[{HAN}]{{1,6}}", text):
+        return Line(no, raw, "furniture", text)  # `[ 返回首页 ] [ 打印 ]`, `返回海口`: the page's buttons
     if not re.search(rf"[{HAN}A-Za-z0-9{CIRCLED}{BULLETS}▲▼▽…—]", text):
         return Line(no, raw, "furniture", text)  # `|`, `"`: a rule or stray mark of the page
     if text.count("|") + text.count("｜") >= 3 and all(len(w.strip()) <= 12 for w in re.split("[|｜]", text)):
@@ -190,8 +192,8 @@ def rule_page_label(no, raw, text):
     if m is None:
         rest = _FOLIO_PART.sub(" ", text).strip()
         m = _PAGE_LABEL.fullmatch(rest) if rest else None
-        if rest and m is None:
-            return None
+        if rest and m is None and not (rest.replace(" ", "").isdigit() and _FOLIO_PART.search(text)):
+            return None  # (`3 上一篇 下一篇 4 放大 缩小`: page buttons around their numbers)
         paper_and_date = re.search(DATE_FULL, text) and re.search(rf"[{HAN}]{{2,8}}(?:日报|晚报|时报|报)|{_TIME.pattern}", text)
         if m is None and not paper_and_date and not re.search(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}", text):
             return None  # a lone date signs a notice: see rule_date_line
@@ -223,8 +225,9 @@ def rule_page_meta(no, raw, text):
 
 def rule_link_list(no, raw, text):
     """`相关推荐` (or `新闻推荐强化招商引资…`): links to other pages follow."""
+    bare = text.rstrip("↓↑→>＞:： ")  # `相关新闻↓`
     for label in VOCAB.link_labels:
-        if text.startswith(label) and (text == label or not ends_sentence(text)) and visible_len(text) <= 40:
+        if bare.startswith(label) and (bare == label or not ends_sentence(bare)) and visible_len(bare) <= 40:
             return Line(no, raw, "furniture", text, extra={"links": True})
     return None
 
