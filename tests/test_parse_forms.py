@@ -60,7 +60,7 @@ def test_the_forms_set_is_there():
 
 
 #: the held-out set's boundary measures: a floor against sliding back, not a target
-HOLDOUT_FLOORS = {"recall": 0.91, "precision": 0.70}
+HOLDOUT_FLOORS = {"recall": 0.91, "precision": 0.78}
 
 
 @pytest.fixture(scope="module")

@@ -143,7 +143,7 @@ class Assembler:
             if u.kind == "date_line" and not self.drafts:
                 u.kind = "furniture"  # `2023年04月13日` above the first article: the page's date
                 u.extra["date"] = u.text
-            if self.links and u.gap_before == 0 and (u.headline_like or u.kind == "text" and visible_len(u.text) <= 40 and not ends_sentence(u.text)):
+            if self.links and not self._article_begins(u, nxt):
                 self.on_furniture(u, nxt)  # `相关推荐` ⏎ the headlines of other pages
                 i += 1
                 continue
@@ -172,6 +172,14 @@ class Assembler:
             i += 1
         self.close()
         return self.drafts
+
+    @staticmethod
+    def _article_begins(u: Unit, nxt: Unit | None) -> bool:
+        """Under `相关推荐` every line links elsewhere (titles, teasers) until a headline
+        over its own text, or a column label, begins the page's next article."""
+        if VOCAB.label_kind(u.text) is not None:
+            return True
+        return u.headline_like and nxt is not None and nxt.kind in ("text", "byline", "role") and not nxt.headline_like
 
     def headline_run(self, run: list[Unit], rest: list[Unit]) -> None:
         """Short unpunctuated lines together: a headline, unless the page says otherwise."""
@@ -288,7 +296,7 @@ class Assembler:
         for role, names in u.extra.get("meta", {}).items():
             page.meta.setdefault(role, []).extend(names)
         self.links = self.links or bool(u.extra.get("links"))
-        if u.extra.get("meta"):
+        if u.extra.get("meta") and self.open_draft is not None and self.open_draft.has_body:
             self.close()  # `责编：王云飞 审核：陈鑫` under an article: it is over
 
     def on_dateline(self, u: Unit, nxt: Unit | None) -> None:
