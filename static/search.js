@@ -9,16 +9,18 @@
   for (var i = 0; i < A.length; i++) AI[A[i]] = i;
   var WORD = /[\p{L}\p{N}]/u;
   var PAGE = 10;      // results shown with a snippet, per step
-  var LINKS = 20;     // results listed (title, date, district); small archives list all
+  var LINKS = 10;     // results listed (title, date, district); small archives list all
   var MORE_LINKS = 100;  // more titles listed per press of 更多结果 (their meta files hold 128 each)
   var ENOUGH = 50;    // the first screen is painted once this many results are found
   // After the first screen every other range is read, so the ranking and the count are over
   // all matches; while the posting files this query loaded stay under this many bytes (a
   // common word of a huge archive stops there, says so, and 更多结果 reads on)
-  var BUDGET = 100 * 1024;
+  var BUDGET = 88 * 1024;
   var CHUNK_FILE = 6400;  // bytes of a typical c/ chunk file (search.py CHUNK_TARGET, as code units)
 
   var reg = window.__naSearch = window.__naSearch || {};
+  if (reg.enough) ENOUGH = reg.enough;  // (tests set these before the script runs)
+  if (reg.budget) BUDGET = reg.budget;
   var store = reg.store = reg.store || {};
   var pending = {};
   var loadedBytes = 0;
@@ -448,7 +450,11 @@
       r += leb(b, st) + 1; e.ranges.add(r);
       if (!big) st.i = segment(b, st.i, r * R - 1, pos, e.whole);
       else if (r < manifest.inline) e.chunks.push(r);  // in the chunk files of range r
-      else { var n = leb(b, st); e.lazy.set(r, [b, st.i]); e.lazyBytes += n; st.i += n; }
+      else {
+        var n = leb(b, st), p = st.i * 8, z = Math.clz32(peek(b, p));
+        e.lazy.set(r, [b, st.i]); e.lazyBytes += n; e.lazyDocs += peek(b, p + z) >>> (31 - z);  // (gamma(docs) opens a segment)
+        st.i += n;
+      }
     }
     for (r = -1, i = 0; i < nt; i++) {
       r += leb(b, st) + 1;
@@ -465,12 +471,14 @@
     return this.fetch(Object.keys(names)).then(function () {
       var rangeSets = [], tl = {};
       all.forEach(function (k) {
-        var e = {ranges: new Set(), big: false, df: 0, whole: new Map(), chunks: [], lazy: new Map(), lazyBytes: 0,
+        var e = {ranges: new Set(), big: false, df: 0, whole: new Map(), chunks: [], lazy: new Map(), lazyBytes: 0, lazyDocs: 0,
                  title: {docs: [], off: [0], pos: []}, tlazy: new Map()};
         layers(k).forEach(function (n) { readEntry(k, bucket(n).get(k), e); });  // head first: docs ascend
         if (e.big) {
           self.big[k] = e.chunks; self.inline[k] = e.lazy; self.pre[k] = e.whole; self.df[k] = e.df + e.whole.size;
-          self.per[k] = e.lazy.size ? e.lazyBytes / e.lazy.size : CHUNK_FILE;
+          // a chunk's likely bytes: its range's share of the docs not inline, at the inline segments' bytes per doc
+          var perDoc = e.lazyDocs ? e.lazyBytes / e.lazyDocs : 0;
+          self.per[k] = e.chunks.length ? perDoc * Math.max(0, e.df - e.lazyDocs) / e.chunks.length : 0;
         }
         else { self.small[k] = e.whole; self.df[k] = e.whole.size; }
         if (e.title.docs.length) tl[k] = e.title;
@@ -607,22 +615,25 @@
   Search.prototype.estimate = function (r) {
     var self = this, est = 0;
     this.keys().concat(this.facetKeys()).forEach(function (k) {
-      if (self.big[k] && self.big[k].indexOf(r) >= 0 && !has(self.chunkOf(k, r))) est += Math.max(CHUNK_FILE, 2.05 * (self.per[k] || 0));
+      // (a payload byte is 16/15.67 bytes of file: 47 bits in three UTF-16 units)
+      if (self.big[k] && self.big[k].indexOf(r) >= 0 && !has(self.chunkOf(k, r))) est += 1.25 * (self.per[k] || 0) + CHUNK_FILE / 2;  // (a margin: older ranges run denser)
     });
     return est;
   };
-  // every range not read yet, in rounds of as many as the byte budget allows (at least one)
-  Search.prototype.rest = function (budget) {
+  // every range not read yet, in one round of as many as the byte budget allows
+  // (`one`: at least one range, as the reader asked for more)
+  Search.prototype.rest = function (budget, one) {
     var self = this;
     if (!this.ranges.length) { this.done = true; return Promise.resolve(this); }
-    if (this.bytes >= budget) return Promise.resolve(this);
     var batch = [], spend = this.bytes;
     while (this.ranges.length) {
       var est = this.estimate(this.ranges[0]);
-      if (batch.length && spend + est > budget) break;
+      if (spend + est > budget && !(one && !batch.length)) break;
       spend += est;
       batch.push(this.ranges.shift());
     }
+    if (!batch.length) { this.stopped = true; return Promise.resolve(this); }
+    this.stopped = false;
     return this.readRanges(batch).then(function () { return self.rest(budget); });
   };
   // the number of matches over the whole archive: exact once every range is read, else
@@ -856,10 +867,13 @@
       var n = ready();
       return n < first.length && seq === self.seq ? self.paint(s, seq, first.slice(0, n), 0, false) : null;
     }) : Promise.resolve();
+    // until every range is read the list is provisional: titles only (their snippets'
+    // text parts would mostly be loaded for nothing once older ranges rank above them)
+    var provisional = !s.done && !s.stopped;
     return lead.then(function () {
       return seq === self.seq ? self.paint(s, seq, first, 0, false) : null;
     }).then(function () {
-      if (seq === self.seq) return self.paint(s, seq, links, snips, true);
+      if (seq === self.seq && !provisional) return self.paint(s, seq, links, snips, true);
     });
   };
   // `whole`: the list is complete; until then the status says "partial" and the list is aria-busy
@@ -880,9 +894,11 @@
       return Promise.all(got.map(function (n) { return inflate(n).then(function (t) { texts[n] = n[0] === 'm' ? (metaCache[n] = metaCache[n] || JSON.parse(t)) : t; }); })).then(function () { return texts; });
     }).then(function (texts) {
       if (!table && store.chars) table = Array.from(store.chars);
-      // a snippet with traditional characters is marked after the folding table is in
-      var raw = Object.keys(texts).filter(function (n) { return n[0] === 'd'; }).map(function (n) { return decodeText(texts[n]); }).join('');
-      return withT2S(raw).then(function () { return texts; });
+      // a text part where the query is not seen may hold it in traditional forms: it is
+      // marked once the folding table is in (loaded only then)
+      var unseen = t2s ? '' : Object.keys(texts).filter(function (n) { return n[0] === 'd'; }).map(function (n) { return decodeText(texts[n]); })
+        .filter(function (t) { return markRuns(Array.from(t).map(norm), s.q.terms).first < 0; }).join('');
+      return withT2S(unseen).then(function () { return texts; });
     }).then(function (texts) {
       if (seq !== self.seq) return;
       if (!table && store.chars) table = Array.from(store.chars);
@@ -905,13 +921,13 @@
       if (self.dropdown) self.shown();
       var n = s.found.size, order = {newest: '，按日期从新到旧', oldest: '，按日期从旧到新'}[s.sort] || '，按相关度排列';
       var msg = n ? (s.done ? '找到 ' + n + ' 篇' + order
-        : s.ranges.length && s.bytes >= BUDGET ? '已找到 ' + n + ' 篇（全部约 ' + s.total() + ' 篇）' + order + '，按“更多结果”检索其余的'
+        : s.stopped ? '已找到 ' + n + ' 篇（全部约 ' + s.total() + ' 篇）' + order + '，按“更多结果”检索其余的'
         : '找到 ' + n + ' 篇，正在检索全部…')
         : (s.done ? '没有找到包含“' + s.q.terms.map(function (t) { return t.raw; }).join(' ') + '”的文章' : '正在检索全部…');
       if (n > links.length) msg += '（列出前 ' + links.length + ' 篇）';
       if (s.q.ignored.length) msg += '；“' + s.q.ignored.join('、') + '”未参与检索';
       // the list is final once every range is read, or the budget stopped the reading
-      var settled = whole && (s.done || (s.ranges.length && s.bytes >= BUDGET));
+      var settled = whole && (s.done || s.stopped);
       self.say(msg, settled ? '' : 'partial');
       self.moreState();
     });
@@ -926,10 +942,10 @@
     if (!s) return;
     this.snips += PAGE;
     this.links = Math.max(this.links + MORE_LINKS, this.snips + LINKS);
-    if (s.done || s.bytes < BUDGET) { this.render(); return; }
-    // past the byte budget: the reader asked for the rest, another budget's worth
+    if (!s.stopped) { this.render(); return; }
+    // the byte budget stopped the reading: the reader asked for the rest, another budget's worth
     this.say('正在检索其余的文章…', 'busy');
-    s.rest(s.bytes + BUDGET).then(function () { if (seq === self.seq) self.render(); }).catch(function (e) { self.fail(e); });
+    s.rest(s.bytes + BUDGET, true).then(function () { if (seq === self.seq) self.render(); }).catch(function (e) { self.fail(e); });
   };
   UI.prototype.syncUrl = function (text) {
     try {

@@ -135,7 +135,7 @@ np = _numpy_when_used()  # the vectorised builder; without numpy the pure-Python
 
 VERSION = 5
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
-META = 128  # articles per meta file (url, title, date, district): a result screen needs few of them
+META = 32  # articles per meta file (url, title, date, district): results ranked over the whole archive need one each
 PART = 2000  # characters per stored text part
 OVERLAP = 60  # extra characters at the end of each part, for snippets
 THREADS = 2  # ranges built at once (threads) when `workers` is not given
