@@ -794,7 +794,8 @@
     this.preloaded = true;
     var self = this, names = ['inflate'], last = Math.floor((manifest.docs - 1) / manifest.meta);
     if (manifest.zdict) names.push('z');
-    for (var b = last; b >= Math.max(0, last - 1); b--) names.push('m/' + b);
+    // the newest 256 articles' meta (ties go to the newest: a common word's first screen)
+    for (var b = last; b >= Math.max(0, last - Math.ceil(256 / manifest.meta) + 1); b--) names.push('m/' + b);
     var next = function () {
       if (!names.length) return;
       if (self.inflight) { self.afterQuery = next; return; }

@@ -305,7 +305,7 @@ def test_first_results_need_one_bucket_round_then_meta(site, page, query):
 def preloaded_meta(man: dict) -> set[str]:
     """The meta files the search page loads before a query: those of the newest articles."""
     last = (man["docs"] - 1) // man["meta"]
-    return {f"m/{b}" for b in range(max(0, last - 1), last + 1)}
+    return {f"m/{b}" for b in range(max(0, last - -(-256 // man["meta"]) + 1), last + 1)}  # the newest 256 articles
 
 
 def wait_preloaded(page, man: dict) -> None:
