@@ -425,7 +425,7 @@
     return ks;
   };
   // load index files, counting the bytes of those not loaded before
-  Search.prototype.fetch = function (names) {
+  Search.prototype.loadAll = function (names) {
     var self = this, fresh = names.filter(function (n) { return !has(n); });
     return Promise.all(names.map(load)).then(function () {
       fresh.forEach(function (n) { self.bytes += fileBytes(n); });
@@ -468,7 +468,7 @@
     var self = this, keys = this.keys(), fkeys = this.facetKeys(), all = keys.concat(fkeys);
     var names = {};
     all.forEach(function (k) { layers(k).forEach(function (n) { names[n] = 1; }); });
-    return this.fetch(Object.keys(names)).then(function () {
+    return this.loadAll(Object.keys(names)).then(function () {
       var rangeSets = [], tl = {};
       all.forEach(function (k) {
         var e = {ranges: new Set(), big: false, df: 0, whole: new Map(), chunks: [], lazy: new Map(), lazyBytes: 0, lazyDocs: 0,
@@ -587,7 +587,7 @@
       return self;
     };
     // the newest ranges are in the bucket files: no file to wait for
-    return names.length ? this.fetch(names).then(step) : Promise.resolve().then(step);
+    return names.length ? this.loadAll(names).then(step) : Promise.resolve().then(step);
   };
   Search.prototype.step = function (r) {
     var self = this, R = manifest.range, lo = r * R, hi = lo + R, lists = {};
