@@ -226,7 +226,7 @@ class Tagger:
 
     def _places(self, issue: Issue, parsed: list[_Parsed]) -> None:
         gazetteer = self.gazetteer
-        scans = [gazetteer.scan(p.tokens) for p in parsed]
+        scans = [gazetteer.scan(p.head, p.body) for p in parsed]
         home = self.stated_home(issue)
         found: list[Places] = [gazetteer.resolve(s, issue.date, home) for s in scans]
         if home is None:
