@@ -98,18 +98,20 @@ class China:
         each three characters (福街道 → 4, 5 … not the 7 lengths of all names ending in 街道);
         `_pairs`, the names of two characters (none in the national data)."""
         if self._ends is None:
-            tails: dict[str, set] = {}
+            names = [n for n in self._full if 1 < len(n) < MAX_NAME]
+            masks: dict[str, int] = {}  # three last characters → the lengths ending so, as bits
+            get = masks.get
+            for n in names:
+                key = n[-3:]
+                masks[key] = get(key, 0) | 1 << len(n)
+            lengths: dict[int, tuple] = {}
+            for mask in set(masks.values()):
+                lengths[mask] = tuple(k for k in range(MAX_NAME - 1, 2, -1) if mask >> k & 1)
+            self._tails = {key: lengths[mask] for key, mask in masks.items() if len(key) == 3}
+            self._pairs = frozenset(n for n in names if len(n) == 2)
             before: dict[str, set] = {}
-            pairs = set()
-            for n in self._full:
-                if 1 < len(n) < MAX_NAME:
-                    before.setdefault(n[-1], set()).add(n[-2])
-                    if len(n) == 2:
-                        pairs.add(n)
-                    else:
-                        tails.setdefault(n[-3:], set()).add(len(n))
-            self._tails = {t: tuple(sorted(ls, reverse=True)) for t, ls in tails.items()}
-            self._pairs = frozenset(pairs)
+            for pair in {n[-2:] for n in names}:
+                before.setdefault(pair[1], set()).add(pair[0])
             # 区(?<=[…]区): the last character first, so the regex skips to those; then the one before
             self._ends = re.compile("|".join(
                 f"{re.escape(c)}(?<=[{''.join(map(re.escape, sorted(firsts)))}]{re.escape(c)})"
