@@ -65,6 +65,7 @@ class Vocabulary:
     #: regex pieces (no anchors), built from the lists above
     name: str
     names: str
+    plain_names: str
     role: str
     slash_role: str
     credit_verb: str
@@ -90,10 +91,12 @@ class Vocabulary:
         # of three (`邬 盛`), a transcribed name with or without a middle dot (`才让卓玛`,
         # `阿布都热依木`, `阿依古丽·买买提`: names_ok decides which runs are names);
         # never a role word (`记者 张三 通讯员 李四` holds two names, not four)
-        name = rf"(?!(?:{not_a_name}))(?:[{HAN}]{SPACE}{{1,2}}[{HAN}](?![{HAN}])|[{HAN}]{{2,6}}(?:[·•][{HAN}]{{2,6}})?)"
+        plain = rf"(?:[{HAN}]{SPACE}{{1,2}}[{HAN}](?![{HAN}])|[{HAN}]{{2,6}}(?:[·•][{HAN}]{{2,6}})?)"
+        name = rf"(?!(?:{not_a_name})){plain}"
         return cls(
             name=name,
             names=rf"{name}(?:{NAME_SEP}{name})*",
+            plain_names=rf"{plain}(?:{NAME_SEP}{plain})*",
             roles=tuple(data["roles"]),
             page_roles=tuple(data["page_roles"]),
             roundup_labels=frozenset(data["roundup_labels"]),
@@ -106,7 +109,8 @@ class Vocabulary:
             affiliation_tail=_alternation(data["affiliation_tails"]),
             web_meta_key=_alternation(data["web_meta_keys"]),
             breadcrumb_start=_alternation(data["breadcrumb_starts"]),
-            role=_alternation(data["roles"]),
+            # `本报记者`, `本报全媒体记者`: the paper's own prefix, once, before any role
+            role=rf"(?:本报|本刊)?(?:{_alternation(w.removeprefix('本报') for w in data['roles'])})",
             slash_role=_alternation(data["slash_roles"]),
             credit_verb=_alternation(data["credit_verbs"]),
             byline_tail=_alternation(data["byline_tails"]),
