@@ -20,6 +20,7 @@ from .lines import (
     continued_to,
     ends_sentence,
     is_ordinal_section,
+    HAS_ROLE,
     names_ok,
     search_tail,
     simplified,
@@ -385,7 +386,7 @@ class Assembler:
         m = search_tail(TRAILING_BYLINE, simplified(text))
         if not m or m.start() == 0 or not ends_sentence(text[: m.start()]) or not names_ok(m.group(0)):
             return None
-        has_role = bool(re.search(rf"{VOCAB.role}|[/／]", simplified(m.group(0))))
+        has_role = HAS_ROLE.search(simplified(m.group(0))) is not None
         if not has_role and not ends_article:
             return None  # `（张三 李四）` mid-article may be an aside; at the end it signs
         return text[: m.start()].rstrip(), text[m.start():]

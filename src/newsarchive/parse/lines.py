@@ -106,10 +106,18 @@ def ends_open_clause(text: str) -> bool:
     return bool(t) and t[-1] in CLAUSE_OPEN and not t.endswith("——")
 
 
+#: compiled once: these run on every line, and a pattern rebuilt per call rehashes its text
+HAS_ROLE = re.compile(rf"{R}|[/／]")
+_ROLE_ONLY = re.compile(rf"(?:{R})\s*[:：/／]?")
+_ENDS_WITH_VERB = re.compile(rf"(?:{VERB})$")
+_BRACKETED_ROLE = re.compile(rf"[{OPEN}]?\s*(?:{R})")
+_NOTICE_END = re.compile(f"(?:{'|'.join(VOCAB.notice_words)})$")
+
+
 def names_ok(byline: str) -> bool:
     """Every word a byline credits is a plausible name (roles and marks removed)."""
     names = authors_from_byline(byline)
-    credited = re.search(rf"{R}|[/／]", simplified(byline)) is not None
+    credited = HAS_ROLE.search(simplified(byline)) is not None
     return bool(names) and all(looks_like_name(n) or credited and transcribed_name(n) for n in names)
 
 
@@ -176,6 +184,8 @@ def rule_web_chrome(no, raw, text):
     if len(words) >= 4 and all(len(w) <= 6 for w in words) and len({w[-2:] for w in words}) == 1:
         return Line(no, raw, "furniture", text)  # `凉山新闻 西昌新闻 德昌新闻 …`: the site's menu
     return None
+_PAPER_OR_TIME = re.compile(rf"[{HAN}]{{2,8}}(?:日报|晚报|时报|报)|\d{{1,2}}:\d{{2}}")
+_FOLIO_SIGNAL = re.compile(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}")
 _IMAGE_FILE = re.compile(r"[\w\-.]+\.(?:jpe?g|png|gif|bmp|webp)", re.IGNORECASE)
 _PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：/／]?\s*(?P<names>{VOCAB.names})")
 
@@ -197,8 +207,8 @@ def rule_page_label(no, raw, text):
         m = _PAGE_LABEL.fullmatch(rest) if rest else None
         if rest and m is None and not (rest.replace(" ", "").isdigit() and _FOLIO_PART.search(text)):
             return None  # (`3 上一篇 下一篇 4 放大 缩小`: page buttons around their numbers)
-        paper_and_date = re.search(DATE_FULL, text) and re.search(rf"[{HAN}]{{2,8}}(?:日报|晚报|时报|报)|{_TIME.pattern}", text)
-        if m is None and not paper_and_date and not re.search(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}", text):
+        paper_and_date = re.search(DATE_FULL, text) and _PAPER_OR_TIME.search(text)
+        if m is None and not paper_and_date and not _FOLIO_SIGNAL.search(text):
             return None  # a lone date signs a notice: see rule_date_line
     extra: dict = {}
     if m is not None:
@@ -237,7 +247,7 @@ def rule_link_list(no, raw, text):
 
 def rule_role_only(no, raw, text):
     """`本报记者` ⏎ `曹新俊 摄`: a byline broken after its role."""
-    if re.fullmatch(rf"(?:{R})\s*[:：/／]?", text):
+    if _ROLE_ONLY.fullmatch(text):
         return Line(no, raw, "role", text)
     return None
 
@@ -284,7 +294,7 @@ def rule_credit(no, raw, text):
     """`沈凯 丁艺摄`, `本报记者 张伟 摄`, `图/李四`; `春风又绿 陈峰摄` also names the photo."""
     if visible_len(text) > 30:
         return None
-    if (re.fullmatch(CREDIT, text) or _BYLINE_LINE.match(text) and re.search(rf"(?:{VERB})$", text)) and names_ok(text):
+    if (re.fullmatch(CREDIT, text) or _BYLINE_LINE.match(text) and _ENDS_WITH_VERB.search(text)) and names_ok(text):
         return Line(no, raw, "credit", text, extra={"title": None})  # `本报记者 X 见习记者 Y 摄`
     if re.search("[/／]", text):
         return None  # `张三/文 李四/图`: a byline that credits a photo too
@@ -292,7 +302,7 @@ def rule_credit(no, raw, text):
     if not m or not all(looks_like_name(n, strict=False) for n in split_names(m.group("names"))):
         return None
     title = m.group("title")
-    if title and (ROLE_PREFIX.match(title.strip()) or re.fullmatch(rf"[{OPEN}]?\s*(?:{R})", title.strip())):
+    if title and (ROLE_PREFIX.match(title.strip()) or _BRACKETED_ROLE.fullmatch(title.strip())):
         title = None  # `记者 张三 摄`: a role, not a photo title
     if title and all(looks_like_name(n) for n in split_names(title)) and visible_len(title) <= 12:
         title = None  # "沈凯 丁艺摄": every word is a name
@@ -379,7 +389,7 @@ def rule_bare_names(no, raw, text):
     if len(names) == 1:
         word = names[0]
         ok = (looks_like_name(word, strict=len(word) == 4) or len(word) <= 3) and word not in NOT_NAMES
-        ok = ok and not re.search(f"(?:{'|'.join(VOCAB.notice_words)})$", word) and not word.startswith("致")
+        ok = ok and not _NOTICE_END.search(word) and not word.startswith("致")
     else:
         ok = all(looks_like_name(n, strict=False) for n in names)
     return Line(no, raw, "names", raw.strip()) if ok else None

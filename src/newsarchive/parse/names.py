@@ -36,6 +36,7 @@ def _role_words() -> re.Pattern:
 
 
 _ROLE_WORDS = _role_words()
+_LEAD = re.compile(rf"^(?:{vocabulary().lead})")
 
 
 def looks_like_name(word: str, strict: bool = True) -> bool:
@@ -72,7 +73,7 @@ def authors_from_byline(byline: str) -> list[str]:
     `张三/文 李四/图` → the names; roles, datelines, dots, 摄 and 整理 removed."""
     original = byline
     text = simplified(byline).strip().strip("·•・‧∙●■□◆◇★☆◎○△ ")
-    text = re.sub(rf"^(?:{vocabulary().lead})", " ", text)
+    text = _LEAD.sub(" ", text)
     text = re.sub(r"[（(](?:实习|实习生|见习)[）)]", " ", text)  # `龚 玉（实习）`
     text = re.sub(rf"[{OPEN}{CLOSE}]", " ", text)
     text = _PADDED.sub(r"\1\2", text)  # `邬 盛`: a two-character name set to the width of three
