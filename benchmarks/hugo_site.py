@@ -12,7 +12,11 @@ with newsarchive's own Python API and writes a Hugo project to `dest`:
   on article pages so Pagefind indexes the articles (with its Chinese
   segmentation) and not the lists;
 - `hugo.toml`: feeds only for the home page, as our site has (Hugo's default
-  would add one per section and taxonomy term).
+  would add one per section and taxonomy term);
+- `hugo-light.toml`: the same site with one taxonomy (topics) and output to
+  `public-light/`: the same articles and layouts, without the district, street,
+  keyword and issue lists, so the comparison is not only against a Hugo doing
+  more than our site needs (`hugo_command(..., variant="light")`).
 
 Then `hugo --quiet` builds it (to `public/`, or `--renderToMemory`) and
 `pagefind --site public` indexes it. `find_hugo()` / `find_pagefind()` locate
@@ -32,21 +36,26 @@ import subprocess
 import sys
 from pathlib import Path
 
-HUGO_TOML = """\
+#: singular -> plural of every taxonomy the full site has: the term pages ours has
+TAXONOMIES = {"district": "districts", "street": "streets", "topic": "topics", "keyword": "keywords", "issue": "issues"}
+#: the light site: one taxonomy, the smallest Hugo site that still has term pages
+LIGHT_TAXONOMIES = {"topic": "topics"}
+#: variant -> (config file, output folder, taxonomies)
+VARIANTS = {
+    "full": ("hugo.toml", "public", TAXONOMIES),
+    "light": ("hugo-light.toml", "public-light", LIGHT_TAXONOMIES),
+}
+
+HUGO_TOML_HEAD = """\
 baseURL = "https://example.org/archive/"
 title = "newsarchive benchmark (Hugo)"
 languageCode = "zh-CN"
 defaultContentLanguage = "zh"
 hasCJKLanguage = true
 enableRobotsTXT = false
+"""
 
-[taxonomies]
-district = "districts"
-street = "streets"
-topic = "topics"
-keyword = "keywords"
-issue = "issues"
-
+HUGO_TOML_TAIL = """
 [pagination]
 pagerSize = 20
 
@@ -60,6 +69,17 @@ term = ["html"]
 [markup.goldmark.renderer]
 unsafe = false
 """
+
+
+def hugo_toml(variant: str = "full") -> str:
+    """The config of one variant: the same settings, its own taxonomies and output folder."""
+    _config, public, taxonomies = VARIANTS[variant]
+    lines = [f'publishDir = "{public}"', "", "[taxonomies]"]
+    lines += [f'{singular} = "{plural}"' for singular, plural in taxonomies.items()]
+    return HUGO_TOML_HEAD + "\n".join(lines) + "\n" + HUGO_TOML_TAIL
+
+
+HUGO_TOML = hugo_toml("full")
 
 BASEOF = """\
 <!DOCTYPE html>
@@ -162,7 +182,7 @@ def article_markdown(issue, article) -> str:
 
 
 def write_project(issues, dest: Path) -> dict:
-    """Write hugo.toml, the layouts and one Markdown page per article into `dest` (emptied first)."""
+    """Write hugo.toml and hugo-light.toml, the layouts and one Markdown page per article into `dest` (emptied first)."""
     dest = Path(dest)
     if dest.exists():
         shutil.rmtree(dest)
@@ -170,7 +190,8 @@ def write_project(issues, dest: Path) -> dict:
         path = dest / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    (dest / "hugo.toml").write_text(HUGO_TOML, encoding="utf-8")
+    for variant, (config, _public, _taxonomies) in VARIANTS.items():
+        (dest / config).write_text(hugo_toml(variant), encoding="utf-8")
     content = dest / "content"
     pages = 0
     size = 0
@@ -269,11 +290,18 @@ def hugo_supports_render_to_memory(binary: str) -> bool:
     return "--renderToMemory" in out.stdout
 
 
-def hugo_command(binary: str, in_memory: bool = False) -> list[str]:
+def hugo_command(binary: str, in_memory: bool = False, variant: str = "full") -> list[str]:
     cmd = [binary, "--quiet"]
+    if variant != "full":
+        cmd += ["--config", VARIANTS[variant][0]]
     if in_memory:
         cmd.append("--renderToMemory")
     return cmd
+
+
+def public_dir(variant: str = "full") -> str:
+    """The folder a variant's `hugo` writes (and Pagefind then indexes), relative to the project."""
+    return VARIANTS[variant][1]
 
 
 def pagefind_command(binary: str, site: str = "public") -> list[str]:

