@@ -1,4 +1,5 @@
-"""Smoke tests of the benchmark harness helpers (benchmarks/run.py, benchmarks/hugo_site.py).
+"""Smoke tests of the benchmark harness helpers (benchmarks/run.py, benchmarks/hugo_site.py,
+benchmarks/bench_serve.py).
 
 Three tiny issues; nothing here times anything or needs Hugo/Pagefind.
 """
@@ -13,6 +14,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
+import bench_serve  # noqa: E402
 import hugo_site  # noqa: E402
 import run  # noqa: E402
 
@@ -46,6 +48,43 @@ def test_hugo_project_has_one_page_per_article(archive: Path, tmp_path: Path):
     front, _, body = text.partition("\n\n")
     meta = json.loads(front)  # Hugo reads JSON front matter
     assert meta["title"] and meta["date"][:4] in {"2020", "2022"} and meta["issues"]
+
+
+def test_light_hugo_site_has_one_taxonomy_and_the_same_pages(archive: Path, tmp_path: Path):
+    issues, _tagged = hugo_site.load_issues(archive, tag=False)
+    stats = hugo_site.write_project(issues, tmp_path / "hugo")
+    full = (tmp_path / "hugo" / "hugo.toml").read_text(encoding="utf-8")
+    light = (tmp_path / "hugo" / "hugo-light.toml").read_text(encoding="utf-8")
+    assert full == hugo_site.HUGO_TOML == hugo_site.hugo_toml("full")
+
+    def taxonomies(toml: str) -> list[str]:
+        table = toml.split("[taxonomies]\n", 1)[1].split("\n\n", 1)[0]
+        return [line.split(" = ")[1].strip('"') for line in table.splitlines() if line.strip()]
+
+    assert taxonomies(full) == ["districts", "streets", "topics", "keywords", "issues"]
+    assert taxonomies(light) == ["topics"]
+    # the same settings otherwise, each written to its own folder
+    assert 'publishDir = "public-light"' in light and 'publishDir = "public"' in full
+    assert light.replace("public-light", "public").split("[taxonomies]")[0] == full.split("[taxonomies]")[0]
+    assert light.split("[pagination]")[1] == full.split("[pagination]")[1]
+    # one content folder and one set of layouts serve both
+    assert stats["pages"] == len(list((tmp_path / "hugo" / "content").rglob("*.md")))
+    assert hugo_site.hugo_command("hugo", variant="light") == ["hugo", "--quiet", "--config", "hugo-light.toml"]
+    assert hugo_site.hugo_command("hugo", True) == ["hugo", "--quiet", "--renderToMemory"]
+    assert hugo_site.public_dir("light") == "public-light" and hugo_site.public_dir() == "public"
+    assert hugo_site.pagefind_command("pf", "public-light") == ["pf", "--site", "public-light"]
+
+
+def test_ratios_include_the_light_site():
+    cold = {"wall": 10.0, "wall_min": 9.0, "cpu": 20.0}
+    one = {"wall": 4.0, "wall_min": 4.0, "cpu": 8.0, "maxrss_mb": 100.0}
+    theirs = {"hugo_disk": one, "hugo_memory": one, "pagefind": one,
+              "hugo_light": dict(one, wall=1.0, wall_min=1.0), "pagefind_light": dict(one, wall=3.0, wall_min=2.0)}
+    r = run.ratios({"cold": cold}, theirs)
+    assert set(r) == {"hugo_disk+pagefind", "hugo_memory+pagefind", "hugo_light+pagefind"}
+    assert (r["hugo_light+pagefind"]["ratio"], r["hugo_light+pagefind"]["ratio_best"]) == (2.5, 3.0)
+    assert r["hugo_memory+pagefind"]["ratio"] == 1.25
+    assert "hugo_light+pagefind" not in run.ratios({"cold": cold}, {k: v for k, v in theirs.items() if k != "pagefind_light"})
 
 
 def test_markdown_escapes_ocr_text():
@@ -123,3 +162,39 @@ def test_results_table_renders_with_missing_parts():
     table = run.markdown(results)
     assert "| issues / articles | 3 / 5 | – |" in table
     assert "2.00 (1.00–3.00)" in table
+
+
+def test_bench_serve_holds_back_the_newest_files(tmp_path: Path):
+    for rel in ("2021/b.txt", "2020/a.txt", "2021/c.md", ".git/x.txt", "2021/notes.json"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    files = bench_serve.source_files(tmp_path)
+    assert [f.relative_to(tmp_path).as_posix() for f in files] == ["2020/a.txt", "2021/b.txt", "2021/c.md"]
+    assert bench_serve.split_corpus(files, 1) == (files[:2], files[2:])
+    assert bench_serve.split_corpus(list(range(10)), 2, 5) == ([0, 1, 2, 3, 4], [5, 6])
+    with pytest.raises(ValueError):
+        bench_serve.split_corpus(files, 3)
+    # a held-back file goes into its own folder when the archive has it, else into articles/
+    articles = tmp_path / "articles"
+    (articles / "2021").mkdir(parents=True)
+    assert bench_serve.target_path(articles, Path("2021/d.txt")) == articles / "2021" / "d.txt"
+    assert bench_serve.target_path(articles, Path("2022/e.txt")) == articles / "e.txt"
+
+
+def test_bench_serve_stats_lines_and_report():
+    assert bench_serve.stats([0.5, None, 0.2, 0.3]) == {"n": 3, "median": 0.3, "min": 0.2, "max": 0.5}
+    assert bench_serve.stats([None]) == {"n": 0}
+    lines = [(9.0, "before"), (10.1, "changed: a.txt → rebuilding"), (10.4, "built 2 issues"), (12.0, "later")]
+    assert bench_serve.lines_between(lines, 10.0, 11.0) == [(0.1, "changed: a.txt → rebuilding"), (0.4, "built 2 issues")]
+    assert bench_serve.lines_between(lines, 10.0)[-1] == (2.0, "later")
+    rounds = [{"round": 1, "file": "a.txt", "load_s": 0.42, "page_clock_s": 0.41, "lines": [(0.1, "built | 2")]},
+              {"round": 2, "file": "b.txt", "load_s": None, "page_clock_s": None, "lines": []}]
+    result = {"meta": {"date": "d", "issues": 1000, "tree": "/t", "git": "abc", "machine": "2 CPUs", "load_before": "1.0",
+                       "command": "python -m newsarchive.cli serve"},
+              "first_build_s": 20.0, "rounds": rounds, "serve_peak_rss_mb": 300.0,
+              "load_s": bench_serve.stats([r["load_s"] for r in rounds]),
+              "page_clock_s": bench_serve.stats([r["page_clock_s"] for r in rounds])}
+    text = bench_serve.report(result)
+    assert "| 1 | a.txt | +0.100 built / 2 | 0.420 | 0.410 |" in text
+    assert "| 2 | b.txt | – | no reload | – |" in text
+    assert "median 0.420 s (min 0.420, max 0.420), 1 of 2 rounds" in text and "1,000 issues" in text
