@@ -12,7 +12,7 @@
    PYTHONPATH) into a work folder and starts, with that folder as cwd,
    `python -m newsarchive.cli serve --src articles --out _site --port P`;
 3. waits for the first (cold) build: until the server answers its reload
-   endpoint (`/__newsarchive_build`), whatever serve prints;
+   endpoint (`/__newsarchive_build`) and the page, whatever serve prints;
 4. opens the home page in headless Chromium (/usr/bin/chromium through
    Playwright; serve injects a script that polls the endpoint and reloads the
    page when the build number changes);
@@ -201,18 +201,29 @@ class Serve:
             self.lines.append((time.perf_counter(), line.rstrip("\n")))
             print(f"  serve| {line.rstrip()}", file=sys.stderr, flush=True)
 
-    def wait_ready(self, timeout: float) -> float:
-        """Seconds from the start until the server answers the reload endpoint."""
+    def get(self, path: str) -> str:
+        with urllib.request.urlopen(self.url + path, timeout=5) as resp:
+            return resp.read().decode("utf-8", "replace")
+
+    def build_number(self) -> str | None:
+        try:
+            return self.get(RELOAD_PATH).strip()
+        except (urllib.error.URLError, OSError):
+            return None
+
+    def wait_ready(self, timeout: float, page: str = "/") -> float:
+        """Seconds from the start until the server answers both the reload endpoint and
+        `page` (a serve that answers before its first build is done shows no page yet)."""
         deadline = self.started + timeout
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"serve exited with {self.proc.returncode} before it answered")
             try:
-                with urllib.request.urlopen(self.url + RELOAD_PATH, timeout=2) as resp:
-                    resp.read()
+                self.get(RELOAD_PATH)
+                self.get(page)
                 return time.perf_counter() - self.started
             except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
+                time.sleep(0.1)
         raise TimeoutError(f"serve did not answer within {timeout:.0f} s")
 
     def peak_rss_mb(self) -> float | None:
@@ -243,6 +254,7 @@ def measure_rounds(serve: Serve, page, articles: Path, held: list[tuple[Path, by
         time.sleep(settle)  # the page's poll has seen the current build number; the watcher is idle
         dest = target_path(articles, rel)
         load_s = page_s = None
+        before = serve.build_number()
         try:
             with page.expect_event("load", timeout=timeout * 1000):
                 wall = time.time()
@@ -253,7 +265,11 @@ def measure_rounds(serve: Serve, page, articles: Path, held: list[tuple[Path, by
             page_s = None if loaded_at is None else loaded_at / 1000 - wall
         except PlaywrightTimeout:
             log(f"round {i}: no reload within {timeout:.0f} s")
-        rounds.append({"round": i, "file": dest.relative_to(articles).as_posix(),
+        # the build number the reloaded page saw must be a new one (not a reload of another kind)
+        builds = [before, serve.build_number()]
+        if load_s is not None and builds[0] == builds[1]:
+            log(f"round {i}: the page loaded but serve's build number is still {before}")
+        rounds.append({"round": i, "file": dest.relative_to(articles).as_posix(), "builds": builds,
                        "load_s": None if load_s is None else round(load_s, 3),
                        "page_clock_s": None if page_s is None else round(page_s, 3)})
         starts.append(start)
@@ -287,7 +303,7 @@ def run(args) -> dict:
     meta["command"] = " ".join(["python"] + serve.cmd[1:])
     result: dict = {"meta": meta}
     try:
-        result["first_build_s"] = round(serve.wait_ready(args.first_build_timeout), 3)
+        result["first_build_s"] = round(serve.wait_ready(args.first_build_timeout, args.page), 3)
         log(f"first build: server answered after {result['first_build_s']:.2f} s")
         from playwright.sync_api import sync_playwright
 
