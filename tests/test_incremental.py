@@ -273,15 +273,13 @@ def test_stable_pages_cover_everything_once_in_fixed_groups(n):
     assert all(new[path] == old[path] for path in old)
 
 
-def test_parallel_cold_build_with_dictionary_prefetch_finishes(tmp_path):
-    """Enough files for the main process to load its dictionaries in a thread while
-    the parse workers run: the thread must never be importing when a worker forks
-    (that deadlocked the build once)."""
+def test_parallel_cold_build_of_many_files_finishes(tmp_path):
+    """More files than workers' chunks, in a separate process: the parse and render workers
+    fork from a parent that has loaded its dictionaries, and every one exits."""
     import subprocess
     import sys
 
-    from newsarchive.pipeline import PREFETCH_FROM
-
+    PREFETCH_FROM = 20
     articles = tmp_path / "articles"
     articles.mkdir()
     for n in range(PREFETCH_FROM + 5):
@@ -294,10 +292,9 @@ def test_parallel_cold_build_with_dictionary_prefetch_finishes(tmp_path):
     assert f"built {PREFETCH_FROM + 5} issues" in done.stdout
 
 
-# -- the one-issue rebuild's shortcuts (jobs > 1): a child parses the new file right
-# after the scan, the search index is built in a child beside a small render, whole
-# groups of pages the previous build recorded are kept unplanned (`PageRecord`), and
-# jieba's IDF table is read from the cache folder (`SortedIDF`): output as cold
+# -- the one-issue rebuild: whole groups of pages the previous build recorded are kept
+# unplanned (`PageRecord`), and jieba's IDF table is read from the cache folder
+# (`SortedIDF`); with jobs > 1 or 1, the output is a cold build's
 
 @pytest.fixture
 def few_reference_articles(monkeypatch):
@@ -315,27 +312,19 @@ def archive_of(tmp: Path, n: int = len(SAMPLES)) -> Path:
     return articles
 
 
-needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the shortcuts fork")
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="the workers fork")
 
 
 @needs_fork
-def test_parallel_one_issue_rebuild_equals_a_cold_build(tmp_path, few_reference_articles, monkeypatch):
-    """The parse child segments with the narrow segmenter (the first build kept its table)."""
-    import newsarchive.pipeline as pipeline
-    from newsarchive.tagging import data_version
-    from newsarchive.tagging.segment import LexiconTable
-
-    monkeypatch.setattr(pipeline, "TABLES_MIN_SOURCES", 1)
+def test_parallel_one_issue_rebuild_equals_a_cold_build(tmp_path, few_reference_articles):
     articles = archive_of(tmp_path)
     out = tmp_path / "_site"
     build(articles, out, root=tmp_path, jobs=2)
-    table = LexiconTable.file(tmp_path / ".newsarchive-cache", data_version(pipeline.archive_data_dir(tmp_path)))
-    assert table.stat().st_size > 1_000_000
     before = tree(out)
     (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
     report = build(articles, out, root=tmp_path, jobs=2)
     after = tree(out)
-    assert report.parsed == 1 and "parse.child" in report.timings and "search.child" in report.timings
+    assert report.parsed == 1
     cold = tmp_path / "_cold"
     build(articles, cold, root=tmp_path, use_cache=False)
     cold_tree = tree(cold)
@@ -345,16 +334,6 @@ def test_parallel_one_issue_rebuild_equals_a_cold_build(tmp_path, few_reference_
     old_pages = [p for p in before if p.startswith(("2020/", "2022/")) and p.count("/") > 3]
     assert old_pages and all(after[p][1:] == before[p][1:] for p in old_pages)
     assert report.rendered < len([p for p in after if p.endswith(".html")]) // 3
-
-
-@needs_fork
-def test_a_small_archive_is_built_without_waiting_for_the_word_table(tmp_path):
-    """The word table's child would outlast a build of a few issues (and their rebuilds are
-    quick); jieba's IDF table (~0.5 s to make) is kept all the same."""
-    articles = archive_of(tmp_path, 2)
-    build(articles, tmp_path / "_site", root=tmp_path, jobs=2)
-    kept = [p.name.split("-")[0] for p in (tmp_path / ".newsarchive-cache").glob("dictionaries/*")]
-    assert kept == ["idf"]
 
 
 @needs_fork
@@ -585,115 +564,3 @@ def test_files_sharing_a_stem_keep_apart_through_small_rebuilds(tmp_path, few_re
     build(articles, out, root=tmp_path, jobs=2)
     assert_as_cold(articles, out, tmp_path)
     assert not any(p.name.endswith("-2") for p in out.rglob("*") if p.is_dir())
-
-
-@needs_fork
-def test_the_archive_indexed_while_the_child_parses_gives_a_cold_builds_bytes(tmp_path, few_reference_articles,
-                                                                              monkeypatch):
-    """While the parse child works, the known issues are indexed ahead (`archive_ahead`, from the
-    previous build's rank lists) and the render extends that archive by the new issue. The search
-    child is forked before the parse result, reads the newest issues (`read_tail_ahead`) and is
-    then told the build's issues."""
-    import newsarchive.pipeline as pipeline
-    import newsarchive.site.render as render
-
-    articles = archive_of(tmp_path)
-    out = tmp_path / "_site"
-    build(articles, out, root=tmp_path, jobs=2)
-    extended = []
-    real = render.extend_archive
-    monkeypatch.setattr(render, "extend_archive", lambda base, new: (extended.append(len(new)), real(base, new))[1])
-    marker = tmp_path / "tail-read"  # written by the search child
-    real_read = pipeline.read_tail_ahead
-
-    def read_tail(*args):
-        got = real_read(*args)
-        marker.write_text(str(len(got)))
-        return got
-
-    monkeypatch.setattr(pipeline, "read_tail_ahead", read_tail)
-    told, pids = [], forked_pids(monkeypatch, pipeline.SearchAhead)
-    real_submit = pipeline.SearchAhead.submit
-    monkeypatch.setattr(pipeline.SearchAhead, "submit",
-                        lambda self, issues, renamed: (told.append(len(issues)), real_submit(self, issues, renamed))[1])
-    monkeypatch.setattr(pipeline, "search_in_child", None)  # the child forked after the keywords is not used
-    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
-    report = build(articles, out, root=tmp_path, jobs=2)
-    assert report.parsed == 1 and "search.child" in report.timings
-    assert extended == [1]
-    assert int(marker.read_text()) > 0  # (the samples fit one range: all of them)
-    assert told == [report.issues] and len(pids) == 1 and _reaped(pids[0])
-    assert_as_cold(articles, out, tmp_path)
-
-
-@needs_fork
-def test_a_search_child_forked_ahead_of_a_file_that_fails_is_stopped(tmp_path, few_reference_articles, monkeypatch):
-    """The new file cannot be read: nothing new to index, the waiting search child is killed."""
-    import newsarchive.pipeline as pipeline
-
-    articles = archive_of(tmp_path, 2)
-    out = tmp_path / "_site"
-    build(articles, out, root=tmp_path, jobs=2)
-    pids = forked_pids(monkeypatch, pipeline.SearchAhead)
-    (articles / "2023-01-05-broken.txt").write_bytes(b"\x00\x01\x02" * 50)
-    report = build(articles, out, root=tmp_path, jobs=2)
-    assert report.parsed == 0 and len(report.errors) == 1 and "2023-01-05-broken.txt" in report.errors[0].path
-    assert len(pids) == 1 and _reaped(pids[0])
-    assert_as_cold(articles, out, tmp_path)
-
-
-def forked_pids(monkeypatch, ahead_class) -> list[int]:
-    """The pid of each child an `ahead_class` (a `pipeline.Ahead`) forks from now on."""
-    pids: list[int] = []
-    real_init = ahead_class.__init__
-    monkeypatch.setattr(ahead_class, "__init__", lambda self, *a: (real_init(self, *a), pids.append(self.child._pid))[0])
-    return pids
-
-
-def _reaped(pid: int) -> bool:
-    """The child is gone and waited for (not running, not a zombie)."""
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
-@needs_fork
-def test_a_rebuild_parses_its_new_file_in_the_child_forked_before_the_scan(tmp_path, few_reference_articles, monkeypatch):
-    """The child loads the dictionaries while the sources are scanned and is handed the new
-    file; a rebuild with nothing to parse (no-op, template change) stops it, leaving no process."""
-    import newsarchive.pipeline as pipeline
-
-    articles = archive_of(tmp_path)
-    out = tmp_path / "_site"
-    build(articles, out, root=tmp_path, jobs=2)
-    handed, stopped, pids = [], [], forked_pids(monkeypatch, pipeline.ParseAhead)
-    real_submit, real_stop = pipeline.ParseAhead.submit, pipeline.ParseAhead.stop
-    monkeypatch.setattr(pipeline.ParseAhead, "submit", lambda self, jobs, salt: (handed.append(len(jobs)), real_submit(self, jobs, salt))[1])
-    monkeypatch.setattr(pipeline.ParseAhead, "stop", lambda self: (stopped.append(self.waiting), real_stop(self))[1])
-    monkeypatch.setattr(pipeline, "parse_fresh", None)  # the child forked after the scan is not used
-    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
-    report = build(articles, out, root=tmp_path, jobs=2)
-    assert report.parsed == 1 and handed == [1] and not any(stopped) and len(pids) == 1 and _reaped(pids[0])
-    assert build(articles, out, root=tmp_path, jobs=2).skipped and any(stopped) and len(pids) == 2 and _reaped(pids[1])
-    assert_as_cold(articles, out, tmp_path)
-
-
-@needs_fork
-def test_a_build_failing_before_it_hands_over_its_files_stops_the_parse_child(tmp_path, few_reference_articles, monkeypatch):
-    import newsarchive.pipeline as pipeline
-
-    articles = archive_of(tmp_path, 2)
-    out = tmp_path / "_site"
-    build(articles, out, root=tmp_path, jobs=2)
-    (articles / "2023-01-05-next.txt").write_text(new_issue_text("2023-01-05"), encoding="utf-8")
-
-    def broken(*args):
-        raise OSError("disk gone")
-
-    monkeypatch.setattr(pipeline, "scan_sources", broken)
-    pids = forked_pids(monkeypatch, pipeline.ParseAhead)
-    with pytest.raises(OSError, match="disk gone"):
-        build(articles, out, root=tmp_path, jobs=2)  # returns: no wait on a child that waits for its files
-    assert len(pids) == 1 and _reaped(pids[0])

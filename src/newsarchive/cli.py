@@ -124,10 +124,11 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
     the rest of the archive is still built, and the exit status is 1.
     """
     from .pipeline import build as run_build
+    from .runtime import no_collection_at_exit
 
     if not src.exists():
         raise click.UsageError(f"source folder '{src}' does not exist")
-    freeze_at_exit()
+    no_collection_at_exit()
     show_progress = not quiet and sys.stderr.isatty() and not os.environ.get("CI")
     report = run_build(
         src,
@@ -149,22 +150,6 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
     )
     if report.errors:
         sys.exit(1)
-
-
-_FREEZE_REGISTERED = False
-
-
-def freeze_at_exit() -> None:
-    """At exit, hide every object from the collector's last passes: a build leaves
-    ~100,000 objects (the catalog, the archive) that Python's shutdown would walk
-    (~0.2 s of a one-issue rebuild) only for the process to end anyway."""
-    global _FREEZE_REGISTERED
-    if not _FREEZE_REGISTERED:
-        import atexit
-        import gc
-
-        atexit.register(gc.freeze)
-        _FREEZE_REGISTERED = True
 
 
 @main.command()
@@ -233,11 +218,14 @@ def new(date_: str, publication: str | None, page: str | None, district: str | N
 def serve(src: Path, out: Path, port: int) -> None:
     """Build, serve OUT on 127.0.0.1, rebuild when issue files, templates,
     static assets or data change, and reload the open page."""
+    from .pipeline import Session
     from .pipeline import build as run_build
     from .serve import serve as run_server
 
+    session = Session()  # the dictionaries, loaded once for every rebuild
+
     def rebuild() -> None:
-        report = run_build(src, out)
+        report = run_build(src, out, session=session)
         for error in report.errors:
             click.echo(str(error), err=True)
         click.echo(f"built {report.issues} issues, {report.articles} articles")
