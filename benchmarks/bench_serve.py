@@ -343,7 +343,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--round-timeout", type=float, default=60, help="seconds to wait for a reload (default 60)")
     ap.add_argument("--keep-work", action="store_true", help="keep the work folder")
     args = ap.parse_args(argv)
-    result = run(args)
+    try:
+        result = run(args)
+    except (RuntimeError, TimeoutError) as exc:  # serve failed or hung: its lines were echoed above
+        log(f"no measurement: {exc}")
+        return 2
     (args.work / "bench_serve.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(report(result))
     print("serve's output (s after it started):")
