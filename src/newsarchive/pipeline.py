@@ -1179,9 +1179,6 @@ def build(
             toolkit = LazyToolkit(data_dir, cache_root if use_cache else None)
             clock.lap("manifest")
             if parsing is not None:
-                # while the child still parses, this process indexes what the site shows of the
-                # issues known already (the render extends it by the new ones, see `extend_archive`)
-                ahead = archive_ahead(unchanged, cache_root if use_cache else None)
                 parsed_now = dict(zip(fresh, parsing.result()))
                 parsing.wait()  # reaped: `serve` rebuilds in one long-lived process
             collected = collect_summaries(entries, cache, catalog, toolkit, jobs=jobs, progress=progress, parsed=parsed_now)
@@ -1220,15 +1217,12 @@ def build(
             clock.lap("keywords")
             settings = load_settings(root, base_url, cache_root if use_cache else None)
 
-            grown_from = None
-            if ahead is not None and small and not renamed:  # nobody's keywords nor slug changed since
-                new = [i for i in issues if id(i) not in ahead.by_id]
-                if len(new) + len(ahead.issues) == len(issues):
-                    grown_from = (ahead, new)
-            ahead = None
+            from .runtime import Clock
+
+            render_clock = Clock()
             rendered = render_site(issues, output, settings, template_dirs=template_dirs, static_dirs=static_dirs,
                                    jobs=jobs, load_full=load_full, cache_dir=cache_root if use_cache else None,
-                                   beside=search_beside if small and searching is None else None, grown_from=grown_from)
+                                   clock=render_clock.child("render"))
             if to_save is not None and saving is None:
                 # a small render the delta would not do for (`changes` above is None): the whole
                 # catalog, saved now, on the core this process leaves while it waits for the search
@@ -1265,7 +1259,7 @@ def build(
                     child.wait()
             output.commit()
             clock.lap("commit")
-            report.timings = {**clock.laps, **{f"render.{k}": v for k, v in rendered.timings.items()},
+            report.timings = {**clock.laps, **render_clock.laps,
                               **{f"search.{k}": v for k, v in search_steps.items() if isinstance(v, float)}}
             for name, child in (("parse.child", parsing), ("search.child", search_child)):
                 if child is not None:  # seconds in a forked child, beside the phases above
