@@ -168,17 +168,20 @@ def _term_groups(archive: Archive, term: Term, label: str, per_page: int) -> Ite
     older = stable_page_count(n, per_page) - 1
     newest = n - older * per_page
     chains = place_chains(archive, term)  # 省 › 市 › 区 › 街道: once per place
-    chart = month_counts(term.entries) if kind in CHART_KINDS else ()  # articles per month
-    yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n, chains, chart), ("term.html",), 1,
-                    functools.partial(_term_pages, term, label, per_page, True, chains, chart))
+    # the older entries, named without hashing them all (tens of thousands in a large
+    # archive): the oldest `n - newest` of the term's among the issues up to the first
+    # one's, which its fingerprint and the running hash of every older issue's
+    # fingerprint name
+    named = ()
     if older:
-        # the older entries, named without hashing them all (tens of thousands in a large
-        # archive): the oldest `n - newest` of the term's among the issues up to the first
-        # one's (which its fingerprint and the running hash of every older issue's
-        # fingerprint name)
         first = term.entries[newest].issue
-        since, before = archive.by_id[id(first)], archive.older_keys[urls.issue_url(first)]
-        yield PageGroup("term-older", (kind, label, term.name, n - newest, since, before, chains), ("term.html",),
+        named = (n - newest, archive.by_id[id(first)], archive.older_keys[urls.issue_url(first)])
+    # with the newest entries, these name all of them: the head page's chart of
+    # articles per month is made only if the page is planned
+    yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n, chains, named), ("term.html",), 1,
+                    functools.partial(_term_pages, term, label, per_page, True, chains))
+    if older:
+        yield PageGroup("term-older", (kind, label, term.name, *named, chains), ("term.html",),
                         older, functools.partial(_term_pages, term, label, per_page, False, chains))
 
 
@@ -219,12 +222,19 @@ def _sitemap_page(archive: Archive, settings: Settings, path: str, issues: list[
 
 
 def _issue_year(issue: Issue) -> str | None:
-    parts = urls.date_parts(issue.date)
-    return parts[0] if parts else None
+    return _year(issue.date)
 
 
 def _entry_year(entry: Entry) -> str | None:
-    return _issue_year(entry.issue)
+    return _year(entry.issue.date)
+
+
+@functools.lru_cache(maxsize=None)
+def _year(date: str | None) -> str | None:
+    """(remembered: a term's pages ask it of every entry of the term, and there are
+    far fewer dates than entries)"""
+    parts = urls.date_parts(date)
+    return parts[0] if parts else None
 
 
 def _page_number(text: str | None) -> tuple | None:
@@ -309,10 +319,10 @@ def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[I
             "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for i in issues}})
 
 
-def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None, chains: tuple = (),
-                chart: tuple = ()) -> Iterator[Page]:
+def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None, chains: tuple = ()) -> Iterator[Page]:
     """The term's pages: all, or (`head`) only the head page or only the older ones; a place's
-    pages show its `chains` (see `archive.place_chains`), the head page its `chart` (articles per month)."""
+    pages show its `chains` (see `archive.place_chains`), the head page a chart of articles per month."""
+    chart = month_counts(term.entries) if head is not False and term.kind in CHART_KINDS else ()
     for path, chunk, pages_nav in stable_pages(term.url, term.entries, per_page, _entry_year):
         if head is not None and pages_nav["head"] != head:
             continue
