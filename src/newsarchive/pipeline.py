@@ -696,7 +696,7 @@ def read_tail_ahead(known: list[Issue], cache: ParseCache, docs_per_range: int) 
     """The full issues of the search index's newest doc range, newest first, read from the
     parse cache (by `SearchAhead`, before it is told the build's issues): a new issue of the
     latest date lands in that range, which the search child then builds again."""
-    from .search import doc_order
+    from .search.docs import doc_order
 
     ndocs = sum(len(i.articles) for i in known)
     need = ndocs - (ndocs // docs_per_range) * docs_per_range or docs_per_range
@@ -836,10 +836,9 @@ class SearchAhead(Ahead):
     def __init__(self, known: list[Issue], catalog: "Catalog", cache: ParseCache, output, load_full,
                  early: dict[str, Issue], cache_dir: Path | None):
         def prepare():
-            from .search import RANGE, warm_up
+            from .search import layout
 
-            warm_up()
-            early.update(read_tail_ahead(known, cache, RANGE))
+            early.update(read_tail_ahead(known, cache, layout.RANGE))
 
         def finish(_prepared, told):
             from .site.urls import article_url
@@ -982,11 +981,14 @@ def search_in_child(issues: list[Issue], output, article_url, load_full, cache_d
 def _write_search_index_here(issues: list[Issue], output, article_url, load_full, cache_dir: Path | None):
     """In a forked child: the index's stats, the child's writes and kept files (`output.Recorder`), its timings."""
     from .output import Recorder
-    from .search import LAST_TIMINGS, write_search_index
+    from .runtime import Clock, collector_paused
+    from .search import write_search_index
 
     recorder = Recorder(output)
-    stats = write_search_index(issues, recorder, article_url, load_full=load_full, cache_dir=cache_dir)
-    return stats, recorder.records(), dict(LAST_TIMINGS)
+    clock = Clock()
+    with collector_paused():
+        stats = write_search_index(issues, recorder, article_url, load_full=load_full, cache_dir=cache_dir, clock=clock)
+    return stats, recorder.records(), clock.laps
 
 
 #: at most this many new files go to one child forked right after the scan (more: a pool of `jobs` workers)
@@ -1241,10 +1243,14 @@ def build(
                 searching.wait()
                 search_child, searching = searching, None
             else:
-                from .search import LAST_TIMINGS, write_search_index
+                from .runtime import Clock, collector_paused
+                from .search import write_search_index
 
-                stats = write_search_index(issues, output, article_url, load_full=load_full, cache_dir=search_cache)
-                search_steps = dict(LAST_TIMINGS)
+                search_clock = Clock()
+                with collector_paused():
+                    stats = write_search_index(issues, output, article_url, load_full=load_full, cache_dir=search_cache,
+                                               jobs=jobs, clock=search_clock)
+                search_steps = search_clock.laps
             report = BuildReport(
                 issues=len(issues),
                 articles=sum(len(i.articles) for i in issues),
