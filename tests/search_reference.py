@@ -8,7 +8,6 @@ the vectorised pieces (`postings.pack_bits`, `postings.best_k`, `text.units_many
 """
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The browser decodes what search.py encodes: code units to bytes, and deflate with the text dictionary."""
+"""The browser decodes what the search package encodes: code units to bytes, and deflate with the text dictionary."""
 from __future__ import annotations
 
 import random
