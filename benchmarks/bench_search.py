@@ -5,8 +5,9 @@
 
 1. makes (or reuses) the synthetic archive ``benchmarks/make_corpus.py N --seed S``;
 2. parses it with the project's parser (districts from the front matter; no tagging);
-3. builds the search index twice: cold (filling an empty cache), and again
-   from the warm cache (the no-op rebuild); prints wall times;
+3. builds the search index twice (on --jobs processes): cold (filling an empty
+   cache), and again from the warm cache (the no-op rebuild); prints wall times
+   and the seconds of each step (`runtime.Clock` laps);
 4. opens the search page (templates/search.html on a minimal base page, the
    real static/search.js) in headless Chromium over file:// and, per query,
    in a fresh browser context: waits for the manifest, then sets the query
@@ -108,6 +109,7 @@ def main(argv=None) -> int:
     queries = a.query or QUERIES
 
     from newsarchive.pipeline import discover_sources, parse_files
+    from newsarchive.runtime import Clock
     from newsarchive.search import write_search_index
     from newsarchive.site.urls import article_url
 
@@ -131,11 +133,13 @@ def main(argv=None) -> int:
     for d in (site, cache):
         shutil.rmtree(d, ignore_errors=True)
     t = time.time()
-    stats = write_search_index(issues, site, article_url, cache_dir=cache)
+    cold_clock = Clock()
+    stats = write_search_index(issues, site, article_url, cache_dir=cache, jobs=a.jobs, clock=cold_clock)
     t_fill = time.time() - t
     shutil.rmtree(site)
     t = time.time()
-    warm = write_search_index(issues, site, article_url, cache_dir=cache)
+    warm_clock = Clock()
+    warm = write_search_index(issues, site, article_url, cache_dir=cache, jobs=a.jobs, clock=warm_clock)
     t_warm = time.time() - t
     by_dir = {d.name: dir_bytes(d) for d in (site / "search").iterdir() if d.is_dir()}
     result = {
@@ -145,7 +149,8 @@ def main(argv=None) -> int:
         "ratio_to_article_text": stats["ratio"],
         "ratio_postings_only": round((by_dir.get("p", 0) + by_dir.get("n", 0) + by_dir.get("c", 0)) / raw_bytes, 3),
         "build_s": {"parse": round(t_parse, 2), "index_cold_filling_cache": round(t_fill, 2),
-                    "index_from_warm_cache": round(t_warm, 2), "ranges_rebuilt_warm": warm["ranges_rebuilt"]},
+                    "index_from_warm_cache": round(t_warm, 2), "ranges_rebuilt_warm": warm["ranges_rebuilt"],
+                    "cold_steps": cold_clock.laps, "warm_steps": warm_clock.laps},
         "queries": [],
     }
     print(json.dumps({k: v for k, v in result.items() if k != "queries"}, ensure_ascii=False, indent=1), flush=True)

@@ -13,6 +13,11 @@ from pathlib import Path
 import pytest
 
 from newsarchive import search as S
+from newsarchive.runtime import Clock
+from newsarchive.search import build as B
+from newsarchive.search import layout as L
+from newsarchive.search import postings as P
+from newsarchive.search import text as T
 from newsarchive.model import Article, Block, Issue
 
 QUERIES = [
@@ -50,15 +55,15 @@ def load_index(out: Path) -> dict:
         elif name == "chars":
             store[name] = a
         elif name == "z":
-            store[name] = zdict = S._unblob(S.from_units(a))
+            store[name] = zdict = T.unblob(S.from_units(a))
         elif m.group(2) is None:  # deflated: text part (with the dictionary) or meta block
-            data = S._unblob(S.from_units(a), zdict if name.startswith("d/") else b"")
+            data = T.unblob(S.from_units(a), zdict if name.startswith("d/") else b"")
             store[name] = json.loads(data) if name.startswith("m/") else S.decode_text(data.decode("utf-8"))
         else:
             keys, data = S.split_keys(a), S.from_units(json.loads(m.group(2)))
             entries, i = {}, 0
             for k in keys:
-                n, i = S._read_leb(data, i)
+                n, i = P.read_leb(data, i)
                 entries[k] = data[i : i + n]
                 i += n
             store[name] = entries
@@ -83,9 +88,9 @@ class Bits:
 
     def rice(self, k: int) -> int:
         q = 0
-        while q < S.QMAX and self.read(1) == 0:
+        while q < L.QMAX and self.read(1) == 0:
             q += 1
-        return self.gamma() - 1 if q == S.QMAX else (q << k) | self.read(k)
+        return self.gamma() - 1 if q == L.QMAX else (q << k) | self.read(k)
 
     def end(self) -> int:
         return self.start + (self.p + 7) // 8
@@ -126,12 +131,12 @@ def _entries(store: dict, key: str) -> list[tuple]:
         v = store[f"{layer}/{S.fnv(key) % n}"].get(key) if n else None
         if v is None:
             continue
-        x, i = S._read_leb(v, 0)
+        x, i = P.read_leb(v, 0)
         df, nt = None, 0
         if x & 1:
-            df, i = S._read_leb(v, i)
+            df, i = P.read_leb(v, i)
         if x & 2:
-            nt, i = S._read_leb(v, i)
+            nt, i = P.read_leb(v, i)
         out.append((v, i, x, df, nt // 2, nt & 1))
     return out
 
@@ -140,16 +145,16 @@ def _body(store: dict, key: str, entry: tuple, out: dict) -> int:
     """Decode one layer's body list of `key` into `out`; returns the byte after it."""
     man = store["manifest"]
     v, i, x = entry[:3]
-    R, positional = man["range"], not key.startswith(("#", S.UNI))  # facets and single characters: docs only
+    R, positional = man["range"], not key.startswith(("#", L.UNI))  # facets and single characters: docs only
     r = -1
     for _ in range(x // 4):
-        g, i = S._read_leb(v, i)
+        g, i = P.read_leb(v, i)
         r += g + 1
         if x & 1 and r < man["inline"]:  # big: this range's segment is in its chunk file
             seg = store[f"c/{r}/{S.fnv(key) % man['cbuckets'][r]}"][key]
             assert segment(seg, 0, r * R - 1, positional, out) == len(seg)
         elif x & 1:  # big, inline: LEB(byte length) segment
-            n, i = S._read_leb(v, i)
+            n, i = P.read_leb(v, i)
             assert segment(v, i, r * R - 1, positional, out) == i + n
             i += n
         else:
@@ -169,10 +174,10 @@ def title_list(store: dict, key: str) -> dict[int, list[int]]:
     for entry in _entries(store, key):
         i, r = _body(store, key, entry, {}), -1
         for _ in range(entry[4]):
-            g, i = S._read_leb(entry[0], i)
+            g, i = P.read_leb(entry[0], i)
             r += g + 1
             if entry[5]:  # tbig: LEB(byte length) segment
-                n, i = S._read_leb(entry[0], i)
+                n, i = P.read_leb(entry[0], i)
                 assert segment(entry[0], i, r * store["manifest"]["range"] - 1, True, out) == i + n
                 i += n
             else:
@@ -187,7 +192,7 @@ def reference_search(store: dict, query: str, prefix: str = "p") -> set[int]:
     for term in query.split():
         gs = grams(term)
         if not gs:  # a single character: its own list (docs only, and positions in titles)
-            lst = (title_list if prefix == "t" else body_list)(store, S.UNI + S.normalize(term))
+            lst = (title_list if prefix == "t" else body_list)(store, L.UNI + S.normalize(term))
             hits = set(lst) if hits is None else hits & set(lst)
             continue
         if prefix == "t":
@@ -232,16 +237,16 @@ def samples(sample_issues):
 @pytest.fixture(params=["default", "tiny-ranges"])
 def built(request, samples, tmp_path, monkeypatch):
     if request.param == "tiny-ranges":  # many ranges, most lists cut into chunks, title lists by range
-        monkeypatch.setattr(S, "RANGE", 4)
-        monkeypatch.setattr(S, "BIG", 40)
-        monkeypatch.setattr(S, "TITLE_BIG", 6)
-    stats = S.write_search_index(samples, tmp_path, stand_in_url, workers=1)
+        monkeypatch.setattr(L, "RANGE", 4)
+        monkeypatch.setattr(L, "BIG", 40)
+        monkeypatch.setattr(L, "TITLE_BIG", 6)
+    stats = S.write_search_index(samples, tmp_path, stand_in_url)
     return stats, load_index(tmp_path)
 
 
 def test_numbers_and_text_roundtrip():
     for n in [0, 1, 127, 128, 16383, 16384, 10**9]:
-        assert S._read_leb(S._leb(n), 0) == (n, len(S._leb(n)))
+        assert P.read_leb(P.leb(n), 0) == (n, len(P.leb(n)))
     for data in [b"", b"\x00", b"\xff" * 7, bytes(range(256)), b"\x01\x02\x03" * 101]:
         units = S.to_units(data)
         assert len(units) == S.unit_count(len(data)) and all(0x100 <= ord(c) <= 0xCC2F for c in units)
@@ -303,7 +308,7 @@ def test_manifest_facets_and_meta(built, samples):
         per = store["manifest"]["meta"]
         u, t, date, _, _ = store[f"m/{d // per}"][d % per]
         assert u == stand_in_url(issue, art) and t == art.display_title and date == issue.date
-        text = "".join(store[f"d/{d}-{p}"][: S.PART] for p in range((len(art.body_text) - 1) // S.PART + 1))
+        text = "".join(store[f"d/{d}-{p}"][: L.PART] for p in range((len(art.body_text) - 1) // L.PART + 1))
         assert text == art.body_text
     y = sorted(years)[0]
     assert set(body_list(store, "#y" + y)) == {d for d, (i, _) in enumerate(order) if i.date.startswith(y)}
@@ -320,18 +325,18 @@ def test_deterministic_and_skips_unchanged_files(samples, tmp_path):
 
 
 def test_cache_rebuilds_only_touched_ranges(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "RANGE", 2)
+    monkeypatch.setattr(L, "RANGE", 2)
     issues = [make_issue(f"2021-01-{d:02d}", [(f"标题{d}", f"第{d}天核酸采样"), ("其他", "疫情防控")]) for d in range(1, 7)]
     cache = tmp_path / "cache"
-    first = S.write_search_index(issues, tmp_path / "o1", stand_in_url, cache_dir=cache, workers=1)
+    first = S.write_search_index(issues, tmp_path / "o1", stand_in_url, cache_dir=cache)
     assert first["ranges"] == 6 and first["ranges_rebuilt"] == 6
-    same = S.write_search_index(issues, tmp_path / "o2", stand_in_url, cache_dir=cache, workers=1)
+    same = S.write_search_index(issues, tmp_path / "o2", stand_in_url, cache_dir=cache)
     assert same["ranges_rebuilt"] == 0
     assert load_index(tmp_path / "o1") == load_index(tmp_path / "o2")
     newer = issues + [make_issue("2021-02-01", [("新", "新的核酸采样点")], source="2021-02-01-y.txt")]
-    grown = S.write_search_index(newer, tmp_path / "o3", stand_in_url, cache_dir=cache, workers=1)
+    grown = S.write_search_index(newer, tmp_path / "o3", stand_in_url, cache_dir=cache)
     assert grown["ranges_rebuilt"] == 1
-    fresh = S.write_search_index(newer, tmp_path / "o4", stand_in_url, workers=1)
+    fresh = S.write_search_index(newer, tmp_path / "o4", stand_in_url)
     assert load_index(tmp_path / "o3") == load_index(tmp_path / "o4")
     assert reference_search(load_index(tmp_path / "o3"), "核酸采样") == {0, 2, 4, 6, 8, 10, 12}
     assert fresh["docs"] == 13
@@ -365,8 +370,8 @@ class RecordingOutput:
 
 def ranged_issues(monkeypatch) -> list[Issue]:
     """11 issues of 2 articles in ranges of 4 docs (the newest holds 2), most lists big: chunk files, two layers."""
-    monkeypatch.setattr(S, "RANGE", 4)
-    monkeypatch.setattr(S, "BIG", 40)
+    monkeypatch.setattr(L, "RANGE", 4)
+    monkeypatch.setattr(L, "BIG", 40)
     issues = [make_issue(f"2021-01-{d:02d}", [(f"标题{d}", f"第{d}天核酸采样，区委书记{d}"), ("其他", "疫情防控" * d)]) for d in range(1, 12)]
     for n, issue in enumerate(issues):
         issue.content_key = f"key{n}"
@@ -396,8 +401,9 @@ def test_incremental_update_is_byte_identical_and_rewrites_only_touched_files(tm
     for li, i in zip(light, issues):
         li.content_key = i.content_key
     inc = RecordingOutput(tmp_path / "site")
-    stats = S.write_search_index(light + [new], inc, stand_in_url, cache_dir=cache, load_full=load_full)
-    steps = dict(S.LAST_TIMINGS)
+    clock = Clock()
+    stats = S.write_search_index(light + [new], inc, stand_in_url, cache_dir=cache, load_full=load_full, clock=clock)
+    steps = clock.laps
     # 22 docs + 1 in ranges of 4: only the last range (docs 20-22) is rebuilt, from its issues read in full
     assert stats["ranges_rebuilt"] == 1 and loaded == ["2021-01-11-x.txt", new.source]
     cold = tmp_path / "cold"
@@ -428,8 +434,9 @@ def test_an_issue_older_than_the_newest_range_remakes_the_head(tmp_path, monkeyp
     old = make_issue("2021-01-02", [("补登", "补登的核酸采样点消息")], source="2021-01-02-z.txt")
     old.content_key = "old"
     inc = RecordingOutput(tmp_path / "site")
-    S.write_search_index(issues + [old], inc, stand_in_url, cache_dir=cache)
-    assert "p-merge" in S.LAST_TIMINGS and "p-kept" not in S.LAST_TIMINGS
+    clock = Clock()
+    S.write_search_index(issues + [old], inc, stand_in_url, cache_dir=cache, clock=clock)
+    assert "p-merge" in clock.laps and "p-kept" not in clock.laps
     cold = tmp_path / "cold"
     S.write_search_index(issues + [old], cold, stand_in_url)
     want = {p.relative_to(cold).as_posix(): p.read_bytes() for p in cold.rglob("*.js")}
@@ -449,7 +456,7 @@ def test_a_rebuilt_range_deflates_only_the_text_of_articles_it_did_not_have(tmp_
     cache = tmp_path / "cache"
     S.write_search_index(issues, RecordingOutput(tmp_path / "site"), stand_in_url, cache_dir=cache)
     deflated = []
-    real_text_files = S._text_files_np
+    real_text_files = B.text_files
 
     def text_files(doc0, sizes, *args):
         made = args[-1]
@@ -457,7 +464,7 @@ def test_a_rebuilt_range_deflates_only_the_text_of_articles_it_did_not_have(tmp_
         deflated.extend(name for name in out if name not in made)
         return out
 
-    monkeypatch.setattr(S, "_text_files_np", text_files)
+    monkeypatch.setattr(B, "text_files", text_files)
     new = make_issue("2021-02-01", [("新", "新的核酸采样点")], source="2021-02-01-y.txt")
     new.content_key = "new"
     edited = make_issue("2021-01-11", [("标题11", "改过的第11天消息"), ("其他", "疫情防控")], source=issues[-1].source)
@@ -487,13 +494,13 @@ def test_text_dictionary_shrinks_articles_it_never_saw(samples):
     plain = with_dict = 0
     for held in samples:
         zdict = S.train_dictionary([_code(a) for i in samples if i is not held for a in i.articles])
-        assert 0 < len(zdict) <= S.ZDICT
+        assert 0 < len(zdict) <= L.ZDICT
         for a in held.articles:
             data = _code(a)
-            plain += len(S._blob(data))
-            blob = S._blob(data, zdict)
+            plain += len(T.blob(data))
+            blob = T.blob(data, zdict)
             with_dict += len(blob)
-            assert S._unblob(blob, zdict) == data
+            assert T.unblob(blob, zdict) == data
     assert with_dict < 0.95 * plain, (with_dict, plain)  # measured: 0.885
 
 
@@ -506,12 +513,12 @@ def test_train_dictionary_is_deterministic_and_bounded(samples):
 
 def test_text_dictionary_comes_from_the_oldest_articles(tmp_path, monkeypatch):
     """A newer issue leaves the dictionary, and so every older text part, as it was."""
-    monkeypatch.setattr(S, "RANGE", 4)
-    monkeypatch.setattr(S, "ZDICT", 256)
+    monkeypatch.setattr(L, "RANGE", 4)
+    monkeypatch.setattr(L, "ZDICT", 256)
     issues = [make_issue(f"2021-01-{d:02d}", [(f"标题{d}", f"第{d}天，本报讯（记者 张三 通讯员 李四）全区核酸采样工作有序推进{d}" * 3)]) for d in range(1, 10)]
-    S.write_search_index(issues, tmp_path / "a", stand_in_url, workers=1)
+    S.write_search_index(issues, tmp_path / "a", stand_in_url)
     newer = issues + [make_issue("2021-02-01", [("新", "完全不同的文字内容" * 20)], source="2021-02-01-y.txt")]
-    S.write_search_index(newer, tmp_path / "b", stand_in_url, workers=1)
+    S.write_search_index(newer, tmp_path / "b", stand_in_url)
     a, b = load_index(tmp_path / "a"), load_index(tmp_path / "b")
     assert a["z"] == b["z"] and len(a["z"]) > 0 and a["manifest"]["zdict"] == len(a["z"])
     for d in range(4):  # range 0
@@ -520,8 +527,8 @@ def test_text_dictionary_comes_from_the_oldest_articles(tmp_path, monkeypatch):
 
 
 def test_text_dictionary_follows_only_the_articles_it_was_trained_on(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "RANGE", 4)
-    monkeypatch.setattr(S, "ZSAMPLE", 300)  # about the first two articles
+    monkeypatch.setattr(L, "RANGE", 4)
+    monkeypatch.setattr(L, "ZSAMPLE", 300)  # about the first two articles
     def issues_with(edits: dict[int, str]) -> list[Issue]:
         out = []
         for d in range(1, 7):
@@ -571,7 +578,7 @@ def test_traditional_forms_fold_to_simplified(tmp_path):
     assert all(t2s.get(v, v) == v for v in t2s.values())  # no chains: folding twice changes nothing
     man = store["manifest"]
     # the keys the text code table holds (the page loads t2s.js for a character outside it, or one of these)
-    assert "後" in man["tsin"] and set(man["tsin"]) == {k for k in t2s if k in S._CODE}
+    assert "後" in man["tsin"] and set(man["tsin"]) == {k for k in t2s if k in T.CODE}
 
 
 def test_t2s_table_is_opencc_s(tmp_path):
@@ -583,7 +590,7 @@ def test_t2s_table_is_opencc_s(tmp_path):
     out = tmp_path / "t2s.txt"
     root = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, str(root / "scripts" / "make_t2s.py"), "--out", str(out)], check=True, capture_output=True)
-    assert out.read_text("utf-8") == S.T2S_FILE.read_text("utf-8"), data
+    assert out.read_text("utf-8") == T.T2S_FILE.read_text("utf-8"), data
 
 
 def _dates(store) -> list[tuple[str, int]]:

@@ -15,6 +15,7 @@ import jinja2
 import pytest
 
 from newsarchive import search as S
+from newsarchive.search import layout as L
 
 from test_search import doc_order, scan, stand_in_url
 
@@ -360,9 +361,9 @@ def tiny_site(sample_issues, tmp_path_factory):
     out = search_page(tmp_path_factory.mktemp("tiny"))
     issues = copy.deepcopy(list(sample_issues.values()))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(S, "RANGE", 4)
-        mp.setattr(S, "BIG", 40)
-        mp.setattr(S, "TITLE_BIG", 6)
+        mp.setattr(L, "RANGE", 4)
+        mp.setattr(L, "BIG", 40)
+        mp.setattr(L, "TITLE_BIG", 6)
         S.write_search_index(issues, out, stand_in_url)
     return out, issues
 

@@ -1,4 +1,4 @@
-"""The browser decodes what search.py encodes: code units to bytes, and deflate with the text dictionary."""
+"""The browser decodes what the search package encodes: code units to bytes, and deflate with the text dictionary."""
 from __future__ import annotations
 
 import random
@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from newsarchive import search as S
+from newsarchive.search import postings as P
+from newsarchive.search import text as T
+from newsarchive.search import write as W
 
 pytestmark = pytest.mark.browser
 
@@ -43,10 +46,10 @@ def test_unit_bytes_match_python(page):
 def test_inflate_with_the_text_dictionary(page, sample_issues):
     codes = [S.encode_text(a.body_text).encode("utf-8") for i in sample_issues.values() for a in i.articles]
     zdict = S.train_dictionary(codes[:-3])
-    page.add_script_tag(content=S._inflater_script().decode("utf-8").replace("__na(fflate);", "window.fflate = fflate;"))
+    page.add_script_tag(content=W._inflater_script().decode("utf-8").replace("__na(fflate);", "window.fflate = fflate;"))
     for code in codes[-3:]:
-        blob = S._blob(code, zdict)
-        n, i = S._read_leb(blob, 0)
+        blob = T.blob(code, zdict)
+        n, i = P.read_leb(blob, 0)
         got = page.evaluate("([z, d]) => Array.from(window.fflate.inflateSync(new Uint8Array(z), {dictionary: new Uint8Array(d)}))",
                             [list(blob[i : i + n]), list(zdict)])
         assert bytes(got) == code

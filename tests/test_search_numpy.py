@@ -1,12 +1,12 @@
 """The numpy index builder writes exactly the bytes of the pure-Python reference.
 
-`search.write_search_index(..., _reference=True)` builds every range with
-`_build_range_py` (per-document Python loops); the default uses
-`_build_range_np`.  Every written file must be byte-identical: the five
-samples (with the real range size and with tiny ranges, so lists are cut and
-merged across many ranges), a synthetic corpus from benchmarks/make_corpus.py,
-and hand-made edge cases (empty texts, astral and control characters, NULs,
-NFKC-folded letters, numbers needing 3 and 4 base-46 digits).
+`search_reference.build_range` builds a range with per-document Python loops;
+swapped in for `search.build.build_range`, every written file must be
+byte-identical: the five samples (with the real range size and with tiny ranges,
+so lists are cut and merged across many ranges), a synthetic corpus from
+benchmarks/make_corpus.py, and hand-made edge cases (empty texts, astral and
+control characters, NULs, NFKC-folded letters, numbers needing 3 and 4 base-46
+digits).
 """
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ import pytest
 
 from newsarchive import search as S
 from newsarchive.model import Article, Block, Issue
+from newsarchive.search import build as B
+from newsarchive.search import layout as L
+from search_reference import build_range as reference_build_range
+from search_reference import written
 
 pytest.importorskip("numpy")
 
@@ -28,13 +32,16 @@ def stand_in_url(issue: Issue, article: Article) -> str:
     return f"{issue.date}/{issue.slug}/{article.number}.html"
 
 
-def written(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.js"))}
+def with_reference(write, *args, **kw):
+    """`write(*args, **kw)` with every range built by the reference builder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(B, "build_range", reference_build_range)
+        return write(*args, **kw)
 
 
 def assert_same_bytes(issues: list[Issue], tmp_path: Path, **kw) -> dict[str, bytes]:
-    ref = S.write_search_index(issues, tmp_path / "ref", stand_in_url, workers=1, _reference=True, **kw)
-    new = S.write_search_index(issues, tmp_path / "new", stand_in_url, workers=1, **kw)
+    ref = with_reference(S.write_search_index, issues, tmp_path / "ref", stand_in_url, **kw)
+    new = S.write_search_index(issues, tmp_path / "new", stand_in_url, **kw)
     a, b = written(tmp_path / "ref"), written(tmp_path / "new")
     assert sorted(a) == sorted(b)
     assert [k for k in a if a[k] != b[k]] == []
@@ -42,18 +49,14 @@ def assert_same_bytes(issues: list[Issue], tmp_path: Path, **kw) -> dict[str, by
     return a
 
 
-def test_numpy_builder_is_in_use():
-    assert S._build_range is S._build_range_np
-
-
 @pytest.mark.parametrize("ranges", ["default", "tiny-ranges", "range-1"])
 def test_samples_byte_identical(sample_issues, tmp_path, monkeypatch, ranges):
     if ranges == "tiny-ranges":
-        monkeypatch.setattr(S, "RANGE", 4)
-        monkeypatch.setattr(S, "BIG", 40)
+        monkeypatch.setattr(L, "RANGE", 4)
+        monkeypatch.setattr(L, "BIG", 40)
     elif ranges == "range-1":
-        monkeypatch.setattr(S, "RANGE", 1)
-        monkeypatch.setattr(S, "BIG", 10)
+        monkeypatch.setattr(L, "RANGE", 1)
+        monkeypatch.setattr(L, "BIG", 10)
     files = assert_same_bytes(list(sample_issues.values()), tmp_path)
     assert any(k.startswith("search/c/") for k in files) == (ranges != "default")
 
@@ -72,7 +75,7 @@ def synthetic(toolkit, tmp_path_factory):
 
 
 def test_synthetic_corpus_byte_identical(synthetic, tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "RANGE", 64)  # several ranges, big lists cut into chunks
+    monkeypatch.setattr(L, "RANGE", 64)  # several ranges, big lists cut into chunks
     files = assert_same_bytes(synthetic, tmp_path)
     assert sum(1 for k in files if k.startswith("search/c/")) > 1
 
@@ -83,12 +86,12 @@ def test_synthetic_corpus_byte_identical_default_range(synthetic, tmp_path):
 
 def test_cache_mixes_builders(synthetic, tmp_path, monkeypatch):
     """Cached ranges from one builder serve the other: the results are equal."""
-    monkeypatch.setattr(S, "RANGE", 64)
+    monkeypatch.setattr(L, "RANGE", 64)
     cache = tmp_path / "cache"
-    S.write_search_index(synthetic[:40], tmp_path / "a", stand_in_url, cache_dir=cache, workers=1, _reference=True)
-    st = S.write_search_index(synthetic, tmp_path / "b", stand_in_url, cache_dir=cache, workers=1)
+    with_reference(S.write_search_index, synthetic[:40], tmp_path / "a", stand_in_url, cache_dir=cache)
+    st = S.write_search_index(synthetic, tmp_path / "b", stand_in_url, cache_dir=cache)
     assert 0 < st["ranges_rebuilt"] < st["ranges"]
-    S.write_search_index(synthetic, tmp_path / "c", stand_in_url, workers=1, _reference=True)
+    with_reference(S.write_search_index, synthetic, tmp_path / "c", stand_in_url)
     assert written(tmp_path / "b") == written(tmp_path / "c")
 
 
@@ -116,9 +119,9 @@ def edge_issues() -> list[Issue]:
 @pytest.mark.parametrize("rng", [1024, 3, 5, "argsort"])
 def test_edge_cases_byte_identical(tmp_path, monkeypatch, rng):
     if rng == "argsort":  # the fallback for ranges too big to pack (bigram, row) into an int64
-        monkeypatch.setattr(S, "_PACK_LIMIT", 0)
-    monkeypatch.setattr(S, "RANGE", rng if isinstance(rng, int) else 7)
-    monkeypatch.setattr(S, "BIG", 200)
+        monkeypatch.setattr(B, "PACK_LIMIT", 0)
+    monkeypatch.setattr(L, "RANGE", rng if isinstance(rng, int) else 7)
+    monkeypatch.setattr(L, "BIG", 200)
     issues = edge_issues()
     assert any(len(a.body_text) > 100_000 for i in issues for a in i.articles)
     assert_same_bytes(issues, tmp_path)
@@ -130,19 +133,11 @@ def test_empty_archive_identical(tmp_path):
 
 def test_process_pool_same_bytes(synthetic, tmp_path, monkeypatch):
     """Ranges built by worker processes (numpy in each) give the same files."""
-    monkeypatch.setattr(S, "RANGE", 128)  # inherited by forked workers
-    S.write_search_index(synthetic, tmp_path / "ref", stand_in_url, workers=1, _reference=True)
-    st = S.write_search_index(synthetic, tmp_path / "pool", stand_in_url, workers=2)
+    monkeypatch.setattr(L, "RANGE", 128)  # inherited by forked workers
+    with_reference(S.write_search_index, synthetic, tmp_path / "ref", stand_in_url)
+    st = S.write_search_index(synthetic, tmp_path / "pool", stand_in_url, jobs=2)
     assert st["ranges"] > 1
     assert written(tmp_path / "ref") == written(tmp_path / "pool")
-
-
-def test_fnv_many_matches_fnv():
-    keys = ["核酸", "ab", "#d港闸区", "𠮷野", "野𠮷", "x", "", "Ａb", "\uffff\x01", "#y2020"]
-    keys += [chr(a) + chr(b) for a in range(0x4E00, 0x4E60) for b in range(0x3000, 0xFFFF, 997) if not 0xD800 <= b < 0xE000]
-    assert S._fnv_many(keys) == {k: S.fnv(k) for k in keys}
-    assert S._fnv_many([k for k in keys if "𠮷" not in k]) == {k: S.fnv(k) for k in keys if "𠮷" not in k}
-    assert S._fnv_many([]) == {}
 
 
 def test_building_the_index_leaves_numpy_ma_unimported(tmp_path):

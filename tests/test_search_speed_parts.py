@@ -1,9 +1,9 @@
-"""The vectorised pieces of the fast index builder against their plain-Python meaning.
+"""The vectorised pieces of the index builder against their plain-Python meaning.
 
-`_best_k_np` (exact Rice parameter per group), `_pack_bits` (words of any
-length, escapes with long leading zeros), `_units_many` (many payloads as
-15-bit units at once) and the threaded range builds must give exactly what
-the reference code gives.
+`postings.best_k` (exact Rice parameter per group), `postings.pack_bits` (words of
+any length, escapes with long leading zeros), `text.units_many` (many payloads as
+code units at once) and ranges built by worker processes must give exactly what
+the reference code (`search_reference`) gives.
 """
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
+import search_reference as ref  # noqa: E402
 from newsarchive import search as S  # noqa: E402
 from newsarchive.model import Article, Block, Issue  # noqa: E402
+from newsarchive.search import layout as L  # noqa: E402
+from newsarchive.search import postings as P  # noqa: E402
+from newsarchive.search import text as T  # noqa: E402
 
 
 def test_best_k_matches_reference():
@@ -26,42 +30,42 @@ def test_best_k_matches_reference():
         groups.append([rng.randrange(scale) for _ in range(n)])
     counts = np.array([len(g) for g in groups], dtype=np.int64)
     values = np.array([v for g in groups for v in g], dtype=np.int64)
-    assert S._best_k_np(values, counts).tolist() == [S._best_k(g) for g in groups]
+    assert P.best_k(values, counts).tolist() == [ref.best_k(g) for g in groups]
 
 
 def test_pack_bits_matches_reference_bits():
     rng = random.Random(7)
-    ref = S._Bits()
+    bits = ref.Bits()
     val, nb = [], []
     for _ in range(3000):
         kind = rng.random()
         if kind < 0.6:  # a rice code, escapes included
             v, k = rng.randrange(rng.choice([10, 1000, 10**6, 2**40])), rng.randrange(16)
-            ref.rice(v, k)
-            w, b = S._rice_np(np.array([v], dtype=np.int64), np.array([k], dtype=np.int64))
+            bits.rice(v, k)
+            w, b = P.rice(np.array([v], dtype=np.int64), np.array([k], dtype=np.int64))
             val.append(int(w[0]))
             nb.append(int(b[0]))
         else:  # a plain word of up to 63 bits, or nothing
             b = rng.randrange(64)
             v = rng.randrange(1 << b) if b else 0
-            ref.put(v, b)
+            bits.put(v, b)
             val.append(v)
             nb.append(b)
     pad = -sum(nb) % 8
     val.append(0)
     nb.append(pad)
-    got = S._pack_bits(np.array(val, dtype=np.int64), np.array(nb, dtype=np.int16)).tobytes()
-    assert got == ref.to_bytes()
+    got = P.pack_bits(np.array(val, dtype=np.int64), np.array(nb, dtype=np.int16)).tobytes()
+    assert got == bits.to_bytes()
 
 
 def test_units_many_matches_to_units():
     rng = random.Random(3)
     chunks = [bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 2, 5, 6, 46, 47, 48, 93, 94, 95, 200]))) for _ in range(300)]
     chunks.append(b"\xff" * 4700)
-    data, spans = S._units_many(chunks)
+    data, spans = T.units_many(chunks)
     for c, (a, b) in zip(chunks, spans):
         units = data[a:b].decode("utf-16-le")
-        assert units == S._to_units_py(c) and len(units) == S.unit_count(len(c))
+        assert units == ref.to_units(c) and len(units) == S.unit_count(len(c))
         assert S.from_units(units)[: len(c)] == c
 
 
@@ -82,26 +86,29 @@ def many_issues(n: int) -> list[Issue]:
     return issues
 
 
-def test_threaded_ranges_same_bytes_as_reference(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "RANGE", 16)
-    monkeypatch.setattr(S, "BIG", 64)
+def reference_index(monkeypatch, issues, out):
+    with monkeypatch.context() as mp:
+        ref.reference_builder(mp)
+        S.write_search_index(issues, out, stand_in_url)
+    return ref.written(out)
+
+
+def test_ranges_built_by_workers_same_bytes_as_reference(tmp_path, monkeypatch):
+    monkeypatch.setattr(L, "RANGE", 16)
+    monkeypatch.setattr(L, "BIG", 64)
     issues = many_issues(40)
-    S.write_search_index(issues, tmp_path / "ref", stand_in_url, workers=1, _reference=True)
-    st = S.write_search_index(issues, tmp_path / "thr", stand_in_url)  # default: ranges in threads
+    a = reference_index(monkeypatch, issues, tmp_path / "ref")
+    st = S.write_search_index(issues, tmp_path / "pool", stand_in_url, jobs=2)
     assert st["ranges"] > 4
-    a = {p.relative_to(tmp_path / "ref"): p.read_bytes() for p in (tmp_path / "ref").rglob("*.js")}
-    b = {p.relative_to(tmp_path / "thr"): p.read_bytes() for p in (tmp_path / "thr").rglob("*.js")}
     assert any(str(k).startswith("search/c/") for k in a)
-    assert a == b
+    assert a == ref.written(tmp_path / "pool")
 
 
 @pytest.mark.parametrize("meta", [16, 5])
 def test_meta_constant_any_value(tmp_path, monkeypatch, meta):
-    monkeypatch.setattr(S, "RANGE", 16)
-    monkeypatch.setattr(S, "META", meta)
+    monkeypatch.setattr(L, "RANGE", 16)
+    monkeypatch.setattr(L, "META", meta)
     issues = many_issues(12)
-    S.write_search_index(issues, tmp_path / "ref", stand_in_url, workers=1, _reference=True)
+    a = reference_index(monkeypatch, issues, tmp_path / "ref")
     S.write_search_index(issues, tmp_path / "new", stand_in_url)
-    a = {p.relative_to(tmp_path / "ref"): p.read_bytes() for p in (tmp_path / "ref").rglob("*.js")}
-    b = {p.relative_to(tmp_path / "new"): p.read_bytes() for p in (tmp_path / "new").rglob("*.js")}
-    assert a == b
+    assert a == ref.written(tmp_path / "new")

@@ -513,7 +513,7 @@ def test_empty_archive_still_builds(tmp_path):
 def test_page_link_helpers_match_relative(tmp_path, base_url):
     """`url` and `absolute` of a page's context (built once per page, asked for every link)."""
     from newsarchive.site.archive import build_archive
-    from newsarchive.site.render import site_context
+    from newsarchive.site.env import site_context
 
     settings = load_settings(tmp_path, base_url=base_url)
     archive = build_archive([])
@@ -546,41 +546,6 @@ def _archive_shape(a) -> dict:
         "by_id": sorted(a.by_id.items()), "position": list(a.position.items()), "term_index": sorted(a.term_index),
         "total_chars": a.total_chars, "date_range": a.date_range,
     }
-
-
-def test_extend_archive_equals_building_it_whole(sample_issues, toolkit):
-    """`extend_archive(build_archive(known), new)` is `build_archive(known + new)`, wherever the
-    new issues sort (newest, oldest, between, undated) and whichever terms they bring."""
-    import copy
-    import random
-
-    from newsarchive.site.archive import build_archive, extend_archive
-
-    issues = []
-    dates = ["2019-01-02", "2020-05-15", "2020-05-16", "2021-07-01", "2022-12-31", None, "2023-01-05", "2018-03-03"]
-    for n, date in enumerate(dates * 2):
-        for key, sample in sorted(sample_issues.items()):
-            issue = copy.deepcopy(sample)
-            issue.slug, issue.source, issue.date = f"{sample.slug}-{n}", f"articles/{n}/{sample.source}", date
-            if n % 3 == 1:  # some issues bring terms nobody else has
-                for a in issue.articles:
-                    a.topics = [*a.topics, f"专题{n}"]
-                    a.keywords = [f"词{n}", *a.keywords, f"词{n}"]
-            issues.append(issue)
-    toolkit.tagger.assign_keywords(issues[: len(issues) // 2])
-    rng = random.Random(7)
-    for trial in range(12):
-        rng.shuffle(issues)
-        k = [1, 1, 2, 5][trial % 4]
-        known, new = issues[k:], issues[:k]
-        whole = build_archive(known + new)
-        extended = extend_archive(build_archive(known), new)
-        assert extended is not None
-        assert _archive_shape(extended) == _archive_shape(whole)
-    # issues sorting alike: their order would depend on the input's, so no extension
-    twin = copy.deepcopy(issues[0])
-    assert extend_archive(build_archive(issues), [twin]) is None
-    assert extend_archive(build_archive(issues[1:]), [issues[1]]) is None  # not new
 
 
 def test_an_archive_from_the_previous_builds_rank_lists_equals_building_it_whole(sample_issues, toolkit, tmp_path,

@@ -14,7 +14,8 @@ import yaml
 
 from newsarchive.model import Article, Block, Issue
 from newsarchive.site import load_settings, render_site, urls
-from newsarchive.site.render import cn_punct, citation, stable_pages
+from newsarchive.site.env import citation, cn_punct
+from newsarchive.site.plan import stable_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES, STATIC = ROOT / "templates", ROOT / "static"

@@ -67,7 +67,7 @@ class Archive:
     older_keys: dict[str, str] = field(default_factory=dict)
     key: str = ""  # hash of the whole archive
     by_id: dict[int, str] = field(default_factory=dict)  # id(issue) -> fingerprint (no URL to compute)
-    chars: int | None = None  # `total_chars`, when known (summed once: ~6,000 articles at 1,000 issues)
+    chars: int | None = None  # `total_chars`, when known (summed once, or kept by `ArchiveRecord`)
     #: issue url -> its edition: every file of one date and publication, in page order
     editions: dict[str, "Edition"] = field(default_factory=dict)
 
@@ -77,7 +77,7 @@ class Archive:
         if not self.postings:  # `build_archive` counts them as it goes
             self.postings = {key: [self.position[e.url] for e in t.entries] for key, t in self.term_index.items()}
         rank = 0
-        known = self.by_id  # fingerprints handed over (`extend_archive`): issues unchanged since
+        known = self.by_id  # fingerprints `build_archive` made already
         self.by_id = {}
         for issue in self.issues:
             url = urls.issue_url(issue)
@@ -211,7 +211,7 @@ def issue_fingerprint(issue: Issue) -> str:
     added += [(a.id, a.number, a.districts, a.streets, a.place_chains, a.topics, a.keywords, a.persons)
               for a in issue.articles]
     # marshal format 0: no back-references nor interning flags, so equal values give equal
-    # bytes whatever their identity; ~2x faster than repr (asked for every issue of every build)
+    # bytes whatever their identity; cheaper than repr (asked for every issue of every build)
     try:
         data = marshal.dumps(added, 0)
     except ValueError:  # a value marshal does not take (a str subclass, say)
@@ -297,8 +297,8 @@ def _from_rank_lists(ordered: list[Issue], entries: list[Entry], by_issue: dict[
 class ArchiveRecord:
     """The term rank lists of the last archive built, under its `Archive.key` (a hash of
     every issue's fingerprint, which holds all `build_archive` reads of an issue). The
-    next build, of the very same issues, takes them instead of walking ~100,000 article
-    terms again (at 1,000 issues ~0.07 s instead of ~0.2 s, most of it the fingerprints)."""
+    next build, of the very same issues, takes them instead of walking every article's
+    terms again."""
 
     FILE = "archive.marshal"  # marshal: lists of ints and strings load in a few ms
     KIND = "archive/1"  # (checksummed, see `cache.read`)
@@ -359,82 +359,6 @@ def _by_date(ordered: list[Issue]) -> tuple[dict[str, dict[str, dict[str, list[I
 
 def _number(article: Article) -> int:
     return article.number
-
-
-def extend_archive(base: Archive, new: list[Issue]) -> Archive | None:
-    """`build_archive(issues + new)` from `base = build_archive(issues)`, reusing its
-    entries, terms and fingerprints (a one-issue rebuild builds `base` while the new
-    issue is still being parsed). The issues of `base` must not have changed since.
-    None when the result could differ from `build_archive`'s: two issues sorting
-    alike (their order would depend on the input order)."""
-    ordered = sorted([*base.issues, *new], key=issue_order, reverse=True)
-    for newer, older in zip(ordered, ordered[1:]):
-        if issue_order(newer) == issue_order(older):
-            return None
-    fresh = {id(issue) for issue in new}
-    if len(fresh) != len(new) or any(id(issue) in fresh for issue in base.issues):
-        return None
-    entries: list[Entry] = []
-    by_issue: dict[str, list[Entry]] = {}
-    added: list[tuple[int, Entry]] = []  # (rank, entry) of the new issues' entries
-    for issue in ordered:
-        folder = urls.issue_dir(issue)
-        url = f"{folder}/index.html"
-        if id(issue) in fresh:
-            items = [Entry(issue, a, f"{folder}/{a.number}.html") for a in sorted(issue.articles, key=_number)]
-            added += enumerate(items, len(entries))
-        else:
-            items = base.by_issue[url]
-        by_issue[url] = items
-        entries.extend(items)
-    # where each entry of `base` went (its rank now), for the terms' rank lists
-    moved = [0] * len(base.entries)
-    rank = 0
-    for issue in ordered:
-        count = len(by_issue[urls.issue_url(issue)])
-        if id(issue) not in fresh:
-            start = base.older_from[urls.issue_url(issue)] - count
-            moved[start:start + count] = range(rank, rank + count)
-        rank += count
-
-    # the new entries' terms, as `build_archive` counts them
-    touched: dict[tuple[str, str], list[tuple[int, Entry]]] = {}
-    for rank, entry in added:
-        for kind, attr, _label in TAXONOMIES:
-            names = getattr(entry.article, attr)
-            if not names:
-                continue
-            for name in dict.fromkeys(names) if len(names) > 1 else names:
-                if name:
-                    touched.setdefault((kind, name), []).append((rank, entry))
-    terms: dict[str, list[Term]] = {}
-    postings: dict[tuple[str, str], list[int]] = {}
-    for kind, _attr, _label in TAXONOMIES:
-        kept = []
-        for term in base.terms[kind]:
-            ranks = [moved[r] for r in base.postings[(kind, term.name)]]
-            more = touched.pop((kind, term.name), None)
-            if more is not None:
-                pairs = sorted([*zip(ranks, term.entries), *more], key=_first)
-                ranks = [r for r, _ in pairs]
-                term = Term(kind, term.name, term.url, [e for _, e in pairs])
-            kept.append(term)
-            postings[(kind, term.name)] = ranks
-        for (k, name), more in list(touched.items()):
-            if k == kind:
-                kept.append(Term(kind, name, urls.term_url(kind, name), [e for _, e in more]))
-                postings[(kind, name)] = [r for r, _ in more]
-                del touched[(k, name)]
-        terms[kind] = sorted(kept, key=lambda t: (-len(t.entries), t.name))
-
-    years, undated = _by_date(ordered)
-    return Archive(ordered, entries, by_issue, terms, years, undated, postings=postings,
-                   by_id={i: fp for i, fp in base.by_id.items()},
-                   chars=base.total_chars + sum(e.article.chars for _, e in added))
-
-
-def _first(pair: tuple) -> int:
-    return pair[0]
 
 
 RELATED_WEIGHTS = {"district": 1, "street": 3, "topic": 1, "keyword": 2, "person": 0}
