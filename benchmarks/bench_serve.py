@@ -24,7 +24,9 @@
 
 Every line serve prints is echoed (stderr) as it comes and listed per round
 with its time after the write, so the report shows where the time went
-(watcher and debounce, rebuild, poll and reload) with whatever serve prints.
+(watcher and debounce, rebuild, poll and reload) with whatever serve prints,
+and serve's CPU seconds (its own and its reaped workers', from /proc) in each
+round, a steadier figure than wall time on a busy machine.
 Prints a Markdown report and writes WORK/bench_serve.json.
 """
 from __future__ import annotations
@@ -52,6 +54,8 @@ RELOAD_PATH = "/__newsarchive_build"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
+#: serve's lines shown per round in the table (all of them are listed below it)
+TABLE_LINES = 4
 #: epoch ms of the current document's load event, by the page's own clock
 PAGE_LOAD_EPOCH_MS = "() => { const n = performance.getEntriesByType('navigation')[0];" \
                      " return n && n.loadEventStart ? performance.timeOrigin + n.loadEventStart : null; }"
@@ -115,13 +119,17 @@ def report(result: dict) -> str:
            "",
            f"first (cold) build until the server answered: {result['first_build_s']:.2f} s",
            "",
-           "| round | issue saved | serve's lines (s after the write) | load event s | page clock s |",
-           "|---|---|---|---|---|"]
+           "| round | issue saved | serve's lines (s after the write) | load event s | page clock s | serve CPU s |",
+           "|---|---|---|---|---|---|"]
     for r in result["rounds"]:
-        said = "; ".join(f"+{t:.3f} {text}" for t, text in r["lines"]) or "–"
+        shown = r["lines"][:TABLE_LINES]
+        said = "; ".join(f"+{t:.3f} {text[:100]}" for t, text in shown) or "–"
+        if len(r["lines"]) > len(shown):
+            said += f"; … {len(r['lines']) - len(shown)} more lines"
         load = "no reload" if r["load_s"] is None else f"{r['load_s']:.3f}"
         page = "–" if r.get("page_clock_s") is None else f"{r['page_clock_s']:.3f}"
-        out.append(f"| {r['round']} | {r['file']} | {said.replace('|', '/')} | {load} | {page} |")
+        cpu = "–" if r.get("serve_cpu_s") is None else f"{r['serve_cpu_s']:.2f}"
+        out.append(f"| {r['round']} | {r['file']} | {said.replace('|', '/')} | {load} | {page} | {cpu} |")
     s, p = result["load_s"], result["page_clock_s"]
     out.append("")
     if s["n"]:
@@ -131,6 +139,9 @@ def report(result: dict) -> str:
         out.append("no round reloaded the page")
     if p["n"]:
         out.append(f"by the page's clock: median {p['median']:.3f} s (min {p['min']:.3f}, max {p['max']:.3f})")
+    c = result.get("serve_cpu_s") or {"n": 0}
+    if c["n"]:
+        out.append(f"serve's CPU from the write to the load: median {c['median']:.2f} s (min {c['min']:.2f}, max {c['max']:.2f})")
     if result.get("serve_peak_rss_mb") is not None:
         out.append(f"serve process peak RSS (VmHWM): {result['serve_peak_rss_mb']:.0f} MB")
     return "\n".join(out) + "\n"
@@ -226,6 +237,15 @@ class Serve:
                 time.sleep(0.1)
         raise TimeoutError(f"serve did not answer within {timeout:.0f} s")
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU of serve and the children it has waited for (workers it forked)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
     def peak_rss_mb(self) -> float | None:
         try:
             with open(f"/proc/{self.proc.pid}/status") as fh:
@@ -255,6 +275,7 @@ def measure_rounds(serve: Serve, page, articles: Path, held: list[tuple[Path, by
         dest = target_path(articles, rel)
         load_s = page_s = None
         before = serve.build_number()
+        cpu_before = serve.cpu_seconds()
         try:
             with page.expect_event("load", timeout=timeout * 1000):
                 wall = time.time()
@@ -267,11 +288,13 @@ def measure_rounds(serve: Serve, page, articles: Path, held: list[tuple[Path, by
             log(f"round {i}: no reload within {timeout:.0f} s")
         # the build number the reloaded page saw must be a new one (not a reload of another kind)
         builds = [before, serve.build_number()]
+        cpu_after = serve.cpu_seconds()
+        cpu = None if load_s is None or None in (cpu_before, cpu_after) else round(cpu_after - cpu_before, 2)
         if load_s is not None and builds[0] == builds[1]:
             log(f"round {i}: the page loaded but serve's build number is still {before}")
         rounds.append({"round": i, "file": dest.relative_to(articles).as_posix(), "builds": builds,
                        "load_s": None if load_s is None else round(load_s, 3),
-                       "page_clock_s": None if page_s is None else round(page_s, 3)})
+                       "page_clock_s": None if page_s is None else round(page_s, 3), "serve_cpu_s": cpu})
         starts.append(start)
         log(f"round {i}: {rounds[-1]['file']} saved → page loaded in "
             + ("–" if load_s is None else f"{load_s:.3f} s") + (f" (page clock {page_s:.3f} s)" if page_s is not None else ""))
@@ -323,6 +346,7 @@ def run(args) -> dict:
     meta["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     result["load_s"] = stats([r["load_s"] for r in result["rounds"]])
     result["page_clock_s"] = stats([r["page_clock_s"] for r in result["rounds"]])
+    result["serve_cpu_s"] = stats([r["serve_cpu_s"] for r in result["rounds"]])
     if not args.keep_work:
         shutil.rmtree(work, ignore_errors=True)
     return result

@@ -187,14 +187,14 @@ def test_bench_serve_stats_lines_and_report():
     lines = [(9.0, "before"), (10.1, "changed: a.txt → rebuilding"), (10.4, "built 2 issues"), (12.0, "later")]
     assert bench_serve.lines_between(lines, 10.0, 11.0) == [(0.1, "changed: a.txt → rebuilding"), (0.4, "built 2 issues")]
     assert bench_serve.lines_between(lines, 10.0)[-1] == (2.0, "later")
-    rounds = [{"round": 1, "file": "a.txt", "load_s": 0.42, "page_clock_s": 0.41, "lines": [(0.1, "built | 2")]},
-              {"round": 2, "file": "b.txt", "load_s": None, "page_clock_s": None, "lines": []}]
+    rounds = [{"round": 1, "file": "a.txt", "load_s": 0.42, "page_clock_s": 0.41, "serve_cpu_s": 0.3, "lines": [(0.1, "built | 2")]},
+              {"round": 2, "file": "b.txt", "load_s": None, "page_clock_s": None, "lines": [(0.2, "x")] * 6}]
     result = {"meta": {"date": "d", "issues": 1000, "tree": "/t", "git": "abc", "machine": "2 CPUs", "load_before": "1.0",
                        "command": "python -m newsarchive.cli serve"},
               "first_build_s": 20.0, "rounds": rounds, "serve_peak_rss_mb": 300.0,
               "load_s": bench_serve.stats([r["load_s"] for r in rounds]),
               "page_clock_s": bench_serve.stats([r["page_clock_s"] for r in rounds])}
     text = bench_serve.report(result)
-    assert "| 1 | a.txt | +0.100 built / 2 | 0.420 | 0.410 |" in text
-    assert "| 2 | b.txt | – | no reload | – |" in text
+    assert "| 1 | a.txt | +0.100 built / 2 | 0.420 | 0.410 | 0.30 |" in text
+    assert "| 2 | b.txt | " + "; ".join(["+0.200 x"] * 4) + "; … 2 more lines | no reload | – | – |" in text
     assert "median 0.420 s (min 0.420, max 0.420), 1 of 2 rounds" in text and "1,000 issues" in text
