@@ -877,36 +877,26 @@ def parse_fresh(jobs: list[tuple[str, str]], data_dir: Path | None, cache_dir: P
     return _parse_jobs(jobs, Toolkit.load(data_dir, tables_dir), cache_dir, salt)
 
 
-#: sources from which a build keeps the word table (`LexiconTable`): its child (~1.5 s of
-#: CPU, at a low priority) hides in a build of that many issues; a smaller archive's build
-#: would wait for it (the 5 samples: 2.7 -> 4.5 s), and its rebuilds are quick anyway
-TABLES_MIN_SOURCES = 200
-
-
-def tables_kept(cache_dir: Path, version: str, lexicon: bool) -> bool:
+def tables_kept(cache_dir: Path) -> bool:
     from .tagging.keywords import SortedIDF
-    from .tagging.segment import LexiconTable
 
-    return SortedIDF.file(cache_dir).is_file() and (not lexicon or LexiconTable.file(cache_dir, version).exists())
+    return SortedIDF.file(cache_dir).is_file()
 
 
-def store_tables(data_dir: Path | None, cache_dir: Path, lexicon: bool = True) -> None:
-    """Keep the dictionary tables a small rebuild's parse child loads in milliseconds
-    (`SortedIDF`, and with `lexicon` the `LexiconTable`) where they are not kept yet. They only
-    save time: a cache folder that cannot take them leaves the rebuilds slower, the build goes on."""
-    from .tagging import Tagger
+def store_tables(cache_dir: Path) -> None:
+    """Keep the dictionary table a small rebuild's parse child loads in milliseconds
+    (`SortedIDF`) where it is not kept yet. It only saves time: a cache folder that
+    cannot take it leaves the rebuilds slower, the build goes on."""
     from .tagging.keywords import SortedIDF
 
     try:  # the build's own processes come first (a tenth of a busy core is enough for this)
         os.nice(10)
     except OSError:
         pass
-    stores = [SortedIDF.store] + ([lambda folder: Tagger.store_lexicon(data_dir, folder)] if lexicon else [])
-    for store in stores:
-        try:
-            store(cache_dir)
-        except OSError:
-            pass
+    try:
+        SortedIDF.store(cache_dir)
+    except OSError:
+        pass
 
 
 def _parse_jobs(jobs: list[tuple[str, str]], toolkit: Toolkit, cache_dir: Path, salt: str) -> list:
@@ -1124,12 +1114,11 @@ def build(
                 skipped=True,
             )
         clock.lap("fingerprint")
-        lexicon = len(entries) >= TABLES_MIN_SOURCES
-        if use_cache and jobs > 1 and hasattr(os, "fork") and not tables_kept(cache_root, version, lexicon):
+        if use_cache and jobs > 1 and hasattr(os, "fork") and not tables_kept(cache_root):
             # for the next small rebuild (~2 s on the second core, once per dictionary data);
             # now, while this process is small: a child forked later shares all of it
             # (counted again in the process tree's memory) and overlaps the search index
-            tables = Forked(store_tables, data_dir, cache_root, lexicon)
+            tables = Forked(store_tables, cache_root)
         parsing = None
         fresh: list[int] = []
         if jobs > 1 and hasattr(os, "fork"):
