@@ -20,7 +20,7 @@ from .china import China
 from .gazetteer import Gazetteer, Home, Places
 from .keywords import ArchiveIDF, JiebaIDF, KeywordTable, load_jieba_idf, is_candidate, reference_size, tfidf, term_counts, top_keywords
 from .persons import join_names, persons
-from .segment import LexiconTable, NarrowSegmenter, Segmenter, Token
+from .segment import Segmenter, Token
 from .topics import Taxonomy
 
 TAGGER_VERSION = "1"
@@ -96,28 +96,14 @@ class Tagger:
     @classmethod
     def load(cls, data_dir: Path | None = None, cache_dir: Path | None = None) -> "Tagger":
         """Package data, with `data_dir`'s gazetteer.yaml / topics.yaml / stopwords.txt merged on top;
-        with `cache_dir`, jieba's IDF table (see `keywords.SortedIDF`), the parsed data files
-        (see `yamlfile.read_yaml`) and, when kept there, the word table a `NarrowSegmenter`
-        segments with (see `segment.LexiconTable`; else rjieba's whole dictionary is built)."""
+        with `cache_dir`, jieba's IDF table (see `keywords.SortedIDF`) and the parsed data files
+        (see `yamlfile.read_yaml`) come from there once kept."""
         files = _data_files(data_dir)
         version = data_version(data_dir)
         gazetteer = Gazetteer.load(files["gazetteer.yaml"], cache_dir).attach(China.load(CHINA_FILE))
         taxonomy = Taxonomy.load(files["topics.yaml"], cache_dir)
-        table = LexiconTable.load(cache_dir, version) if cache_dir is not None else None
-        segmenter = NarrowSegmenter(table) if table is not None else _full_segmenter(gazetteer, taxonomy)
-        return cls(segmenter, gazetteer, taxonomy, _read_stopwords(files["stopwords.txt"]), load_jieba_idf(cache_dir),
-                   version, site_homes(data_dir))
-
-    @staticmethod
-    def store_lexicon(data_dir: Path | None, cache_dir: Path) -> None:
-        """Keep the full segmenter's `LexiconTable` in `cache_dir` (~1.5 s), unless it is there:
-        later loads with that cache folder use a `NarrowSegmenter` over it."""
-        files = _data_files(data_dir)
-        version = data_version(data_dir)
-        if not LexiconTable.file(cache_dir, version).exists():
-            segmenter = _full_segmenter(Gazetteer.load(files["gazetteer.yaml"], cache_dir),
-                                        Taxonomy.load(files["topics.yaml"], cache_dir))
-            LexiconTable.store(cache_dir, version, segmenter)
+        return cls(_full_segmenter(gazetteer, taxonomy), gazetteer, taxonomy, _read_stopwords(files["stopwords.txt"]),
+                   load_jieba_idf(cache_dir), version, site_homes(data_dir))
 
     def place_names(self) -> frozenset[str]:
         """Every name the gazetteer knows (districts, short names, streets, aliases): for `check`."""
