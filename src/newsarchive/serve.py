@@ -44,7 +44,10 @@ def make_handler(site: Path, counter: BuildCounter):
             self.send_header("Cache-Control", "no-store")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the page reloaded mid-poll
+                pass
 
         def do_GET(self):
             if self.path.split("?")[0] == RELOAD_PATH:
