@@ -590,3 +590,39 @@ def test_date_range_skips_undated_and_unreadable_dates(sample_issues):
         issues.append(issue)
     assert build_archive(issues).date_range == ("2019-01-02", "2021-07-01")
     assert build_archive(issues[1:2]).date_range is None
+
+
+def test_a_streets_pages_follow_its_district_getting_a_page(tmp_path):
+    """A street's chain (省 › 市 › 区 › 街道) links its district once that has a page: the
+    street's groups are kept only while the districts with a page stay the same, and a
+    rebuild with the cache writes what a render without one writes."""
+    from newsarchive.output import OutputTree
+
+    def issues(with_district: bool) -> list[Issue]:
+        older, newer = gangzha_issue(), chongchuan_issue()
+        for a in older.articles:
+            a.districts = []
+            if a.streets:
+                a.place_chains = {"幸福街道": "江苏省/南通市/港闸区"}
+        if with_district:
+            newer.articles[0].districts = ["崇川区", "港闸区"]
+        return [older, newer]
+
+    settings = load_settings(tmp_path)
+    out, cache = tmp_path / "site", tmp_path / "cache"
+
+    def render(into: Path, with_district: bool, cache_dir) -> dict[str, bytes]:
+        output = OutputTree(into)
+        render_site(issues(with_district), output, settings, template_dirs=[TEMPLATES], static_dirs=[STATIC],
+                    cache_dir=cache_dir)
+        output.commit()
+        return {p.relative_to(into).as_posix(): p.read_bytes() for p in into.rglob("*.html")}
+
+    before = render(out, False, cache)
+    street = next(p for p in before if p.startswith("street/"))
+    district = urls.term_url("district", "港闸区")
+    assert district not in before and district.rpartition("/")[2] not in before[street].decode()
+    after = render(out, True, cache)
+    cold = render(tmp_path / "cold", True, None)
+    assert after == cold
+    assert district.rpartition("/")[2] in after[street].decode()

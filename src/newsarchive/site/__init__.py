@@ -1,4 +1,4 @@
-"""Site stage: Issues → static HTML pages, feeds and assets (see render.py).
+"""Site stage: Issues → static HTML pages, feeds and assets (see render.py, the stage).
 
 The names below load on first use: `site.urls` alone (what the search index needs)
 does not import jinja2 and the renderer.

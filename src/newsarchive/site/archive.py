@@ -300,7 +300,7 @@ class ArchiveRecord:
     next build, of the very same issues, takes them instead of walking every article's
     terms again."""
 
-    FILE = "archive.marshal"  # marshal: lists of ints and strings load in a few ms
+    FILE = "archive.marshal"  # marshal: lists of ints and strings, the fastest format to load
     KIND = "archive/1"  # (checksummed, see `cache.read`)
 
     def __init__(self, cache_dir):

@@ -14,6 +14,7 @@ not every page of every list it joins.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -105,11 +106,12 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
     yield from _issue_groups(archive)
     yield single(Page("archive.html", "archive.html", {}))
     yield from _date_groups(archive)
+    districts = districts_key(archive)
     for kind, _attr, label in TAXONOMIES:
         yield single(Page(urls.taxonomy_url(kind), "taxonomy.html",
                           {"kind": kind, "label": label, "terms": archive.terms[kind]}))
         for term in archive.terms[kind]:
-            yield from _term_groups(archive, term, label, per_page)
+            yield from _term_groups(archive, term, label, per_page, districts)
 
     about = settings.about_path
     about_text = about.read_text(encoding="utf-8") if about.is_file() else None
@@ -159,15 +161,20 @@ def _date_groups(archive: Archive) -> Iterator[PageGroup]:
                             functools.partial(_month_pages, archive, year, month, days, around))
 
 
-def _term_groups(archive: Archive, term: Term, label: str, per_page: int) -> Iterator[PageGroup]:
+def _term_groups(archive: Archive, term: Term, label: str, per_page: int, districts: str) -> Iterator[PageGroup]:
     """A term's pages in two groups: the head page (the newest entries and the count)
     changes with every new article of the term, the older pages (fixed runs counted
     from the oldest entry, see `stable_pages`) only with one of theirs, so a one-issue
-    rebuild neither keys nor renders them."""
+    rebuild neither keys nor renders them.
+
+    What the pages show beyond their entries is a function of all the term's entries
+    (the head page's chart of articles per month, a place's chains 省 › 市 › 区 ›
+    街道) and, for a street, of which districts have a page (`districts`, a key of
+    their names): the identities name those, and the pages of a group to do compute
+    them when planned."""
     kind, n = term.kind, len(term.entries)
     older = stable_page_count(n, per_page) - 1
     newest = n - older * per_page
-    chains = place_chains(archive, term)  # 省 › 市 › 区 › 街道: once per place
     # the older entries, named without hashing them all (tens of thousands in a large
     # archive): the oldest `n - newest` of the term's among the issues up to the first
     # one's, which its fingerprint and the running hash of every older issue's
@@ -176,13 +183,18 @@ def _term_groups(archive: Archive, term: Term, label: str, per_page: int) -> Ite
     if older:
         first = term.entries[newest].issue
         named = (n - newest, archive.by_id[id(first)], archive.older_keys[urls.issue_url(first)])
-    # with the newest entries, these name all of them: the head page's chart of
-    # articles per month is made only if the page is planned
-    yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n, chains, named), ("term.html",), 1,
-                    functools.partial(_term_pages, term, label, per_page, True, chains))
+    places = districts if kind == "street" else ""
+    yield PageGroup("term", (kind, label, term.name, term.entries[:newest], n, named, places), ("term.html",), 1,
+                    functools.partial(_term_pages, archive, term, label, per_page, True))
     if older:
-        yield PageGroup("term-older", (kind, label, term.name, *named, chains), ("term.html",),
-                        older, functools.partial(_term_pages, term, label, per_page, False, chains))
+        yield PageGroup("term-older", (kind, label, term.name, *named, places), ("term.html",),
+                        older, functools.partial(_term_pages, archive, term, label, per_page, False))
+
+
+def districts_key(archive: Archive) -> str:
+    """A key of the names of the districts that have a page (a street's chain links them)."""
+    names = "\x1f".join(sorted(t.name for t in archive.terms.get("district", ())))
+    return hashlib.blake2b(names.encode(), digest_size=16).hexdigest()
 
 
 def _sitemap_groups(archive: Archive, settings: Settings) -> Iterator[PageGroup]:
@@ -319,9 +331,10 @@ def _month_pages(archive: Archive, year: str, month: str, days: dict[str, list[I
             "by_issue": {urls.issue_url(i): archive.by_issue[urls.issue_url(i)] for i in issues}})
 
 
-def _term_pages(term: Term, label: str, per_page: int, head: bool | None = None, chains: tuple = ()) -> Iterator[Page]:
+def _term_pages(archive: Archive, term: Term, label: str, per_page: int, head: bool | None = None) -> Iterator[Page]:
     """The term's pages: all, or (`head`) only the head page or only the older ones; a place's
-    pages show its `chains` (see `archive.place_chains`), the head page a chart of articles per month."""
+    pages show its chains (see `archive.place_chains`), the head page a chart of articles per month."""
+    chains = place_chains(archive, term)
     chart = month_counts(term.entries) if head is not False and term.kind in CHART_KINDS else ()
     for path, chunk, pages_nav in stable_pages(term.url, term.entries, per_page, _entry_year):
         if head is not None and pages_nav["head"] != head:

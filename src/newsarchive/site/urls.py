@@ -46,7 +46,7 @@ def issue_dir(issue: Issue) -> str:
 @lru_cache(maxsize=None)
 def _issue_dir(date: str | None, slug: str, source: str) -> str:
     """One per issue, asked for every page and link that names it (a function of these
-    strings alone, so remembered: the search index alone asks ~5,000 times)."""
+    strings alone, so remembered: the search index alone asks once per article)."""
     parts = date_parts(date)
     prefix = "/".join(parts) if parts else UNDATED
     return f"{prefix}/{_slug(slug, source)}"
