@@ -13,7 +13,7 @@ import pytest
 
 from newsarchive.output import MANIFEST, OutputTree
 from newsarchive.pipeline import BUILD_RECORD, build
-from newsarchive.site.render import stable_pages
+from newsarchive.site.plan import stable_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "articles").glob("*.txt"))

@@ -76,19 +76,10 @@ class _Recorded:
     changed: list[str]
 
     def record(self, path: str, entry: list[str], changed: bool) -> None:
-        """Take over what a forked worker's copy of this output did for `path`."""
+        """What a render worker did for `path` to its copy of this output (see `site.render`)."""
         self.files[path] = entry
         if changed:
             self.changed.append(path)
-
-    def take_over(self, records: "Records") -> None:
-        """Take over everything a forked child's copy of this output did (see `Recorder`)."""
-        written, kept = records
-        for path, entry, changed in written:
-            self.record(path, entry, changed)
-        previous, files = self.previous, self.files
-        for path in kept:  # what its copy kept is the previous build's entry, as here
-            files[path] = previous[path]
 
 
 class OutputTree(_Recorded):
@@ -274,48 +265,6 @@ class DirectoryOutput(_Recorded):
         self.changed.append(path)
         return True
 
-
-
-class Recorder:
-    """Passes writes and keeps on to an output and notes each path: what a forked
-    child did to its copy of the output, for the parent to `record`."""
-
-    def __init__(self, output):
-        self.output = output
-        self.written: list[tuple[str, bool]] = []
-        self.kept: list[str] = []  # most of a small rebuild's: sent back as paths alone
-
-    def write(self, path: str, data: bytes | str, key: str = "") -> bool:
-        changed = self.output.write(path, data, key)
-        self.written.append((path, changed))
-        return changed
-
-    def keep(self, path: str) -> bool:
-        kept = self.output.keep(path)
-        if kept:
-            self.kept.append(path)
-        return kept
-
-    def unchanged(self, path: str, key: str) -> bool:
-        kept = self.output.unchanged(path, key)
-        if kept:
-            self.kept.append(path)
-        return kept
-
-    def unchanged_all(self, recorded: list[str]) -> bool:
-        kept = self.output.unchanged_all(recorded)
-        if kept:
-            self.kept += recorded[::2]
-        return kept
-
-    def records(self) -> "Records":
-        """For `_Recorded.take_over`: (path, manifest entry, changed) of each file written, and the paths kept."""
-        files = self.output.files
-        return [(path, files[path], changed) for path, changed in self.written], self.kept
-
-
-#: ([(path, manifest entry, changed) of each file written], [path of each file kept])
-Records = tuple[list[tuple[str, list[str], bool]], list[str]]
 
 
 def as_output(out) -> "OutputTree | DirectoryOutput":

@@ -13,8 +13,9 @@ reader learns the build's concurrency here once:
 - `Clock` times the phases of a build (`build --timings`, the benchmarks). A stage
   gets a child clock with its own prefix, so one dictionary holds every lap.
 - `collector_paused` and `no_collection_at_exit` are the build's garbage-collector
-  policy. A build makes almost no reference cycles, so the collector stays off in
-  the main process while it runs. Workers freeze what they inherited (so their
+  policy. Loading, parsing and tagging make almost no reference cycles, so the
+  collector is off while they run; rendering makes some (jinja's per-page macro
+  modules), so it is on there. Workers freeze what they inherited (so their
   collector never touches, and copies, the parent's pages) and collect their own
   garbage as usual.
 """

@@ -93,23 +93,26 @@ def build(
     root = (root or Path.cwd()).resolve()
     cache_dir = cache_dir or root / ".newsarchive-cache"
     refuse_unsafe_out(out, src, root, cache_dir)
-    with collector_paused(), _cache_folder(cache_dir, use_cache) as (cache_root, keep):
+    with _cache_folder(cache_dir, use_cache) as (cache_root, keep):
         clock = Clock()
-        scan = scan_archive(src, root, cache_root, keep, base_url)
-        clock.lap("scan")
-        previous = read_build_record(out)
-        if keep is not None and previous.get("fingerprint") == scan.fingerprint:
-            scan.remember()  # touched but unchanged files: their new stat signatures
-            return unchanged_report(previous, out)
-        dictionaries = (session or Session()).dictionaries(archive_data_dir(root), keep)
-        catalog = Catalog.load(keep, scan.version)
-        clock.lap("catalog")
-        parsed = parse_sources(scan.entries, scan.cache, dictionaries, known=catalog.issues, jobs=jobs,
-                               progress=progress)
-        clock.lap("parse")
-        full_issues = FullIssues(scan.cache, dictionaries, root)
-        issues = tag_archive(parsed, catalog, scan, full_issues, dictionaries, jobs)
-        clock.lap("keywords")
+        with collector_paused():  # loading and parsing make next to no reference cycles
+            scan = scan_archive(src, root, cache_root, keep, base_url)
+            clock.lap("scan")
+            previous = read_build_record(out)
+            if keep is not None and previous.get("fingerprint") == scan.fingerprint:
+                scan.remember()  # touched but unchanged files: their new stat signatures
+                return unchanged_report(previous, out)
+            dictionaries = (session or Session()).dictionaries(archive_data_dir(root), keep)
+            catalog = Catalog.load(keep, scan.version)
+            clock.lap("catalog")
+            parsed = parse_sources(scan.entries, scan.cache, dictionaries, known=catalog.issues, jobs=jobs,
+                                   progress=progress)
+            clock.lap("parse")
+            full_issues = FullIssues(scan.cache, dictionaries, root)
+            issues = tag_archive(parsed, catalog, scan, full_issues, dictionaries, jobs)
+            clock.lap("keywords")
+        # rendering does make cycles (a jinja page's imported macros and its context), each
+        # holding the full issue it showed: the collector frees them as the pages go
         report = render_and_publish(issues, parsed, scan, out, base_url, full_issues, jobs, clock)
         report.timings, report.peak_mb = clock.laps, clock.peak_mb
         return report

@@ -21,7 +21,6 @@ from .archive import Archive, ArchiveRecord, build_archive
 from .data import write_data
 from .env import citation, make_env, site_context, source_view
 from .plan import Page, PageGroup, plan_groups
-from .plan import stable_pages  # noqa: F401  (tests import it from here)
 from .records import PageKeys, PageRecord, page_base
 from .settings import Settings
 from .snippets import Snippets, SnippetStore
