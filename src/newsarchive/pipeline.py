@@ -981,14 +981,26 @@ def search_in_child(issues: list[Issue], output, article_url, load_full, cache_d
 def _write_search_index_here(issues: list[Issue], output, article_url, load_full, cache_dir: Path | None):
     """In a forked child: the index's stats, the child's writes and kept files (`output.Recorder`), its timings."""
     from .output import Recorder
-    from .runtime import Clock, collector_paused
+    from .runtime import Clock
     from .search import write_search_index
 
     recorder = Recorder(output)
     clock = Clock()
-    with collector_paused():
+    with _collector_off():
         stats = write_search_index(issues, recorder, article_url, load_full=load_full, cache_dir=cache_dir, clock=clock)
     return stats, recorder.records(), clock.laps
+
+
+@contextmanager
+def _collector_off():
+    """The collector off while the search index is written (as `write_search_index` had it)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 #: at most this many new files go to one child forked right after the scan (more: a pool of `jobs` workers)
@@ -1243,11 +1255,11 @@ def build(
                 searching.wait()
                 search_child, searching = searching, None
             else:
-                from .runtime import Clock, collector_paused
+                from .runtime import Clock
                 from .search import write_search_index
 
                 search_clock = Clock()
-                with collector_paused():
+                with _collector_off():
                     stats = write_search_index(issues, output, article_url, load_full=load_full, cache_dir=search_cache,
                                                jobs=jobs, clock=search_clock)
                 search_steps = search_clock.laps
