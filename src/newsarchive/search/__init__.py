@@ -23,7 +23,7 @@ import os
 # build's own processes (see `runtime`), and the index does no linear algebra
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from .docs import doc_order, title_prefix  # noqa: E402
+from .docs import title_prefix  # noqa: E402
 from .text import (  # noqa: E402
     decode_text,
     encode_text,
@@ -41,5 +41,5 @@ from .write import write_search_index  # noqa: E402
 
 __all__ = [
     "write_search_index", "normalize", "encode_text", "decode_text", "fnv", "to_units", "from_units",
-    "unit_count", "is_word", "join_keys", "split_keys", "train_dictionary", "title_prefix", "doc_order",
+    "unit_count", "is_word", "join_keys", "split_keys", "train_dictionary", "title_prefix",
 ]

@@ -91,6 +91,8 @@ name), so a test sets a small range in one place.
 """
 from __future__ import annotations
 
+import math
+
 VERSION = 5
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
 META = 32  # articles per meta file: results ranked over the whole archive need one each
@@ -116,6 +118,4 @@ UNIT0 = 0x0100  # code unit of digit 0 (digits end at U+CC2F: no quote, backslas
 
 def meta_per_file() -> int:
     """Articles per meta file: a divisor of RANGE, so that meta files never straddle ranges."""
-    import math
-
     return math.gcd(META, RANGE)

@@ -87,7 +87,7 @@ def build_task(work: RangeWork, r: int) -> BuiltRange:
     ids = work.ids[start : start + layout.RANGE]
     old = work.previous_rkeys[r] if r < len(work.previous_rkeys) else None
     made = work.cache.made_files(old, work.rkeys[r], start, ids, work.zd)
-    posts, files = build.build_range(r, payloads, work.zdict, made)
+    posts, files = build.build_range(r, payloads, work.zdict, made)  # (looked up here: the tests swap in the reference)
     work.cache.save_range(work.rkeys[r], posts, files, ids, work.zd)
     return BuiltRange(r, posts, files, facet_counts(payloads))
 
