@@ -178,9 +178,10 @@ def render_and_publish(issues: list[Issue], parsed: Parsed, scan: Scan, out: Pat
                                static_dirs=scan.static_dirs, jobs=jobs, load_full=full_issues,
                                cache_dir=scan.keep, clock=clock.child("render"))
         clock.lap("render")
-        stats = write_search_index(issues, output, article_url, load_full=full_issues,
-                                   cache_dir=scan.keep / "search" if scan.keep is not None else None,
-                                   jobs=jobs, clock=clock.child("search"))
+        with collector_paused():  # the index's arrays and lists make no cycles
+            stats = write_search_index(issues, output, article_url, load_full=full_issues,
+                                       cache_dir=scan.keep / "search" if scan.keep is not None else None,
+                                       jobs=jobs, clock=clock.child("search"))
         report = BuildReport(
             issues=len(issues),
             articles=sum(len(i.articles) for i in issues),
