@@ -49,6 +49,19 @@ def test_sorted_idf_from_the_cache_folder_is_the_table_it_was_made_from(tmp_path
     assert mapped.median == plain.median and mapped.exact_median() == plain.exact_median()
 
 
+def test_a_damaged_idf_table_is_dropped_and_jiebas_own_read_instead(tmp_path, capsys):
+    """The table is a cache file like any other: one flipped byte fails its checksum."""
+    from newsarchive.tagging.keywords import JiebaIDF, SortedIDF, load_jieba_idf
+
+    SortedIDF.store(tmp_path)
+    path = SortedIDF.file(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    path.write_bytes(bytes(data))
+    assert isinstance(load_jieba_idf(tmp_path), JiebaIDF)
+    assert "cache file" in capsys.readouterr().err and not path.exists()
+
+
 def test_keywords_from_handed_over_weights_equal_the_taggers(toolkit, sample_issues):
     import copy
 

@@ -17,10 +17,6 @@ the entry (so an upgraded parser never serves stale results). Entries are
 pickled Issues named by key (pickle: a build reads back every full issue it
 renders, and JSON cost 10x more); an unchanged archive rebuilds without
 re-reading a single issue through the parser.
-
-Only the dictionary tables mapped read-only (`map_table`) keep their own check
-(magic and exact length, made by `replace_table`): checksumming them would read
-all of a table a small rebuild maps to look up a few thousand entries.
 """
 from __future__ import annotations
 
@@ -139,33 +135,16 @@ def dump_marshal(path: Path | str, kind: str, value) -> None:
     write(path, kind, marshal.dumps(value))
 
 
-def map_table(path: Path, head):
-    """(the file mapped read-only, its header unpacked with the `struct.Struct` `head`), or
-    None for a file missing, empty or shorter than the header: the tables kept in the cache
-    (`tagging.keywords.SortedIDF`, `tagging.segment.LexiconTable`) are mapped, not read, as
-    a small rebuild looks up a few thousand of their entries."""
-    import mmap
-
-    try:
-        with open(path, "rb") as fh:
-            mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # (an empty file cannot be mapped)
-        return None
-    if len(mapped) < head.size:
-        return None
-    return mapped, head.unpack_from(mapped)
-
-
-def replace_table(path: Path, data: bytes) -> None:
-    """Keep `data` as `path`, the one table of its kind in its folder (the same name up to
-    its first "-"): tables made from other data or by other code go."""
+def write_table(path: Path, kind: str, data: bytes) -> None:
+    """`write(path, kind, data)` as the one table of its kind in its folder (the same name
+    up to its first "-"): tables made from other data or by other code go."""
     for old in path.parent.glob(path.name.split("-", 1)[0] + "-*"):
         if old != path:
             try:
                 old.unlink()
             except OSError:
                 pass
-    replace_atomically(path, lambda fh: fh.write(data))
+    write(path, kind, data)
 
 
 def replace_atomically(path: Path, write) -> None:

@@ -72,21 +72,20 @@ class JiebaIDF:
 
 class SortedIDF:
     """jieba's IDF table as the JiebaIDF built from it, read from the cache folder:
-    words sorted in one bytes blob, found by binary search. Loading it takes a
-    few milliseconds where building JiebaIDF's dict took ~0.2 s, a large share of
-    a one-issue rebuild, which looks up only a few thousand words. The file is
-    mapped, not read: a lookup touches a few of its pages (reading and unpacking
-    its 6.5 MB took ~0.02 s of the parse child's start)."""
+    words sorted in one bytes blob, found by binary search. Reading it is one
+    checked cache file (see `cache.read`), where building JiebaIDF's dict parses
+    every line of idf.txt; a rebuild looks up only a few thousand of its words."""
 
-    FORMAT = 2
-    #: magic (format, byte order of the arrays), median, word count, blob size; then the
-    #: word offsets (count + 1 native uint64), the values (count native doubles), the blob
-    HEAD = struct.Struct("<8sdQQ")
-    MAGIC = b"naidf2" + (b"LE" if sys.byteorder == "little" else b"BE")
+    FORMAT = 3
+    #: the cache kind names the byte order of the arrays
+    KIND = f"idf/{FORMAT}/{sys.byteorder}"
+    #: median, word count, blob size; then the word offsets (count + 1 native uint64),
+    #: the values (count native doubles), the blob
+    HEAD = struct.Struct("<dQQ")
 
     def __init__(self, median: float, blob, offsets, values, base: int = 0):
         """`blob[base + offsets[i] : base + offsets[i + 1]]` is the i-th word (UTF-8), `values[i]`
-        its IDF: bytes and arrays, or a mapped file and views of it (`load`)."""
+        its IDF: bytes and arrays, or the file's bytes and views of them (`load`)."""
         self.median = median
         self._blob, self._base = blob, base
         self._off = offsets
@@ -118,31 +117,32 @@ class SortedIDF:
 
     @classmethod
     def load(cls, cache_dir: Path) -> "SortedIDF | None":
-        from ..cache import map_table
+        from ..cache import read
 
-        found = map_table(cls.file(cache_dir), cls.HEAD)
-        if found is None:
+        payload = read(cls.file(cache_dir), cls.KIND)
+        if payload is None or len(payload) < cls.HEAD.size:
             return None
-        mapped, (magic, median, n, size) = found
+        data = payload.tobytes()  # (bytes compare in order; a memoryview does not)
+        median, n, size = cls.HEAD.unpack_from(data)
         offsets_end = cls.HEAD.size + 8 * (n + 1)
         values_end = offsets_end + 8 * n
-        if magic != cls.MAGIC or len(mapped) != values_end + size:
+        if len(data) != values_end + size:
             return None
-        view = memoryview(mapped)
-        return cls(median, mapped, view[cls.HEAD.size : offsets_end].cast("Q"), view[offsets_end:values_end].cast("d"),
+        view = memoryview(data)
+        return cls(median, data, view[cls.HEAD.size : offsets_end].cast("Q"), view[offsets_end:values_end].cast("d"),
                    base=values_end)
 
     @classmethod
     def store(cls, cache_dir: Path) -> None:
         """Build the table (~0.5 s) and keep it in `cache_dir`, unless it is there already."""
-        from ..cache import replace_table
+        from ..cache import write_table
 
         target = cls.file(cache_dir)
         if target.is_file():
             return
         table = cls.of(JiebaIDF())
-        head = cls.HEAD.pack(cls.MAGIC, table.median, table._n, len(table._blob))
-        replace_table(target, head + table._off.tobytes() + table._values.tobytes() + table._blob)
+        head = cls.HEAD.pack(table.median, table._n, len(table._blob))
+        write_table(target, cls.KIND, head + table._off.tobytes() + table._values.tobytes() + table._blob)
 
     def _index(self, word: str) -> int:
         """The word's position in the table, or -1."""
