@@ -23,7 +23,28 @@ from .resolve import LATEST, STREET_KINDS, Home, Places, Resolver
 from .scan import SUFFIXES, Mention, Scanner
 from .segment import Token
 
-__all__ = ["District", "Township", "Gazetteer", "Home", "Places", "STREET_KINDS"]
+__all__ = ["District", "Township", "Gazetteer", "Home", "Places", "PlaceNames", "STREET_KINDS"]
+
+
+class PlaceNames(frozenset):
+    """Every name the gazetteer matches as a place (both layers' full names, the yaml layer's
+    short names, stems and aliases), with the look-up `newsarchive check` needs: `knows`."""
+
+    def __new__(cls, names, shorts=()):
+        out = super().__new__(cls, names)
+        out._shorts = frozenset(shorts)
+        out._prefixes = None
+        return out
+
+    def knows(self, candidate: str) -> bool:
+        """Whether a known name starts with `candidate` (唐闸镇 of 唐闸镇街道) or `candidate` ends
+        with one (崇川区幸福街道): set look-ups of the candidate's suffixes, and of a set of every
+        known name's prefixes (made on first use)."""
+        if self._prefixes is None:
+            self._prefixes = frozenset(n[:k] for n in self | self._shorts for k in range(1, len(n) + 1))
+        if candidate in self._prefixes:
+            return True
+        return any(candidate[i:] in self or candidate[i:] in self._shorts for i in range(len(candidate) + 1))
 
 
 @dataclass
@@ -246,8 +267,16 @@ class Gazetteer:
         return forms
 
     def names(self) -> list[str]:
-        """Every surface form matched as a place, sorted."""
+        """Every surface form of the yaml layer matched as a place, sorted."""
         return sorted(self._forms)
+
+    def place_names(self) -> PlaceNames:
+        """The yaml layer's forms and the national layer's full names; its short names
+        (萧山, 景德镇) are known to `PlaceNames.knows` too."""
+        china = self.china
+        if china is None:
+            return PlaceNames(self._forms)
+        return PlaceNames(set(self._forms).union(china.full), china.shorts)
 
     def district_names(self) -> frozenset[str]:
         """Forms naming a county-level division (港闸区, 崇川): `districts` already says these."""
