@@ -375,8 +375,8 @@ def _version(data_files: list[Path], home: str = "") -> str:
 
 def _dist_version(dist: str) -> str | None:
     """An installed distribution's version, from the name of its `.dist-info` folder
-    next to the package when there is one: importing importlib.metadata took ~0.03 s
-    of every build."""
+    next to the package when there is one: importing importlib.metadata would be a
+    noticeable part of every build."""
     import importlib.util
     import os
 

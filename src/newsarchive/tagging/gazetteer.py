@@ -20,7 +20,7 @@ from typing import Iterable
 from ..yamlfile import read_yaml
 from .china import China
 from .resolve import LATEST, STREET_KINDS, Home, Places, Resolver
-from .scan import SUFFIXES, Mention, Scanner
+from .scan import SUFFIXES, Mention, Scanner, SelfKinds
 from .segment import Token
 
 __all__ = ["District", "Township", "Gazetteer", "Home", "Places", "PlaceNames", "STREET_KINDS"]
@@ -343,13 +343,13 @@ class Gazetteer:
         """Places in a token stream; a street implies its district, nothing else is guessed."""
         return self.resolve(self.scan(tokens), date, home)
 
-    def scan(self, *parts: list[Token], text: str | None = None) -> tuple[list[Mention], frozenset]:
+    def scan(self, *parts: list[Token], text: str | None = None) -> "tuple[list[Mention], SelfKinds]":
         """Every place name in the token lists `parts`, read as one stream (an article's head
         and body; `text`: their words joined, when known), with the codes it can mean, in
         text order, and the kinds of self-reference (我区 → 区, 全县 → 县 …) the text makes."""
         return self._matching()[0].scan(parts, text)
 
-    def resolve(self, scanned: tuple[list[Mention], frozenset], date: str | None, home: Home | None = None) -> Places:
+    def resolve(self, scanned: "tuple[list[Mention], SelfKinds]", date: str | None, home: Home | None = None) -> Places:
         """Codes for the mentions, by context; then the tags on `date` (see `resolve.Resolver`)."""
         return self._matching()[1].resolve(scanned, date, home)
 

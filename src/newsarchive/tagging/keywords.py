@@ -72,11 +72,10 @@ class JiebaIDF:
 
 class SortedIDF:
     """jieba's IDF table as the JiebaIDF built from it, read from the cache folder:
-    words sorted in one bytes blob, found by binary search. Loading it takes a
-    few milliseconds where building JiebaIDF's dict took ~0.2 s, a large share of
-    a one-issue rebuild, which looks up only a few thousand words. The file is
-    mapped, not read: a lookup touches a few of its pages (reading and unpacking
-    its 6.5 MB took ~0.02 s of the parse child's start)."""
+    words sorted in one bytes blob, found by binary search. Loading it costs next to
+    nothing, where building JiebaIDF's dict is a large share of a one-issue rebuild,
+    which looks up only a few thousand words. The file is mapped, not read: a lookup
+    touches a few of its pages."""
 
     FORMAT = 2
     #: magic (format, byte order of the arrays), median, word count, blob size; then the
@@ -134,7 +133,7 @@ class SortedIDF:
 
     @classmethod
     def store(cls, cache_dir: Path) -> None:
-        """Build the table (~0.5 s) and keep it in `cache_dir`, unless it is there already."""
+        """Build the table and keep it in `cache_dir`, unless it is there already."""
         from ..cache import replace_table
 
         target = cls.file(cache_dir)

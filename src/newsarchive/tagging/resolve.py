@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .scan import Mention
+from .scan import Mention, SelfKinds
 
 if TYPE_CHECKING:
     from .gazetteer import Gazetteer
@@ -33,10 +33,15 @@ class Places:
     districts: list[str]
     streets: list[str]
     counts: Counter  # district → weight, for choosing an issue's own district
-    self_reference: bool  # 我区, 区委, 全区 … (any of `self_kinds`)
-    self_kinds: frozenset = frozenset()  # 区 县 市 旗: which kind of 我X / 全X / X委 the text has
+    #: 区 县 市 旗: which kind of 我X / 全X / X委 the text has (a set, or `scan.SelfKinds`)
+    self_kinds: "frozenset | SelfKinds" = frozenset()
     codes: Counter = field(default_factory=Counter)  # county code → mentions (for the issue's home)
     street_districts: dict = field(default_factory=dict)  # street → the district (tag key) it is in on the date
+
+    @property
+    def self_reference(self) -> bool:
+        """我区, 区委, 全区 …: any of `self_kinds`."""
+        return bool(self.self_kinds)
 
 
 @dataclass(frozen=True)
@@ -65,24 +70,11 @@ class Resolver:
         self._areas: dict = {}  # code → `_area`
         self._changes = None  # (dates of the gazetteer's changes, per stretch the tables of `_tags_on`)
 
-    def resolve(self, scanned: tuple[list[Mention], frozenset], date: str | None, home: Home | None = None) -> Places:
+    def resolve(self, scanned: tuple[list[Mention], SelfKinds], date: str | None, home: Home | None = None) -> Places:
         """Codes for the mentions, by context; then the tags on `date`."""
         mentions, kinds = scanned
+        counties, cities, provinces = self._context(mentions)
         now = self._now
-        # context: what the text names without doubt, and the home
-        counties = set()
-        sure = []
-        for _, _, level, codes, _, trusted in mentions:
-            if len(codes) == 1:
-                c = codes[0]
-                if level == "county":
-                    counties.add(now(c))
-                if not c.startswith("Y:") and (level != "short" or len(c) <= 4):  # 光明 alone says nothing of 深圳
-                    sure.append(c)
-            elif trusted and level == "county":
-                counties.add(now(codes[0]))
-        cities = {c[:4] for c in sure if len(c) >= 4} | {now(c)[:4] for c in counties}
-        provinces = {c[:2] for c in sure} | {c[:2] for c in cities}
         hcode = now(home.code) if home is not None and len(home.code) == 6 else (home.code if home else "")
         towns, county_tags = self._tags_on(date)
         district_hits: dict[str, int] = {}
@@ -129,8 +121,26 @@ class Resolver:
             if district not in first:
                 first[district] = n
         order = lambda c: sorted(c, key=lambda n: (-c[n], first[n], n))  # noqa: E731
-        return Places(order(district_hits), order(street_hits), Counter(district_hits), bool(kinds), kinds,
+        return Places(order(district_hits), order(street_hits), Counter(district_hits), kinds,
                       Counter(codes_hits), street_districts)
+
+    def _context(self, mentions: list[Mention]) -> tuple[set, set, set]:
+        """What the text names without doubt: the counties, cities and provinces (as today's codes)."""
+        now = self._now
+        counties = set()
+        sure = []
+        for _, _, level, codes, _, trusted in mentions:
+            if len(codes) == 1:
+                c = codes[0]
+                if level == "county":
+                    counties.add(now(c))
+                if not c.startswith("Y:") and (level != "short" or len(c) <= 4):  # 光明 alone says nothing of 深圳
+                    sure.append(c)
+            elif trusted and level == "county":
+                counties.add(now(codes[0]))
+        cities = {c[:4] for c in sure if len(c) >= 4} | {now(c)[:4] for c in counties}
+        provinces = {c[:2] for c in sure} | {c[:2] for c in cities}
+        return counties, cities, provinces
 
     def _tags_on(self, date: str | None) -> tuple[dict, dict]:
         """The tables `resolve` fills as it meets codes: code → what it tags on `date`, one pair

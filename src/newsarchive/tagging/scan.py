@@ -170,7 +170,7 @@ class Scanner:
             out = self._patterns[sep] = _Patterns(sep, self._self_references)
         return out
 
-    def scan(self, parts: tuple, text: str | None = None) -> tuple[list[Mention], frozenset]:
+    def scan(self, parts: tuple, text: str | None = None) -> "tuple[list[Mention], SelfKinds]":
         """Every place name in the token lists `parts` (read as one stream; `text`: their words
         joined, when known) with the codes it can mean, in text order, and the kinds of
         self-reference (我区 → 区, 全县 → 县 …) the text makes. A mention's start and end are
@@ -190,7 +190,7 @@ class Scanner:
                 if (k < 0 or c_ends[k] <= start) and not _in_org_name(words, i):
                     mentions.append((start, start + 2, "short", entry[2], entry[3], False))
             mentions.sort(key=itemgetter(0))
-        return mentions, self._self_kinds(joined, self.patterns(sep))
+        return mentions, SelfKinds(joined, self.patterns(sep))
 
     def _yaml_words(self, words: list[str]) -> tuple:
         """The mentions of the yaml layer (whole tokens), their starts and ends, and the national
@@ -250,13 +250,45 @@ class Scanner:
             return False
         return any(street.endswith(s) and nxt[1].endswith(s) for s in SUFFIXES)
 
-    @staticmethod
-    def _self_kinds(joined: str, pats: _Patterns) -> frozenset:
-        """区 for a token starting with one of the yaml's self_references (我区, 区委, 全区), 县 for
-        县委 / 县政府 … or 我县 / 全县 (one word or two), 市 and 旗 alike."""
-        kinds = set()
-        for a, b, c, _own in pats.kinds.findall(joined):
-            kinds.add(a or b or c or "区")
-        if pats.own is not None and pats.own.search(joined):
-            kinds.add("区")
-        return frozenset(kinds)
+
+class SelfKinds:
+    """The kinds of self-reference a text makes, as a set: 区 for a token starting with one of
+    the yaml's self_references (我区, 区委, 全区), 县 for 县委 / 县政府 … or 我县 / 全县 (one word
+    or two), 市 and 旗 alike. Looked for when first asked: tagging asks only of an article
+    that does not name its issue's district, or when the home is inferred."""
+
+    __slots__ = ("_joined", "_pats", "_kinds")
+
+    def __init__(self, joined: str, pats: _Patterns):
+        self._joined, self._pats, self._kinds = joined, pats, None
+
+    @property
+    def kinds(self) -> frozenset:
+        if self._kinds is None:
+            kinds = set()
+            for a, b, c, _own in self._pats.kinds.findall(self._joined):
+                kinds.add(a or b or c or "区")
+            if self._pats.own is not None and self._pats.own.search(self._joined):
+                kinds.add("区")
+            self._kinds, self._joined = frozenset(kinds), None
+        return self._kinds
+
+    def __contains__(self, kind) -> bool:
+        return kind in self.kinds
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds)
+
+    def __iter__(self):
+        return iter(self.kinds)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def __eq__(self, other) -> bool:
+        return self.kinds == (other.kinds if isinstance(other, SelfKinds) else other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"SelfKinds({set(self.kinds) or '{}'})"
