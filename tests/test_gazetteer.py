@@ -162,3 +162,45 @@ def test_national_file_is_small_and_fast_to_load():
     China.load(CHINA_FILE)
     assert time.perf_counter() - start < 0.5  # ~0.02 s; generous for a busy machine
     assert len(china.full["城关镇"]) == 88
+
+
+def test_check_knows_real_towns_of_other_provinces(tagger):
+    """`newsarchive check` warns of a 镇/街道 the gazetteer lacks, not of a real one elsewhere."""
+    from newsarchive.check import unknown_places
+
+    names = tagger.place_names()
+    for text in ("盘湾镇举办农民丰收节活动。", "新疆莎车县盘湾镇举办活动。", "凤凰街道举办活动。", "瓜沥镇开展清河行动。"):
+        assert unknown_places(text, names, tagger.segmenter) == [], text
+    assert unknown_places("白鹭洲街道举行联谊。", names, tagger.segmenter) == ["白鹭洲街道"]
+    # a plain collection of names works the same (only the yaml layer's names: 盘湾镇 is not one)
+    assert unknown_places("盘湾镇举办活动。", set(tagger.gazetteer.names()), tagger.segmenter) == ["盘湾镇"]
+
+
+def test_place_names_look_up_like_a_scan_of_every_name(tagger):
+    """`PlaceNames.knows(c)`: some name starts with c, or c ends with one (short names included)."""
+    names = tagger.place_names()
+    every = set(names) | set(tagger.gazetteer.china.shorts)
+    for candidate in ("盘湾镇", "唐闸镇", "崇川区幸福街道", "幸福街", "白鹭洲街道", "景德镇", "某某镇", "湾镇", "镇"):
+        expected = any(p.startswith(candidate) or candidate.endswith(p) for p in every)
+        assert names.knows(candidate) == expected, candidate
+
+
+def test_scan_of_a_text_holding_the_separator_characters(tagger):
+    """The scan joins the words with a character the text lacks; a text with control
+    characters (as an archive's own data could hold) is scanned alike."""
+    g = tagger.gazetteer
+    plain = [("我区", "n"), ("崇川区", "ns"), ("、", "x"), ("幸福街道", "ns"), ("和", "c"), ("杭州市", "ns"), ("萧山区", "ns")]
+    noisy = [("\x00", "x"), *plain[:3], ("\x01\ufffe\uffff", "x"), *plain[3:], ("\x00", "x")]
+    a, b = g.find(plain, "2023-05-10"), g.find(noisy, "2023-05-10")
+    assert (a.districts, a.streets, a.self_kinds) == (b.districts, b.streets, b.self_kinds)
+    assert a.districts == ["崇川区", "萧山区"] and a.streets == ["幸福街道"] and a.self_kinds == {"区"}
+
+
+def test_self_references_and_kinds_at_one_token():
+    """A self-reference of an archive's own that starts a token as 全市 or 县委 does still says 区."""
+    from newsarchive.tagging.gazetteer import Gazetteer
+
+    g = Gazetteer({}, {}, {}, ["全市", "我区"])
+    assert g.scan([("全市", "n"), ("工作", "vn")])[1] == {"市", "区"}
+    assert g.scan([("县委", "n"), ("我", "r"), ("市", "n")])[1] == {"县", "市"}
+    assert Gazetteer({}, {}, {}, ["我区"]).scan([("全市", "n")])[1] == {"市"}

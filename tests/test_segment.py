@@ -40,3 +40,22 @@ def test_a_segmenter_warms_up_without_changing_its_cuts(toolkit):
     fresh = Segmenter((w, f) for w, _, f in full.user_words)
     fresh.warm_up()
     assert fresh.tag(text) == before
+
+
+def test_the_tokens_join_to_the_text_cut(toolkit):
+    """The tagger hands the texts it cut to the place scan as its tokens' words joined:
+    the segmenter keeps every character (whitespace, controls, symbols, any script)."""
+    import random
+
+    from newsarchive.tagging.persons import join_names
+
+    segmenter = toolkit.tagger.segmenter
+    rnd = random.Random(3)
+    pool = ([chr(c) for c in [*range(0, 0x250), *range(0x3000, 0x3040), *range(0x4E00, 0x4F00), 0xFEFF, 0x200B,
+                              0x1F600, 0xFF10, 0xFF21, 0x2028, 0x85, 0xA0]]
+            + ["街道", "区委", "南通市", "崇川区", "李 金平"])
+    texts = [path.read_text(encoding="utf-8") for path in SAMPLES]
+    texts += ["".join(rnd.choices(pool, k=rnd.randint(0, 40))) for _ in range(3000)]
+    for text in texts:
+        for hmm in (True, False):
+            assert "".join(w for w, _ in join_names(segmenter.tag(text, hmm))) == text

@@ -116,7 +116,10 @@ def _article_findings(issue: Issue, article, known_places, segmenter) -> list[Fi
 
 
 def unknown_places(text: str, known_places, segmenter) -> list[str]:
-    """Proper nouns followed by 街道/镇 (or segmented whole as one) that the gazetteer lacks."""
+    """Proper nouns followed by 街道/镇 (or segmented whole as one) that the gazetteer lacks:
+    no known name starts with them and they end with none (`known_places`: a
+    `tagging.PlaceNames`, or any collection of names)."""
+    knows = _place_lookup(known_places)
     tokens = segmenter.tag(text)
     found = []
     for i, (word, tag) in enumerate(tokens):
@@ -125,9 +128,18 @@ def unknown_places(text: str, known_places, segmenter) -> list[str]:
             candidate = tokens[i - 1][0] + word
         elif word.endswith(PLACE_SUFFIXES) and len(word) >= 3 and tag.startswith(PROPER_TAGS) and word not in GENERIC_PLACES:
             candidate = word
-        if candidate and not any(p.startswith(candidate) or candidate.endswith(p) for p in known_places):
+        if candidate and not knows(candidate):
             found.append(candidate)
     return found
+
+
+def _place_lookup(known_places):
+    """`PlaceNames.knows` of the names (made from a plain collection of names if need be)."""
+    from .tagging.gazetteer import PlaceNames
+
+    if not isinstance(known_places, PlaceNames):
+        known_places = PlaceNames(known_places)
+    return known_places.knows
 
 
 def _fingerprint(article) -> str:

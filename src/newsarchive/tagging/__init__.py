@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..model import Article, Issue
 from .china import China
-from .gazetteer import Gazetteer, Home, Places
+from .gazetteer import Gazetteer, Home, PlaceNames, Places
 from .keywords import ArchiveIDF, JiebaIDF, KeywordTable, load_jieba_idf, is_candidate, reference_size, tfidf, term_counts, top_keywords
 from .persons import join_names, persons
 from .segment import Segmenter, Token
@@ -52,11 +52,14 @@ def _read_stopwords(paths: list[Path]) -> frozenset[str]:
 
 @dataclass
 class _Parsed:
-    """One article cut into tokens once, shared by every tagger."""
+    """One article cut into tokens once, shared by every tagger; with the texts cut (the
+    segmenter keeps every character, so each is its tokens' words joined)."""
 
     article: Article
     head: list[Token]
     body: list[Token]
+    head_text: str | None = None
+    body_text: str | None = None
 
     @property
     def tokens(self) -> list[Token]:
@@ -105,9 +108,10 @@ class Tagger:
         return cls(_full_segmenter(gazetteer, taxonomy), gazetteer, taxonomy, _read_stopwords(files["stopwords.txt"]),
                    load_jieba_idf(cache_dir), version, site_homes(data_dir))
 
-    def place_names(self) -> frozenset[str]:
-        """Every name the gazetteer knows (districts, short names, streets, aliases): for `check`."""
-        return frozenset(self.gazetteer.names())
+    def place_names(self) -> "PlaceNames":
+        """Every name the gazetteer knows (districts, short names, streets, aliases, and the
+        national layer's divisions), with `PlaceNames.knows`: for `check`."""
+        return self.gazetteer.place_names()
 
     # -- the stage ------------------------------------------------------------
     def tag_issues(self, issues: list[Issue]) -> None:
@@ -123,7 +127,7 @@ class Tagger:
         self._places(issue, parsed)
         seeds = self._seed_terms
         for p in parsed:
-            counts = term_counts(p.head, p.body, self._keep)
+            counts = term_counts(p.head, p.body, self._keep, p.head_text, p.body_text)
             # topics by general (jieba) weight: a topic most articles share is still theirs
             p.article.topics = self.taxonomy.choose(tfidf(counts, self.jieba_idf, only=seeds))
             p.article.persons = persons(p.tokens, self._not_names, self.jieba_idf)
@@ -168,7 +172,7 @@ class Tagger:
     def _parse(self, article: Article) -> _Parsed:
         head = "\n".join(x for x in (article.kicker, article.title, article.subtitle) if x)
         body = "\n".join([b.text for b in article.blocks] + list(article.captions))
-        return _Parsed(article, join_names(self.segmenter.tag(head)), join_names(self.segmenter.tag(body)))
+        return _Parsed(article, join_names(self.segmenter.tag(head)), join_names(self.segmenter.tag(body)), head, body)
 
     def stated_home(self, issue: Issue) -> Home | None:
         """The home front matter (`district:`) or site.yaml (`home:`) states for this issue."""
@@ -212,7 +216,8 @@ class Tagger:
 
     def _places(self, issue: Issue, parsed: list[_Parsed]) -> None:
         gazetteer = self.gazetteer
-        scans = [gazetteer.scan(p.head, p.body) for p in parsed]
+        scans = [gazetteer.scan(p.head, p.body, text=None if p.head_text is None else p.head_text + p.body_text)
+                 for p in parsed]
         home = self.stated_home(issue)
         found: list[Places] = [gazetteer.resolve(s, issue.date, home) for s in scans]
         if home is None:
@@ -370,8 +375,8 @@ def _version(data_files: list[Path], home: str = "") -> str:
 
 def _dist_version(dist: str) -> str | None:
     """An installed distribution's version, from the name of its `.dist-info` folder
-    next to the package when there is one: importing importlib.metadata took ~0.03 s
-    of every build."""
+    next to the package when there is one: importing importlib.metadata would be a
+    noticeable part of every build."""
     import importlib.util
     import os
 

@@ -5,7 +5,7 @@ package china-division 2.7.0, NBS 2023 codes, WTFPL): one `code<TAB>name` line p
 the code's length being its level (2 province, 4 city, 6 county, 9 township).
 
 Names are not given to the segmenter (45,000 user words would change how every text is
-cut and cost ~0.3 s per process): full names are found in the text itself, by looking
+cut and make every process build a far larger dictionary): full names are found in the text itself, by looking
 back from each character a name can end with (区 县 市 旗 街道 镇 乡 苏木 省 州 盟) for
 the longest name that ends there. Short forms (萧山, 杭州, 浙江) are looked up per token.
 """
@@ -92,7 +92,7 @@ class China:
         self._lengths = tuple(range(MAX_NAME - 1, 1, -1))
 
     def _end_pattern(self):
-        """The tables of `scan` (made once per process, ~0.01 s): `_ends`, a regex of the places
+        """The tables of `scan` (made once per process): `_ends`, a regex of the places
         a name can end: a character names end with, where the one before it and it end a name
         too (社区, 全市 do not); `_tails`, the lengths, longest first, of the names ending in
         each three characters (福街道 → 4, 5 … not the 7 lengths of all names ending in 街道);

@@ -134,7 +134,7 @@ class SortedIDF:
 
     @classmethod
     def store(cls, cache_dir: Path) -> None:
-        """Build the table (~0.5 s) and keep it in `cache_dir`, unless it is there already."""
+        """Build the table and keep it in `cache_dir`, unless it is there already."""
         from ..cache import write_table
 
         target = cls.file(cache_dir)
@@ -273,11 +273,13 @@ _NAME_PART_FLAGS = frozenset({"ns", "nz", "nt", "n", "nr", "nrt", "nrfg", "j", "
 _NOT_NAME_PART = frozenset("的和与及、，。；：！？“”（）《》 \n\t")
 
 
-def entity_names(tokens: list[Token]) -> list[str]:
+def entity_names(tokens: list[Token], text: str | None = None) -> list[str]:
     """Names the segmenter has no word for: quoted names (“红领创客”, 《…》) and company
     names (南通大兴面粉有限公司: the tokens before the suffix, back to a punctuation or a
-    function word), in the order met; repeats kept (each is an occurrence)."""
-    text = "".join(w for w, _ in tokens)
+    function word), in the order met; repeats kept (each is an occurrence). `text`: the
+    tokens' words joined, when known."""
+    if text is None:
+        text = "".join(w for w, _ in tokens)
     names = [m.group(1) for m in _QUOTED.finditer(text) if not _DIGIT.search(m.group(1))]
     for i, (word, _flag) in enumerate(tokens):
         if word not in COMPANY_SUFFIXES:
@@ -297,13 +299,14 @@ def entity_names(tokens: list[Token]) -> list[str]:
     return names
 
 
-def term_counts(head: list[Token], body: list[Token], keep) -> Counter:
+def term_counts(head: list[Token], body: list[Token], keep, head_text: str | None = None,
+                body_text: str | None = None) -> Counter:
     """Term frequencies of one article, headline words weighted up; `keep` decides once per word.
 
     Counts are doubled so that a two-character common noun (flag n) said once in the body
     only can count half: such words (突击, 双肩, 壁垒) are more often in passing than the
     subject. The names of `entity_names` count ENTITY_WEIGHT times (wherever the article
-    says them)."""
+    says them). `head_text`, `body_text`: the words of `head` and `body` joined, when known."""
     counts: Counter = Counter(tok for tok in body if tok[1] in KEYWORD_FLAGS)
     in_head: Counter = Counter(tok for tok in head if tok[1] in KEYWORD_FLAGS)
     for tok, n in in_head.items():
@@ -317,9 +320,11 @@ def term_counts(head: list[Token], body: list[Token], keep) -> Counter:
             else:
                 weight = 2
             out[word] += n * weight
-    head_text = "".join(w for w, _ in head)
-    body_text = "".join(w for w, _ in body)
-    for name in dict.fromkeys(entity_names(head) + entity_names(body)):
+    if head_text is None:
+        head_text = "".join(w for w, _ in head)
+    if body_text is None:
+        body_text = "".join(w for w, _ in body)
+    for name in dict.fromkeys(entity_names(head, head_text) + entity_names(body, body_text)):
         if name in out or not keep((name, "nz")):
             continue
         n = body_text.count(name) + HEADLINE_WEIGHT * head_text.count(name)

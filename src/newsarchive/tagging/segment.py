@@ -1,7 +1,7 @@
 """The one segmentation interface the tagger uses.
 
 Backed by an `rjieba.Jieba()` instance (jieba-rs: same dictionary, same
-algorithm as jieba, ~20x faster), never by rjieba's module-level default, so
+algorithm as jieba, much faster), never by rjieba's module-level default, so
 the user dictionary we add (place names, topic terms) stays ours. jieba itself
 is only the reference in tests and the source of the IDF table (keywords.py).
 """
