@@ -22,7 +22,6 @@ from .lines import (
     is_ordinal_section,
     HAS_ROLE,
     names_ok,
-    search_tail,
     simplified,
     visible_len,
 )
@@ -383,7 +382,7 @@ class Assembler:
     @staticmethod
     def _trailing_byline(text: str, ends_article: bool) -> tuple[str, str] | None:
         """`…落到实处。（记者 张三）`: the byline set after the text, in brackets."""
-        m = search_tail(TRAILING_BYLINE, simplified(text))
+        m = TRAILING_BYLINE.search(text)
         if not m or m.start() == 0 or not ends_sentence(text[: m.start()]) or not names_ok(m.group(0)):
             return None
         has_role = HAS_ROLE.search(simplified(m.group(0))) is not None
@@ -446,7 +445,7 @@ class Assembler:
 
     def on_caption(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.open_draft
-        own_credit = u.extra.get("credit") or search_tail(CAPTION_CREDIT, simplified(u.text))
+        own_credit = u.extra.get("credit") or CAPTION_CREDIT.search(u.text)
         refers_back = simplified(u.text).lstrip("▲▼▽ ").startswith("图为")  # `▲图为义诊现场。`: the article's photo
         if cur is not None and cur.has_body and own_credit and not cur.credited and not refers_back:
             self.close()  # `4月10日，…学习。 卢晓峰 摄` after a report: a photo of its own
@@ -456,7 +455,7 @@ class Assembler:
         text, credit = u.extra.get("caption"), u.extra.get("credit")
         if text is None:
             text = u.text
-            m = search_tail(CAPTION_CREDIT, simplified(text))
+            m = CAPTION_CREDIT.search(text)
             if m and m.start() > 0 and names_ok(m.group(0)):
                 # `▲…村民播种。（张三 摄）`: the photographer's credit ends the caption
                 text, credit = text[: m.start()].rstrip(), m.group(0).strip()

@@ -17,7 +17,6 @@ from .lines import (
     ends_sentence,
     headline_like,
     Line,
-    search_tail,
     simplified,
 )
 
@@ -73,7 +72,7 @@ def _certainly_unfinished(unit: Unit) -> bool:
 def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
     if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra or b.extra.get("bullet"):
         return False  # `△…` opens an item of its own
-    if search_tail(TRAILING_BYLINE, simplified(a.text)) or continued_to(a.text):
+    if TRAILING_BYLINE.search(a.text) or continued_to(a.text):
         return False  # `…。（吕晋）`: signed, so over; `…（下转2版）`: continued elsewhere
     if b.headline_like or ends_sentence(a.text) or a.text.rstrip()[-1:] in "：:" or a.text in VOCAB.letter_closings:
         return False

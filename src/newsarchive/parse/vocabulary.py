@@ -52,6 +52,8 @@ def _alternation(words) -> str:
 class Vocabulary:
     roles: tuple[str, ...]
     page_roles: tuple[str, ...]
+    credit_verbs: tuple[str, ...]
+    continued_to_words: tuple[str, ...]
     roundup_labels: frozenset[str]
     photo_labels: frozenset[str]
     note_labels: frozenset[str]
@@ -99,6 +101,8 @@ class Vocabulary:
             plain_names=rf"{plain}(?:{NAME_SEP}{plain})*",
             roles=tuple(data["roles"]),
             page_roles=tuple(data["page_roles"]),
+            credit_verbs=tuple(data["credit_verbs"]),
+            continued_to_words=tuple(data["continued_to_words"]),
             roundup_labels=frozenset(data["roundup_labels"]),
             photo_labels=frozenset(data["photo_labels"]),
             note_labels=frozenset(data["note_labels"]),
