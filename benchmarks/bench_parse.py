@@ -1,6 +1,6 @@
 """Parse throughput: MB of issue text per second on one core, tagging left out.
 
-    python benchmarks/bench_parse.py [FOLDER] [--runs 3] [--phases] [--profile] [--top 30]
+    python benchmarks/bench_parse.py [FOLDER] [--runs 3] [--phases] [--profile] [--top 30] [--src DIR]
 
 Times what the build does per file before tagging (`pipeline.parse_bytes` minus
 `analyse_issue`): `source_from_bytes` (decode, front matter, controls) and
@@ -23,7 +23,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+
+
+def _src_from_argv(argv: list[str]) -> str:
+    """`--src DIR`: the source tree to import the parser from (default: this checkout's src),
+    e.g. an exported older commit, to time two parsers on the same machine in one sitting."""
+    for i, arg in enumerate(argv):
+        if arg == "--src" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--src="):
+            return arg.split("=", 1)[1]
+    return str(ROOT / "src")
+
+
+sys.path.insert(0, _src_from_argv(sys.argv[1:]))
 
 from newsarchive.model import SourceError  # noqa: E402
 from newsarchive.source import discover, source_from_bytes  # noqa: E402
@@ -91,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--phases", action="store_true", help="CPU seconds per pass of the parser")
     ap.add_argument("--profile", action="store_true", help="top cProfile entries of one run")
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--src", help="import the parser from this source tree (default: ./src)")
     ap.add_argument("--sort", default="tottime", help="pstats sort key for --profile (tottime, cumulative)")
     args = ap.parse_args(argv)
 

@@ -30,6 +30,7 @@ from .shapes import (  # noqa: F401  (the shapes and tests the other passes take
     NAMES,
     PAGE_NO,
     R,
+    ROLE_WORDS,
     TRAILING_BYLINE,
     VERB,
     VOCAB,
@@ -109,6 +110,10 @@ _FOLIO_PART = re.compile(
 #: a web page's footer copied with the text: `2021-11-17 1 1 中国改革报 content_44733.htm …`
 _WEB_FOOTER = re.compile(r"content_\d+\.s?html?|enpproperty|版权所有|copy\s*right|©|all\s*rights\s*reserved|ICP备|技术支持",
                          re.IGNORECASE)
+#: a character every footer holds: a Latin letter (each English word has one no other script
+#: folds to), `©`, or the `权` / `支` of 版权所有 / 技术支持; one class scans fast, the
+#: case-blind alternation tries each of its words at every position of a paragraph
+_FOOTER_SIGN = re.compile("[A-Za-z©权支]")
 _BREADCRUMB = re.compile(rf"^(?:{VOCAB.breadcrumb_start})\s*[:：]?\s*(?:[>＞»›]|\S{{1,12}}\s*[>＞»›])|(?:\S{{1,12}}\s*[>＞»›]\s*){{2,}}")
 _WEB_META = re.compile(rf"(?:^|\s)(?:{VOCAB.web_meta_key})\s*[:：]")
 _ADDRESS = re.compile(r"[\w.\-]+@[\w\-]+\.[\w.]+|www\.|https?://", re.IGNORECASE)
@@ -145,7 +150,14 @@ def rule_web_chrome(no, raw, text):
 
 
 _PAPER_OR_TIME = re.compile(rf"[{HAN}]{{2,8}}(?:日报|晚报|时报|报)|\d{{1,2}}:\d{{2}}")
-_FOLIO_SIGNAL = re.compile(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}")
+#: a folio's signals: a weekday, an issue or page number, the web page's buttons; two patterns,
+#: each opening with a literal or a class, so that `re` skips to where one can start
+_FOLIO_WORD = re.compile(rf"星期[一二三四五六日天]|周[一二三四五六日天]|礼拜[一二三四五六日天]|{VOCAB.web_chrome}")
+_FOLIO_NUMBER = re.compile(r"\d\s*[期版]")
+
+
+def _folio_signal(text: str) -> bool:
+    return _FOLIO_WORD.search(text) is not None or _FOLIO_NUMBER.search(text) is not None
 _IMAGE_FILE = re.compile(r"[\w\-.]+\.(?:jpe?g|png|gif|bmp|webp)", re.IGNORECASE)
 _MENU_ENTRY = re.compile(r"[^|｜。，]{1,16}\s*[|｜]")
 _PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：/／]?\s*(?P<names>{VOCAB.names})")
@@ -154,7 +166,7 @@ _PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：/／]?\s*(?P<names
 def rule_page_label(no, raw, text):
     """`第A02版：要闻`, `二版:综合新闻`, a bare `A03`, or a folio with the date:
     `2023年4月13日 星期四 第A02版`. The page's number and name, not an article."""
-    if _WEB_FOOTER.search(text):
+    if _FOOTER_SIGN.search(text) and _WEB_FOOTER.search(text):
         return Line(no, raw, "furniture", text)
     if len(text) > 60 and visible_len(text) > 60:
         return None
@@ -165,7 +177,7 @@ def rule_page_label(no, raw, text):
     labelled = _LABEL_SIGN.search(text) is not None
     date = _DATE.search(text)
     paper_and_date = date and _PAPER_OR_TIME.search(text)
-    if not labelled and not paper_and_date and not _FOLIO_SIGNAL.search(text):
+    if not labelled and not paper_and_date and not _folio_signal(text):
         return None  # neither a label nor a folio: a lone date signs a notice (see rule_date_line)
     m = _PAGE_LABEL.fullmatch(text) if labelled else None
     if m is None:
@@ -173,7 +185,7 @@ def rule_page_label(no, raw, text):
         m = _PAGE_LABEL.fullmatch(rest) if rest and labelled else None
         if rest and m is None and not (rest.replace(" ", "").isdigit() and _FOLIO_PART.search(text)):
             return None  # (`3 上一篇 下一篇 4 放大 缩小`: page buttons around their numbers)
-        if m is None and not paper_and_date and not _FOLIO_SIGNAL.search(text):
+        if m is None and not paper_and_date and not _folio_signal(text):
             return None
     extra: dict = {}
     if m is not None:
@@ -275,7 +287,7 @@ def rule_credit(no, raw, text):
     """`沈凯 丁艺摄`, `本报记者 张伟 摄`, `图/李四`; `春风又绿 陈峰摄` also names the photo."""
     if len(text) > 30 and visible_len(text) > 30 or not any(w in text for w in CREDIT_LITERALS):
         return None
-    if (_CREDIT_LINE.fullmatch(text) or _BYLINE_LINE.match(text) and _ENDS_WITH_VERB.search(text)) and names_ok(text):
+    if (_CREDIT_LINE.fullmatch(text) or _ENDS_WITH_VERB.search(text) and _BYLINE_LINE.match(text)) and names_ok(text):
         return Line(no, raw, "credit", text, extra={"title": None})  # `本报记者 X 见习记者 Y 摄`
     if _SLASH.search(text):
         return None  # `张三/文 李四/图`: a byline that credits a photo too
@@ -319,6 +331,8 @@ def rule_byline(no, raw, text):
     `（本报记者 王五 整理）`, `（张三 李四）`: who wrote it, on a line of its own."""
     if len(text) > BYLINE_MAX and visible_len(text) > BYLINE_MAX or ends_sentence(text.rstrip(CLOSE)):
         return None
+    if not (text[0] in OPEN or _has_any(text, "/／·:： \t\u00a0\u3000") or any(w in text for w in ROLE_WORDS)):
+        return None  # each credited group holds a slash, a colon, a gap or a role
     if (_BYLINE_LINE.match(text) or _PAREN_NAMES.match(text)) and names_ok(text):
         return Line(no, raw, "byline", text)
     return None
@@ -355,13 +369,18 @@ def rule_date_line(no, raw, text):
 _NAME_NOTE = re.compile(r"[（(](?:实习|实习生|见习)[）)]")
 _PADDED_NAME = re.compile(rf"(?<![{HAN}])([{HAN}]){SPACE}{{1,2}}([{HAN}])(?![{HAN}])")
 _BARE_NAMES = re.compile(rf"[{HAN}]{{2,4}}(?:[ \u3000、]+[{HAN}]{{2,4}})*")
+#: a character no line of names holds, even before its `（实习）` notes and padding are taken out
+_NOT_IN_NAMES = re.compile(rf"[^{HAN} \u3000、\t\u00a0（()）]")
 
 
 def rule_bare_names(no, raw, text):
     """`张军`, `王俊荣`, `郭玉红 任溢斌`: a line of nothing but 2–4 character names."""
-    if "习" not in text and len(text) > 16 and visible_len(text) > 16:
-        return None  # too long for names, and no `（实习）` note to take out
-    text = _PADDED_NAME.sub(r"\1\2", _NAME_NOTE.sub(" ", text)).strip()  # `吴昌松  龚 玉（实习）`
+    if "习" not in text and len(text) > 16 and visible_len(text) > 16 or _NOT_IN_NAMES.search(text):
+        return None  # too long for names, and no `（实习）` note to take out; or not names at all
+    if "习" in text:
+        text = _NAME_NOTE.sub(" ", text)
+    if any(gap in text for gap in _GAP):
+        text = _PADDED_NAME.sub(r"\1\2", text).strip()  # `吴昌松  龚 玉（实习）`
     if visible_len(text) > 16 or not _BARE_NAMES.fullmatch(text):
         return None
     if VOCAB.label_kind(text) is not None or text in VOCAB.letter_closings:

@@ -78,6 +78,10 @@ def _fewest(literals) -> tuple[str, ...]:
     return tuple(kept)
 
 
+#: one of these is in every role (`R`): the roles without the paper's `本报` before them
+ROLE_WORDS = _fewest(w.removeprefix("本报") for w in VOCAB.roles)
+
+
 class TailPattern:
     """A pattern anchored with `$`, searched in the last `TAIL_WIDTH` characters of
     `simplified(text)` only, and only where they hold one of `literals` (one of which
