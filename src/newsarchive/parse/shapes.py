@@ -82,17 +82,27 @@ def _fewest(literals) -> tuple[str, ...]:
 ROLE_WORDS = _fewest(w.removeprefix("本报") for w in VOCAB.roles)
 
 
+def _ends_in_han(text: str) -> bool:
+    """The text ends with a Han character, bar whitespace and one closing bracket after it."""
+    t = text.rstrip()
+    if t[-1:] and t[-1] in CLOSE:
+        t = t[:-1].rstrip()
+    return bool(t) and ("\u4e00" <= t[-1] <= "\u9fff" or "\u3400" <= t[-1] <= "\u4dbf" or "\uf900" <= t[-1] <= "\ufaff")
+
+
 class TailPattern:
     """A pattern anchored with `$`, searched in the last `TAIL_WIDTH` characters of
     `simplified(text)` only, and only where they hold one of `literals` (one of which
-    every match holds); `closing`: every match ends with a closing bracket."""
+    every match holds). `closing`: every match ends with a closing bracket; `han`:
+    with a Han character, bar whitespace and one closing bracket (a name, a verb)."""
 
-    __slots__ = ("pattern", "literals", "closing")
+    __slots__ = ("pattern", "literals", "closing", "han")
 
-    def __init__(self, pattern: str, literals, closing: bool = False):
+    def __init__(self, pattern: str, literals, closing: bool = False, han: bool = False):
         self.pattern = re.compile(pattern)
         self.literals = _fewest(literals)
         self.closing = closing
+        self.han = han
         assert self.literals, "a tail pattern names what its matches hold"
 
     def search(self, text: str) -> re.Match | None:
@@ -101,6 +111,8 @@ class TailPattern:
             end = text[-2:-1] if text[-1:] == "\n" else text[-1:]  # `$` also matches before a last newline
             if not end or end not in CLOSE:
                 return None
+        if self.han and not _ends_in_han(text):
+            return None
         start = max(0, len(text) - TAIL_WIDTH)
         window = simplified(text[start:])
         for literal in self.literals:
@@ -109,11 +121,9 @@ class TailPattern:
         return None
 
 
-_WHITESPACE = re.compile(r"\s")
-
-
 def visible_len(text: str) -> int:
-    return len(text) - len(_WHITESPACE.findall(text))
+    """Characters other than whitespace (`str.split` and `re`'s `\\s` agree on what that is)."""
+    return len("".join(text.split()))
 
 
 def ends_sentence(text: str) -> bool:
@@ -140,7 +150,7 @@ def names_ok(byline: str) -> bool:
 CONTINUES = TailPattern(rf"[{OPEN}]\s*(?:{VOCAB.continued_to})\s*(?:第\s*)?(?P<page>{PAGE_NO})\s*版\s*[{CLOSE}]$",
                         VOCAB.continued_to_words, closing=True)
 #: `…村民播种。（张三 摄）`: the photographer's credit that ends a caption
-CAPTION_CREDIT = TailPattern(rf"(?P<credit>{SPACE}*{CREDIT})$", CREDIT_LITERALS)
+CAPTION_CREDIT = TailPattern(rf"(?P<credit>{SPACE}*{CREDIT})$", CREDIT_LITERALS, han=True)
 #: `…落到实处。（记者 张三 通讯员 李四）` / `（张三 李四）`: the byline after the text
 TRAILING_BYLINE = TailPattern(rf"[{OPEN}]\s*(?:{BYLINE}|{NAMES})\s*[{CLOSE}]$", tuple(OPEN), closing=True)
 #: `本报讯（记者 张三）`, `合川日报消息（…）`, `本报合肥18日电 记者 李四 `, `（记者 王五）`:

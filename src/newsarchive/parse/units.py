@@ -9,16 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 from .lexicon import Lexicon
-from .lines import (
-    TRAILING_BYLINE,
-    VOCAB,
-    continued_to,
-    ends_open_clause,
-    ends_sentence,
-    headline_like,
-    Line,
-    simplified,
-)
+from .lines import Line
+from .shapes import TRAILING_BYLINE, VOCAB, continued_to, ends_open_clause, ends_sentence, headline_shape
 
 
 @dataclass
@@ -34,6 +26,9 @@ class Unit:
     gap_before: int = 0
     extra: dict = field(default_factory=dict)
     joined_by_word: bool = False
+    #: (kind, text, extra, headline-like) when last worked out: the walk asks of each unit
+    #: several times, and the answer changes only when a join gives the unit new text or kind
+    _shape: tuple = field(default=(None, None, None, False), init=False, repr=False, compare=False)
 
     @classmethod
     def from_line(cls, line: Line) -> "Unit":
@@ -42,7 +37,11 @@ class Unit:
 
     @property
     def headline_like(self) -> bool:
-        return headline_like(Line(self.first, self.text, self.kind, self.text, self.level, extra=self.extra))
+        kind, text, extra, like = self._shape
+        if kind is not self.kind or text is not self.text or extra is not self.extra:
+            like = headline_shape(self.kind, self.text, self.extra)
+            self._shape = (self.kind, self.text, self.extra, like)
+        return like
 
 
 def join_breaks(lines: list[Line], lexicon: Lexicon) -> list[Unit]:
