@@ -114,6 +114,15 @@ _WEB_FOOTER = re.compile(r"content_\d+\.s?html?|enpproperty|版权所有|copy\s*
 #: folds to), `©`, or the `权` / `支` of 版权所有 / 技术支持; one class scans fast, the
 #: case-blind alternation tries each of its words at every position of a paragraph
 _FOOTER_SIGN = re.compile("[A-Za-z©权支]")
+#: and a word of one, lower-cased: no other letter folds to these (`ICP备` as `cp备`: `İ` lowers to two)
+_FOOTER_WORDS = ("content_", "enpproperty", "copy", "©", "all", "版权所有", "cp备", "技术支持")
+
+
+def _web_footer(text: str) -> bool:
+    if not _FOOTER_SIGN.search(text):
+        return False
+    lower = text.lower()
+    return any(w in lower for w in _FOOTER_WORDS) and _WEB_FOOTER.search(text) is not None
 _BREADCRUMB = re.compile(rf"^(?:{VOCAB.breadcrumb_start})\s*[:：]?\s*(?:[>＞»›]|\S{{1,12}}\s*[>＞»›])|(?:\S{{1,12}}\s*[>＞»›]\s*){{2,}}")
 _WEB_META = re.compile(rf"(?:^|\s)(?:{VOCAB.web_meta_key})\s*[:：]")
 _ADDRESS = re.compile(r"[\w.\-]+@[\w\-]+\.[\w.]+|www\.|https?://", re.IGNORECASE)
@@ -166,7 +175,7 @@ _PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：/／]?\s*(?P<names
 def rule_page_label(no, raw, text):
     """`第A02版：要闻`, `二版:综合新闻`, a bare `A03`, or a folio with the date:
     `2023年4月13日 星期四 第A02版`. The page's number and name, not an article."""
-    if _FOOTER_SIGN.search(text) and _WEB_FOOTER.search(text):
+    if _web_footer(text):
         return Line(no, raw, "furniture", text)
     if len(text) > 60 and visible_len(text) > 60:
         return None
@@ -432,6 +441,12 @@ RULES = (
 )
 
 
+#: the rules a line of more than 80 visible characters can answer to: the others are
+#: for short lines (each answers None beyond its length), and a page is mostly paragraphs
+LONG_RULES = tuple(rule for rule in RULES if rule not in (
+    rule_web_chrome, rule_marker, rule_credit, rule_numbered_caption, rule_byline, rule_dateline, rule_date_line))
+LONG = 80
+
 _BULLET = re.compile(rf"^(?:[■□◆◇★☆◎△]|●(?!.*[{DOTS}]$))\s*")
 
 
@@ -445,7 +460,7 @@ def classify(no: int, raw: str) -> Line:
         text = text[bullet.end():]
     else:
         bullet = None
-    for rule in RULES:
+    for rule in LONG_RULES if len(text) > LONG and visible_len(text) > LONG else RULES:
         line = rule(no, raw, text)
         if line is not None:
             return _restore(line, original, text, bullet)
