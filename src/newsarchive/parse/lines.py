@@ -21,7 +21,6 @@ from .shapes import (  # noqa: F401  (the shapes and tests the other passes take
     CLOSERS,
     COLONS,
     CREDIT,
-    CREDIT_LITERALS,
     DATE_FULL,
     DOTS,
     HAS_ROLE,
@@ -30,7 +29,6 @@ from .shapes import (  # noqa: F401  (the shapes and tests the other passes take
     NAMES,
     PAGE_NO,
     R,
-    ROLE_WORDS,
     TRAILING_BYLINE,
     VERB,
     VOCAB,
@@ -38,6 +36,9 @@ from .shapes import (  # noqa: F401  (the shapes and tests the other passes take
     ends_open_clause,
     ends_sentence,
     headline_like,
+    holding,
+    holds_credit,
+    holds_role,
     is_ordinal_section,
     names_ok,
     visible_len,
@@ -79,7 +80,7 @@ _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])[ \t\u3000]+(\S.*)$")
 _DATE_LINE = re.compile(r"^(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年\s*[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*日$")
 _DATE = re.compile(DATE_FULL)
 _SPACES = re.compile(r"\s")
-_GAP = (" ", "\t", "\u00a0", "\u3000")  # what `SPACE` matches
+_has_gap = re.compile(SPACE).search
 
 
 def rule_table_row(no, raw, text):
@@ -115,14 +116,14 @@ _WEB_FOOTER = re.compile(r"content_\d+\.s?html?|enpproperty|版权所有|copy\s*
 #: case-blind alternation tries each of its words at every position of a paragraph
 _FOOTER_SIGN = re.compile("[A-Za-z©权支]")
 #: and a word of one, lower-cased: no other letter folds to these (`ICP备` as `cp备`: `İ` lowers to two)
-_FOOTER_WORDS = ("content_", "enpproperty", "copy", "©", "all", "版权所有", "cp备", "技术支持")
+_holds_footer_word = holding(("content_", "enpproperty", "copy", "©", "all", "版权所有", "cp备", "技术支持"))
 
 
 def _web_footer(text: str) -> bool:
     if not _FOOTER_SIGN.search(text):
         return False
     lower = text.lower()
-    return any(w in lower for w in _FOOTER_WORDS) and _WEB_FOOTER.search(text) is not None
+    return _holds_footer_word(lower) is not None and _WEB_FOOTER.search(text) is not None
 _BREADCRUMB = re.compile(rf"^(?:{VOCAB.breadcrumb_start})\s*[:：]?\s*(?:[>＞»›]|\S{{1,12}}\s*[>＞»›])|(?:\S{{1,12}}\s*[>＞»›]\s*){{2,}}")
 _WEB_META = re.compile(rf"(?:^|\s)(?:{VOCAB.web_meta_key})\s*[:：]")
 _ADDRESS = re.compile(r"[\w.\-]+@[\w\-]+\.[\w.]+|www\.|https?://", re.IGNORECASE)
@@ -132,8 +133,10 @@ _INK = re.compile(rf"[{HAN}A-Za-z0-9{CIRCLED}{BULLETS}▲▼▽…—]")
 _MENU_BAR = re.compile("[|｜]")
 
 
-def _has_any(text: str, chars: str) -> bool:
-    return any(c in text for c in chars)
+_has_angle = holding(">＞»›")
+_has_colon = holding(":：")
+_has_address_mark = holding("@.:")
+_has_bracket = holding("[【")
 
 
 def rule_web_chrome(no, raw, text):
@@ -142,11 +145,11 @@ def rule_web_chrome(no, raw, text):
     menus of section names, lines of punctuation only (`|`). Furniture, never text."""
     if (len(text) > 80 and visible_len(text) > 80) or ends_sentence(text):
         return None
-    if (_has_any(text, ">＞»›") and _BREADCRUMB.search(text) or _has_any(text, ":：") and _WEB_META.search(text)
-            or _has_any(text, "@.:") and _ADDRESS.search(text)):
+    if (_has_angle(text) and _BREADCRUMB.search(text) or _has_colon(text) and _WEB_META.search(text)
+            or _has_address_mark(text) and _ADDRESS.search(text)):
         date = _DATE.search(text)
         return Line(no, raw, "furniture", text, extra={"date": date.group(0)} if date else {})
-    if _has_any(text, "[【") and len(_BUTTON.findall(text)) >= 2 or text.startswith("返回") and _BACK_TO.fullmatch(text):
+    if _has_bracket(text) and len(_BUTTON.findall(text)) >= 2 or text.startswith("返回") and _BACK_TO.fullmatch(text):
         return Line(no, raw, "furniture", text)  # `[ 返回首页 ] [ 打印 ]`, `返回海口`: the page's buttons
     if not _INK.search(text):
         return Line(no, raw, "furniture", text)  # `|`, `"`: a rule or stray mark of the page
@@ -294,7 +297,7 @@ _SLASH = re.compile("[/／]")
 
 def rule_credit(no, raw, text):
     """`沈凯 丁艺摄`, `本报记者 张伟 摄`, `图/李四`; `春风又绿 陈峰摄` also names the photo."""
-    if len(text) > 30 and visible_len(text) > 30 or not any(w in text for w in CREDIT_LITERALS):
+    if len(text) > 30 and visible_len(text) > 30 or not holds_credit(text):
         return None
     if (_CREDIT_LINE.fullmatch(text) or _ENDS_WITH_VERB.search(text) and _BYLINE_LINE.match(text)) and names_ok(text):
         return Line(no, raw, "credit", text, extra={"title": None})  # `本报记者 X 见习记者 Y 摄`
@@ -331,6 +334,7 @@ def rule_numbered_caption(no, raw, text):
     return None
 
 
+_has_byline_mark = holding("/／·:： \t\u00a0\u3000")
 _BYLINE_LINE = re.compile(rf"^[{BULLETS}]?\s*(?P<open>[{OPEN}])?\s*{BYLINE}\s*(?(open)[{CLOSE}])$")
 _PAREN_NAMES = re.compile(rf"^[{OPEN}]\s*{NAMES}\s*[{CLOSE}]$")
 
@@ -340,7 +344,7 @@ def rule_byline(no, raw, text):
     `（本报记者 王五 整理）`, `（张三 李四）`: who wrote it, on a line of its own."""
     if len(text) > BYLINE_MAX and visible_len(text) > BYLINE_MAX or ends_sentence(text.rstrip(CLOSE)):
         return None
-    if not (text[0] in OPEN or _has_any(text, "/／·:： \t\u00a0\u3000") or any(w in text for w in ROLE_WORDS)):
+    if not (text[0] in OPEN or _has_byline_mark(text) or holds_role(text)):
         return None  # each credited group holds a slash, a colon, a gap or a role
     if (_BYLINE_LINE.match(text) or _PAREN_NAMES.match(text)) and names_ok(text):
         return Line(no, raw, "byline", text)
@@ -352,7 +356,7 @@ _AFFILIATION = re.compile(rf"^[{HAN}0-9]{{2,16}}?(?:{VOCAB.affiliation_tail}){SP
 
 def rule_affiliation_byline(no, raw, text):
     """`平和县第一中学 林小雨`: a contributor signs with where they come from."""
-    m = _AFFILIATION.match(text) if any(gap in text for gap in _GAP) else None
+    m = _AFFILIATION.match(text) if _has_gap(text) else None
     if m and looks_like_name(m.group("name")):
         return Line(no, raw, "byline", text)
     return None
@@ -388,7 +392,7 @@ def rule_bare_names(no, raw, text):
         return None  # too long for names, and no `（实习）` note to take out; or not names at all
     if "习" in text:
         text = _NAME_NOTE.sub(" ", text)
-    if any(gap in text for gap in _GAP):
+    if _has_gap(text):
         text = _PADDED_NAME.sub(r"\1\2", text).strip()  # `吴昌松  龚 玉（实习）`
     if visible_len(text) > 16 or not _BARE_NAMES.fullmatch(text):
         return None
