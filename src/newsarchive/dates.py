@@ -208,10 +208,13 @@ def date_issue(issue, source) -> None:
             article.event_date = event_date(notes + signed, issue.date)
 
 
+_FOLIO_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
 def _folio_date(issue) -> str | None:
     """`2023年4月13日 星期四` in the page's folio: the page says its own date."""
     for block in issue.furniture:
-        m = re.search(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", block.text)
+        m = _FOLIO_DATE.search(block.text)
         if m:
             d = _safe_date(*(int(x) for x in m.groups()))
             if d:

@@ -322,8 +322,8 @@ class Assembler:
             if not text:
                 return
         ends_article = nxt is None or nxt.headline_like or nxt.kind in ("caption", "marker", "credit", "date_line", "furniture")
-        m = GLUED_BYLINE.match(text)
-        if m and ends_article and m.group("name")[0] in SURNAMES and looks_like_name(m.group("name")):
+        m = GLUED_BYLINE.match(text) if ends_article else None
+        if m and m.group("name")[0] in SURNAMES and looks_like_name(m.group("name")):
             cur = self.current(u)
             cur.blocks.append(Block("paragraph", m.group("body"), (first, u.last)))
             cur.byline = m.group("name")

@@ -44,6 +44,9 @@ class Unit:
         return like
 
 
+_CLAUSE_MARK = re.compile(r"[，,、]")
+
+
 def join_breaks(lines: list[Line], lexicon: Lexicon) -> list[Unit]:
     """Rejoin paragraphs cut by a page/column break."""
     units: list[Unit] = []
@@ -80,7 +83,7 @@ def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
     # a short unpunctuated line: a subheading, unless it sits inside running
     # text and a dictionary word runs across the break (`…工作的一` ⏎ `个缩影`)
     inside_text = before_a is not None and before_a.kind == "text" and not before_a.headline_like
-    inside_text = inside_text or bool(re.search(r"[，,、]", a.text))
+    inside_text = inside_text or _CLAUSE_MARK.search(a.text) is not None
     if not inside_text or b.gap_before > 1 and a.gap_before > 1:
         return False
     return lexicon.spans_boundary(a.text, b.text)
