@@ -12,19 +12,19 @@ from dataclasses import dataclass, field
 
 from ..model import Block, Diagnostic
 from .lexicon import Lexicon
-from .lines import (
+from .shapes import (
     CAPTION_CREDIT,
+    HAS_ROLE,
     LEAD_BYLINE,
     TRAILING_BYLINE,
     VOCAB,
     continued_to,
     ends_sentence,
     is_ordinal_section,
-    HAS_ROLE,
     names_ok,
-    simplified,
     visible_len,
 )
+from .vocabulary import simplified
 from .names import SURNAMES, looks_like_name
 
 from .units import Unit

@@ -5,10 +5,7 @@ import re
 
 from ..model import Article, Diagnostic
 from .lexicon import Lexicon
-from .lines import (
-    VOCAB,
-    visible_len,
-)
+from .shapes import VOCAB, visible_len
 from .vocabulary import BULLETS
 from .names import authors_from_byline
 

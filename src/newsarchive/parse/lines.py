@@ -2,7 +2,7 @@
 
 Like markdown-it's block rules, every rule is a small function that looks at
 one stripped line and answers with a `Line` (or None); `classify` tries them
-in order of specificity. The assembler in `articles.py` decides from the
+in order of specificity. The assembler in `assemble.py` decides from the
 sequence what the lines mean together. The words the rules look for (roles,
 labels, markers) come from `data/forms.yaml` through `vocabulary`.
 """
@@ -12,34 +12,26 @@ import re
 from dataclasses import dataclass, field
 
 from .names import NOT_NAMES, looks_like_name, split_names
-from .shapes import (  # noqa: F401  (the shapes and tests the other passes take from here too)
+from .shapes import (
     BYLINE,
     BYLINE_MAX,
     CAPTION_CREDIT,
-    CONTINUES,
     CIRCLED,
     CLOSERS,
-    COLONS,
+    CONTINUES,
     CREDIT,
     DATE_FULL,
     DOTS,
-    HAS_ROLE,
     HEADLINE_MAX,
-    LEAD_BYLINE,
     NAMES,
     PAGE_NO,
     R,
-    TRAILING_BYLINE,
     VERB,
     VOCAB,
-    continued_to,
-    ends_open_clause,
     ends_sentence,
-    headline_like,
     holding,
     holds_credit,
     holds_role,
-    is_ordinal_section,
     names_ok,
     visible_len,
 )
