@@ -22,7 +22,6 @@ from .shapes import (
     CREDIT,
     DATE_FULL,
     DOTS,
-    HEADLINE_MAX,
     NAMES,
     PAGE_NO,
     R,
@@ -50,10 +49,6 @@ class Line:
     cells: list[str] | None = None  # table row cells
     gap_before: int = 0  # blank lines before it
     extra: dict = field(default_factory=dict)
-
-    @property
-    def short(self) -> bool:
-        return visible_len(self.text) <= HEADLINE_MAX
 
     @property
     def indented(self) -> bool:
