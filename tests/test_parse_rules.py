@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsarchive.parse.lines import classify, ends_sentence, headline_like
+from newsarchive.parse.lines import classify
+from newsarchive.parse.shapes import ends_sentence, headline_like
 from newsarchive.parse.names import authors_from_byline
 
 from parse_helpers import heads, parse_text

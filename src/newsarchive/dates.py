@@ -42,9 +42,37 @@ def _cn_number(text: str) -> int:
     return _CN_DIGITS.get(text, 0)
 
 
+#: where a mention can start, and the `日`/`号` it ends with: at most 12 characters after
+#: its start (`2020年10月11日`, `二〇二〇年十二月三十日`)
+_MENTION_START = re.compile("[0-9〇○零一二三四五六七八九十]")
+_MENTION_END = re.compile("[日号]")
+_MENTION_REACH = 12
+
+
+def _mention_matches(text: str):
+    """What `DATE_MENTION.finditer(text)` finds, trying the pattern only at numerals at most
+    `_MENTION_REACH` characters before a `日` or `号`: tried at every position of a
+    paragraph, its optional year and month make each failure slow."""
+    pos = 0
+    while True:
+        end = _MENTION_END.search(text, pos)
+        if end is None:
+            return
+        found = None
+        for start in _MENTION_START.finditer(text, max(pos, end.start() - _MENTION_REACH), end.start()):
+            found = DATE_MENTION.match(text, start.start())
+            if found:
+                break
+        if found:
+            yield found
+            pos = found.end()
+        else:
+            pos = end.start() + 1
+
+
 def find_mentions(text: str) -> list[Mention]:
     out = []
-    for m in DATE_MENTION.finditer(text):
+    for m in _mention_matches(text):
         year = _cn_number(m.group("y")) if m.group("y") else None
         month = _cn_number(m.group("m")) if m.group("m") else None
         day = _cn_number(m.group("d"))
@@ -180,10 +208,13 @@ def date_issue(issue, source) -> None:
             article.event_date = event_date(notes + signed, issue.date)
 
 
+_FOLIO_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
 def _folio_date(issue) -> str | None:
     """`2023年4月13日 星期四` in the page's folio: the page says its own date."""
     for block in issue.furniture:
-        m = re.search(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})", block.text)
+        m = _FOLIO_DATE.search(block.text)
         if m:
             d = _safe_date(*(int(x) for x in m.groups()))
             if d:

@@ -1,7 +1,9 @@
 """Parse stage: a decoded Source → an Issue of articles made of blocks.
 
-`lines.py` holds one rule per line construct, `articles.py` assembles them;
-nothing here knows about HTML, tags or the site.
+`lines.py` holds one rule per line construct, `units.py` rejoins what a page
+break cut, `assemble.py` makes articles of the units and `finish.py` names
+their parts; `shapes.py` holds the patterns and text tests they share.
+Nothing here knows about HTML, tags or the site.
 """
 from __future__ import annotations
 

@@ -12,20 +12,19 @@ from dataclasses import dataclass, field
 
 from ..model import Block, Diagnostic
 from .lexicon import Lexicon
-from .lines import (
+from .shapes import (
     CAPTION_CREDIT,
+    HAS_ROLE,
     LEAD_BYLINE,
     TRAILING_BYLINE,
     VOCAB,
     continued_to,
     ends_sentence,
     is_ordinal_section,
-    HAS_ROLE,
     names_ok,
-    search_tail,
-    simplified,
     visible_len,
 )
+from .vocabulary import simplified
 from .names import SURNAMES, looks_like_name
 
 from .units import Unit
@@ -323,8 +322,8 @@ class Assembler:
             if not text:
                 return
         ends_article = nxt is None or nxt.headline_like or nxt.kind in ("caption", "marker", "credit", "date_line", "furniture")
-        m = GLUED_BYLINE.match(text)
-        if m and ends_article and m.group("name")[0] in SURNAMES and looks_like_name(m.group("name")):
+        m = GLUED_BYLINE.match(text) if ends_article else None
+        if m and m.group("name")[0] in SURNAMES and looks_like_name(m.group("name")):
             cur = self.current(u)
             cur.blocks.append(Block("paragraph", m.group("body"), (first, u.last)))
             cur.byline = m.group("name")
@@ -383,7 +382,7 @@ class Assembler:
     @staticmethod
     def _trailing_byline(text: str, ends_article: bool) -> tuple[str, str] | None:
         """`…落到实处。（记者 张三）`: the byline set after the text, in brackets."""
-        m = search_tail(TRAILING_BYLINE, simplified(text))
+        m = TRAILING_BYLINE.search(text)
         if not m or m.start() == 0 or not ends_sentence(text[: m.start()]) or not names_ok(m.group(0)):
             return None
         has_role = HAS_ROLE.search(simplified(m.group(0))) is not None
@@ -446,7 +445,7 @@ class Assembler:
 
     def on_caption(self, u: Unit, nxt: Unit | None) -> None:
         cur = self.open_draft
-        own_credit = u.extra.get("credit") or search_tail(CAPTION_CREDIT, simplified(u.text))
+        own_credit = u.extra.get("credit") or CAPTION_CREDIT.search(u.text)
         refers_back = simplified(u.text).lstrip("▲▼▽ ").startswith("图为")  # `▲图为义诊现场。`: the article's photo
         if cur is not None and cur.has_body and own_credit and not cur.credited and not refers_back:
             self.close()  # `4月10日，…学习。 卢晓峰 摄` after a report: a photo of its own
@@ -456,7 +455,7 @@ class Assembler:
         text, credit = u.extra.get("caption"), u.extra.get("credit")
         if text is None:
             text = u.text
-            m = search_tail(CAPTION_CREDIT, simplified(text))
+            m = CAPTION_CREDIT.search(text)
             if m and m.start() > 0 and names_ok(m.group(0)):
                 # `▲…村民播种。（张三 摄）`: the photographer's credit ends the caption
                 text, credit = text[: m.start()].rstrip(), m.group(0).strip()

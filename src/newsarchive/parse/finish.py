@@ -5,10 +5,7 @@ import re
 
 from ..model import Article, Diagnostic
 from .lexicon import Lexicon
-from .lines import (
-    VOCAB,
-    visible_len,
-)
+from .shapes import VOCAB, visible_len
 from .vocabulary import BULLETS
 from .names import authors_from_byline
 
@@ -59,6 +56,9 @@ def split_headline(run: list[Unit], lexicon: Lexicon) -> tuple[str | None, str |
     return kicker, elements[t][1], subtitle, notes
 
 
+_QUOTED = re.compile(r"[“”\"'‘’《》,，、]")
+
+
 def _broken_title(first: str, second: str, lexicon: Lexicon) -> bool:
     """`崇川文旅` ⏎ `启动抢险加固`: one title set on two lines."""
     if first.endswith(("——", "—")) or second.startswith(("——", "—")):
@@ -69,7 +69,7 @@ def _broken_title(first: str, second: str, lexicon: Lexicon) -> bool:
         return visible_len(second) <= 5 or not lexicon.has_verb(first) and lexicon.ends_with_noun(first)
     if lexicon.awaits_verb(first) and lexicon.starts_with_verb(second):
         return True  # `浉河区为新就业形态劳动者` ⏎ `建起20个“暖心驿站”`
-    if visible_len(first) > 12 or re.search(r"[“”\"'‘’《》,，、]", first):
+    if visible_len(first) > 12 or _QUOTED.search(first):
         return False  # a quoted slogan (`紧盯“两端一中间”`) stands alone
     return not lexicon.has_verb(first) and lexicon.ends_with_noun(first) and lexicon.has_verb(second)
 

@@ -2,7 +2,7 @@
 
 Like markdown-it's block rules, every rule is a small function that looks at
 one stripped line and answers with a `Line` (or None); `classify` tries them
-in order of specificity. The assembler in `articles.py` decides from the
+in order of specificity. The assembler in `assemble.py` decides from the
 sequence what the lines mean together. The words the rules look for (roles,
 labels, markers) come from `data/forms.yaml` through `vocabulary`.
 """
@@ -11,50 +11,30 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .names import NOT_NAMES, authors_from_byline, looks_like_name, split_names, transcribed_name
-from .vocabulary import BULLETS, CLOSE, HAN, OPEN, SPACE, simplified, vocabulary
-
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-DOTS = "·•・‧∙●"
-#: a sentence is over when a line ends with one of these (optionally inside a closing quote/bracket)
-SENTENCE_END = "。！？!?…；;"
-CLOSERS = "”’」』）)】》\"'"
-#: a line ending with one of these is certainly unfinished
-CLAUSE_OPEN = "，,、“‘「『（(【《—-"
-#: `会议强调：` may introduce separate paragraphs, or end a kicker: never certainly cut
-COLONS = "：:"
-
-HEADLINE_MAX = 48  # characters; longer unpunctuated lines are cut paragraphs
-BYLINE_MAX = 48  # characters of a byline line with several roles and names
-
-VOCAB = vocabulary()
-R, SLASH, VERB, TAIL = VOCAB.role, VOCAB.slash_role, VOCAB.credit_verb, VOCAB.byline_tail
-#: names in a byline's shape; the role words they may swallow (`张三 通讯员 李四`) are
-#: taken out by `authors_from_byline`, so the shape needs no look-ahead for each role
-#: (with one, the byline patterns took ~0.5 s to compile at every start)
-NAMES = VOCAB.plain_names
-
-#: one credited group of a byline: `文/图 见习记者 周小燕`, `张三/文`, `记者 李四`, `拍摄者：王五`
-#: a paper's name before a role: `梅州日报记者：郑伟梅`, `德州晚报全媒体记者 张明远`
-PAPER = rf"[{HAN}]{{2,8}}?(?:日报|晚报|时报|报社|报|网|电视台|融媒体中心)"
-_PIECE = (
-    rf"(?:(?:{SLASH})\s*(?:[/／·]\s*(?:{SLASH}){SPACE}*[/／:：]?|[/／:：]){SPACE}*(?:(?:{R})\s*[:：]?\s*)?{NAMES}"
-    rf"|{NAMES}\s*[/／]\s*(?:{SLASH})"
-    rf"|{NAMES}{SPACE}+(?:文|图|摄影|摄|整理)(?:\s*[/／]\s*(?:{SLASH}))?(?![{HAN}])"  # `周明华 图 解雯雯 整理`, `钱晓峰 文/图`
-    rf"|(?:{PAPER})?(?:{R})\s*[:：]?\s*{NAMES})"
+from .names import NOT_NAMES, looks_like_name, split_names
+from .shapes import (
+    BYLINE,
+    BYLINE_MAX,
+    CAPTION_CREDIT,
+    CIRCLED,
+    CLOSERS,
+    CONTINUES,
+    CREDIT,
+    DATE_FULL,
+    DOTS,
+    NAMES,
+    PAGE_NO,
+    R,
+    VERB,
+    VOCAB,
+    ends_sentence,
+    holding,
+    holds_credit,
+    holds_role,
+    names_ok,
+    visible_len,
 )
-BYLINE = (  # the piece stands once in the pattern (a second copy doubled its compile time)
-    rf"(?:(?:{SPACE}*[、,，;；|｜]{SPACE}*|{SPACE}*){_PIECE})+"
-    rf"(?:{SPACE}*(?:{TAIL}|{VERB}|(?:{SLASH})(?:\s*[/／]\s*(?:{SLASH}))?))?"  # `… 记者 司新利 文/图`
-)
-#: a photographer's credit: `本报记者 张伟 摄`, `（李四 摄影）`, `王五/摄`, `拍摄者：赵六`
-CREDIT = (
-    rf"[{OPEN}]?\s*(?:(?:(?:{R})\s*[:：]?\s*)?{NAMES}\s*[/／]?\s*(?:{VERB})"
-    rf"|(?:拍摄者|摄影者|摄影|图|摄)\s*[/／:：]\s*(?:(?:{R})\s*)?{NAMES}"
-    rf"|{NAMES}\s*[/／]\s*图)\s*[{CLOSE}]?"  # `（孙树林/图）`
-)
-PAGE_NO = r"(?:[A-Za-z]{1,2}\s*\d{1,3}|\d{1,3}|[一二三四五六七八九十]{1,3})"
-DATE_FULL = r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}[-./]\d{1,2}[-./]\d{1,2})"
+from .vocabulary import BULLETS, CLOSE, HAN, OPEN, SPACE, simplified
 
 
 @dataclass
@@ -71,74 +51,34 @@ class Line:
     extra: dict = field(default_factory=dict)
 
     @property
-    def short(self) -> bool:
-        return visible_len(self.text) <= HEADLINE_MAX
-
-    @property
     def indented(self) -> bool:
         """`　　本报讯…`: 数字报 pages indent paragraphs, never headlines."""
         return self.raw[:1] in ("\u3000", "\t") or self.raw.startswith("  ")
 
 
-#: the longest credit, byline or continuation marker that ends a line
-TAIL_WIDTH = 80
-
-
-def search_tail(pattern: re.Pattern, text: str) -> re.Match | None:
-    """`pattern` (anchored with `$`) searched only where a line's tail marker can start:
-    a search over a whole paragraph retries every position, for nothing."""
-    return pattern.search(text, max(0, len(text) - TAIL_WIDTH))
-
-
-def visible_len(text: str) -> int:
-    return len(re.sub(r"\s", "", text))
-
-
-def ends_sentence(text: str) -> bool:
-    t = text.rstrip()
-    while t and t[-1] in CLOSERS:
-        t = t[:-1]
-    return bool(t) and (t[-1] in SENTENCE_END or t.endswith("……"))
-
-
-def ends_open_clause(text: str) -> bool:
-    t = text.rstrip()
-    return bool(t) and t[-1] in CLAUSE_OPEN and not t.endswith("——")
-
-
-#: compiled once: these run on every line, and a pattern rebuilt per call rehashes its text
-HAS_ROLE = re.compile(rf"{R}|[/／]")
-_ROLE_ONLY = re.compile(rf"(?:{R})\s*[:：/／]?")
-_ENDS_WITH_VERB = re.compile(rf"(?:{VERB})$")
-_BRACKETED_ROLE = re.compile(rf"[{OPEN}]?\s*(?:{R})")
-_NOTICE_END = re.compile(f"(?:{'|'.join(VOCAB.notice_words)})$")
-
-
-def names_ok(byline: str) -> bool:
-    """Every word a byline credits is a plausible name (roles and marks removed)."""
-    names = authors_from_byline(byline)
-    credited = HAS_ROLE.search(simplified(byline)) is not None
-    return bool(names) and all(looks_like_name(n) or credited and transcribed_name(n) for n in names)
-
-
 # ---------------------------------------------------------------- rules
 # Each rule: (no, raw, text) -> Line | None. `text` is stripped, U+3000 → space.
+# A rule first asks what every line it recognises holds (a tab, a `#`, a credit's
+# `摄` or `图`, a length within bounds) and answers None at once when the line
+# lacks it: most lines are running text, and its patterns would fail slowly.
 
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t\u3000]+(.*?)[ \t#]*$")
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])[ \t\u3000]+(\S.*)$")
 _DATE_LINE = re.compile(r"^(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年\s*[0-9一二三四五六七八九十]{1,3}\s*月\s*[0-9一二三四五六七八九十]{1,3}\s*日$")
+_DATE = re.compile(DATE_FULL)
+_SPACES = re.compile(r"\s")
+_has_gap = re.compile(SPACE).search
 
 
 def rule_table_row(no, raw, text):
     """`1⇥动画电影《特工总动员》⇥…⇥15`: tab-separated cells."""
-    cells = [c.strip() for c in text.split("\t")]
-    if len(cells) >= 2:
-        return Line(no, raw, "table_row", text, cells=cells)
-    return None
+    if "\t" not in text:
+        return None
+    return Line(no, raw, "table_row", text, cells=[c.strip() for c in text.split("\t")])
 
 
 def rule_md_heading(no, raw, text):
-    m = _MD_HEADING.match(text)
+    m = _MD_HEADING.match(text) if text[:1] == "#" else None
     if m and m.group(2):
         return Line(no, raw, "md_heading", m.group(2).strip(), level=len(m.group(1)))
     return None
@@ -148,6 +88,8 @@ _PAGE_LABEL = re.compile(
     rf"第?\s*(?P<no>{PAGE_NO})\s*版(?:\s*[:：·•|｜/\-—]?\s*(?P<name>[^\s:：，。,]{{1,12}}))?"
     rf"|(?P<bare>[A-Za-z]{{1,2}}\d{{1,3}})(?:\s*[:：·|｜\-—]?\s*(?P<bname>[{HAN}]{{1,8}}))?"
 )
+#: what a page label holds (its `版`, or a bare `A03`), in the line or in what the folio leaves of it
+_LABEL_SIGN = re.compile(r"版|[A-Za-z]\d")
 _FOLIO_PART = re.compile(
     rf"{DATE_FULL}|(?:星期|周|礼拜)[一二三四五六日天]|农历\S{{2,14}}|[{HAN}]{{2,8}}(?:日报|晚报|时报|报)"
     rf"|(?:总第|本期共|共|今日)\s*\d{{1,5}}\s*(?:期|版)|(?<![A-Za-z])\d{{2,5}}\s*期|[上下]一版\s*\d*|\d+\s*[上下]一版|{VOCAB.web_chrome}|\(\d+(?:-\d+)*\)|\d{{1,2}}:\d{{2}}(?::\d{{2}})?"
@@ -156,93 +98,136 @@ _FOLIO_PART = re.compile(
 #: a web page's footer copied with the text: `2021-11-17 1 1 中国改革报 content_44733.htm …`
 _WEB_FOOTER = re.compile(r"content_\d+\.s?html?|enpproperty|版权所有|copy\s*right|©|all\s*rights\s*reserved|ICP备|技术支持",
                          re.IGNORECASE)
+#: a character every footer holds: a Latin letter (each English word has one no other script
+#: folds to), `©`, or the `权` / `支` of 版权所有 / 技术支持; one class scans fast, the
+#: case-blind alternation tries each of its words at every position of a paragraph
+_FOOTER_SIGN = re.compile("[A-Za-z©权支]")
+#: and a word of one, lower-cased: no other letter folds to these (`ICP备` as `cp备`: `İ` lowers to two)
+_holds_footer_word = holding(("content_", "enpproperty", "copy", "©", "all", "版权所有", "cp备", "技术支持"))
+
+
+def _web_footer(text: str) -> bool:
+    if not _FOOTER_SIGN.search(text):
+        return False
+    lower = text.lower()
+    return _holds_footer_word(lower) is not None and _WEB_FOOTER.search(text) is not None
 _BREADCRUMB = re.compile(rf"^(?:{VOCAB.breadcrumb_start})\s*[:：]?\s*(?:[>＞»›]|\S{{1,12}}\s*[>＞»›])|(?:\S{{1,12}}\s*[>＞»›]\s*){{2,}}")
 _WEB_META = re.compile(rf"(?:^|\s)(?:{VOCAB.web_meta_key})\s*[:：]")
-_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
 _ADDRESS = re.compile(r"[\w.\-]+@[\w\-]+\.[\w.]+|www\.|https?://", re.IGNORECASE)
+_BUTTON = re.compile(r"[\[【]\s*[^\]】]{1,10}\s*[\]】]")
+_BACK_TO = re.compile(rf"返回[{HAN}]{{1,6}}")
+_INK = re.compile(rf"[{HAN}A-Za-z0-9{CIRCLED}{BULLETS}▲▼▽…—]")
+_MENU_BAR = re.compile("[|｜]")
+
+
+_has_angle = holding(">＞»›")
+_has_colon = holding(":：")
+_has_address_mark = holding("@.:")
+_has_bracket = holding("[【")
 
 
 def rule_web_chrome(no, raw, text):
     """A web page's own lines copied with the article: breadcrumbs (`首页 > 延吉新闻 > 正文`),
     metadata (`2022年10月18日 11:25 来源:新疆学习平台`, `发布时间:2023-07-28`), addresses,
     menus of section names, lines of punctuation only (`|`). Furniture, never text."""
-    if visible_len(text) > 80 or ends_sentence(text):
+    if (len(text) > 80 and visible_len(text) > 80) or ends_sentence(text):
         return None
-    extra = {}
-    date = re.search(DATE_FULL, text)
-    if date:
-        extra["date"] = date.group(0)
-    if _BREADCRUMB.search(text) or _WEB_META.search(text) or _ADDRESS.search(text):
-        return Line(no, raw, "furniture", text, extra=extra)
-    if len(re.findall(r"[\[【]\s*[^\]】]{1,10}\s*[\]】]", text)) >= 2 or re.fullmatch(rf"返回[{HAN}]{{1,6}}", text):
+    if (_has_angle(text) and _BREADCRUMB.search(text) or _has_colon(text) and _WEB_META.search(text)
+            or _has_address_mark(text) and _ADDRESS.search(text)):
+        date = _DATE.search(text)
+        return Line(no, raw, "furniture", text, extra={"date": date.group(0)} if date else {})
+    if _has_bracket(text) and len(_BUTTON.findall(text)) >= 2 or text.startswith("返回") and _BACK_TO.fullmatch(text):
         return Line(no, raw, "furniture", text)  # `[ 返回首页 ] [ 打印 ]`, `返回海口`: the page's buttons
-    if not re.search(rf"[{HAN}A-Za-z0-9{CIRCLED}{BULLETS}▲▼▽…—]", text):
+    if not _INK.search(text):
         return Line(no, raw, "furniture", text)  # `|`, `"`: a rule or stray mark of the page
-    if text.count("|") + text.count("｜") >= 3 and all(len(w.strip()) <= 12 for w in re.split("[|｜]", text)):
+    if text.count("|") + text.count("｜") >= 3 and all(len(w.strip()) <= 12 for w in _MENU_BAR.split(text)):
         return Line(no, raw, "furniture", text)  # `地方网群: 德令哈 | 格尔木 | 乌兰 | …`: links
     words = text.split()
     if len(words) >= 4 and all(len(w) <= 6 for w in words) and len({w[-2:] for w in words}) == 1:
         return Line(no, raw, "furniture", text)  # `凉山新闻 西昌新闻 德昌新闻 …`: the site's menu
     return None
+
+
 _PAPER_OR_TIME = re.compile(rf"[{HAN}]{{2,8}}(?:日报|晚报|时报|报)|\d{{1,2}}:\d{{2}}")
-_FOLIO_SIGNAL = re.compile(rf"(星期|周|礼拜)[一二三四五六日天]|\d\s*[期版]|{VOCAB.web_chrome}")
+#: a folio's signals: a weekday, an issue or page number, the web page's buttons; two patterns,
+#: each opening with a literal or a class, so that `re` skips to where one can start
+_FOLIO_WORD = re.compile(rf"星期[一二三四五六日天]|周[一二三四五六日天]|礼拜[一二三四五六日天]|{VOCAB.web_chrome}")
+_FOLIO_NUMBER = re.compile(r"\d\s*[期版]")
+
+
+def _folio_signal(text: str) -> bool:
+    return _FOLIO_WORD.search(text) is not None or _FOLIO_NUMBER.search(text) is not None
 _IMAGE_FILE = re.compile(r"[\w\-.]+\.(?:jpe?g|png|gif|bmp|webp)", re.IGNORECASE)
+_MENU_ENTRY = re.compile(r"[^|｜。，]{1,16}\s*[|｜]")
 _PAGE_META = re.compile(rf"(?P<role>{VOCAB.page_role})\s*[:：/／]?\s*(?P<names>{VOCAB.names})")
 
 
 def rule_page_label(no, raw, text):
     """`第A02版：要闻`, `二版:综合新闻`, a bare `A03`, or a folio with the date:
     `2023年4月13日 星期四 第A02版`. The page's number and name, not an article."""
-    if visible_len(text) > 60 and not _WEB_FOOTER.search(text):
-        return None
-    if _WEB_FOOTER.search(text):
+    if _web_footer(text):
         return Line(no, raw, "furniture", text)
-    if _IMAGE_FILE.fullmatch(text):
+    if len(text) > 60 and visible_len(text) > 60:
+        return None
+    if "." in text and _IMAGE_FILE.fullmatch(text):
         return Line(no, raw, "furniture", text)  # `A220220217C.jpg`: a photo's file name
-    if re.fullmatch(r"[^|｜。，]{1,16}\s*[|｜]", text):
+    if text[-1] in "|｜" and _MENU_ENTRY.fullmatch(text):
         return Line(no, raw, "furniture", text)  # `新闻评论 |`: an entry of the page menu
-    m = _PAGE_LABEL.fullmatch(text)
+    labelled = _LABEL_SIGN.search(text) is not None
+    date = _DATE.search(text)
+    paper_and_date = date and _PAPER_OR_TIME.search(text)
+    if not labelled and not paper_and_date and not _folio_signal(text):
+        return None  # neither a label nor a folio: a lone date signs a notice (see rule_date_line)
+    m = _PAGE_LABEL.fullmatch(text) if labelled else None
     if m is None:
         rest = _FOLIO_PART.sub(" ", text).strip()
-        m = _PAGE_LABEL.fullmatch(rest) if rest else None
+        m = _PAGE_LABEL.fullmatch(rest) if rest and labelled else None
         if rest and m is None and not (rest.replace(" ", "").isdigit() and _FOLIO_PART.search(text)):
             return None  # (`3 上一篇 下一篇 4 放大 缩小`: page buttons around their numbers)
-        paper_and_date = re.search(DATE_FULL, text) and _PAPER_OR_TIME.search(text)
-        if m is None and not paper_and_date and not _FOLIO_SIGNAL.search(text):
-            return None  # a lone date signs a notice: see rule_date_line
+        if m is None and not paper_and_date and not _folio_signal(text):
+            return None
     extra: dict = {}
     if m is not None:
-        extra["page"] = re.sub(r"\s", "", m.group("no") or m.group("bare"))
+        extra["page"] = _SPACES.sub("", m.group("no") or m.group("bare"))
         extra["page_name"] = m.group("name") or m.group("bname")
-    date = re.search(DATE_FULL, text)
     if date:
         extra["date"] = date.group(0)
     return Line(no, raw, "furniture", text, extra=extra)
+
+
+_META_SEPARATORS = " |｜/，,、;；"
 
 
 def rule_page_meta(no, raw, text):
     """`责任编辑：王芳　校对：刘洋　美编：孙杰`, `[责任编辑: 马丽娜 ]`: the page's staff, not a byline."""
     pos, meta = 0, {}
     line_text, text = text, text.strip("[]【】〔〕 ")
+    if not text.lstrip(_META_SEPARATORS).startswith(VOCAB.page_roles):
+        return None  # the staff come first, bar separators
     for m in _PAGE_META.finditer(text):
-        if text[pos : m.start()].strip(" |｜/，,、;；"):
+        if text[pos : m.start()].strip(_META_SEPARATORS):
             return None
         meta.setdefault(m.group("role"), []).extend(split_names(m.group("names")))
         pos = m.end()
-    if not meta or text[pos:].strip(" |｜/，,、;；") or visible_len(text) > 60:
+    if not meta or text[pos:].strip(_META_SEPARATORS) or visible_len(text) > 60:
         return None
     if not all(looks_like_name(n, strict=False) for names in meta.values() for n in names):
         return None
     return Line(no, raw, "furniture", line_text, extra={"meta": meta})
 
 
+_LINK_LABELS = tuple(VOCAB.link_labels)
+
+
 def rule_link_list(no, raw, text):
     """`相关推荐` (or `新闻推荐强化招商引资…`): links to other pages follow."""
     bare = text.rstrip("↓↑→>＞:： ")  # `相关新闻↓`
-    for label in VOCAB.link_labels:
-        if bare.startswith(label) and (bare == label or not ends_sentence(bare)) and visible_len(bare) <= 40:
-            return Line(no, raw, "furniture", text, extra={"links": True})
+    if bare.startswith(_LINK_LABELS) and (bare in VOCAB.link_labels or not ends_sentence(bare)) and visible_len(bare) <= 40:
+        return Line(no, raw, "furniture", text, extra={"links": True})
     return None
+
+
+_ROLE_ONLY = re.compile(rf"(?:{R})\s*[:：/／]?")
 
 
 def rule_role_only(no, raw, text):
@@ -259,9 +244,12 @@ def rule_list_item(no, raw, text):
     return None
 
 
+_MARKER = re.compile(rf"(?:图\s*)?[{CIRCLED}]")
+
+
 def rule_marker(no, raw, text):
     """A lone `③` where a photo stood."""
-    if re.fullmatch(rf"(?:图\s*)?[{CIRCLED}]", text):
+    if _MARKER.fullmatch(text):
         return Line(no, raw, "marker", text)
     return None
 
@@ -288,15 +276,19 @@ _TITLED_CREDIT = re.compile(
     rf"^(?:(?P<title>.+?)[\s\u3000]+)?(?P<names>[{HAN}]{{2,4}}(?:[\s\u3000、]+[{HAN}]{{2,4}})*)\s*(?:/|／)?\s*(?P<verb>{VERB}|图)$"
 )
 ROLE_PREFIX = re.compile(rf"^(?:{R})$")
+_CREDIT_LINE = re.compile(CREDIT)
+_ENDS_WITH_VERB = re.compile(rf"(?:{VERB})$")
+_BRACKETED_ROLE = re.compile(rf"[{OPEN}]?\s*(?:{R})")
+_SLASH = re.compile("[/／]")
 
 
 def rule_credit(no, raw, text):
     """`沈凯 丁艺摄`, `本报记者 张伟 摄`, `图/李四`; `春风又绿 陈峰摄` also names the photo."""
-    if visible_len(text) > 30:
+    if len(text) > 30 and visible_len(text) > 30 or not holds_credit(text):
         return None
-    if (re.fullmatch(CREDIT, text) or _BYLINE_LINE.match(text) and _ENDS_WITH_VERB.search(text)) and names_ok(text):
+    if (_CREDIT_LINE.fullmatch(text) or _ENDS_WITH_VERB.search(text) and _BYLINE_LINE.match(text)) and names_ok(text):
         return Line(no, raw, "credit", text, extra={"title": None})  # `本报记者 X 见习记者 Y 摄`
-    if re.search("[/／]", text):
+    if _SLASH.search(text):
         return None  # `张三/文 李四/图`: a byline that credits a photo too
     m = _TITLED_CREDIT.match(text)
     if not m or not all(looks_like_name(n, strict=False) for n in split_names(m.group("names"))):
@@ -309,12 +301,9 @@ def rule_credit(no, raw, text):
     return Line(no, raw, "credit", text, extra={"title": title.strip() if title else None})
 
 
-_CAPTION_CREDIT = re.compile(rf"(?P<credit>{SPACE}*{CREDIT})$")
-
-
 def rule_caption_credit(no, raw, text):
     """`4月10日，瓜沥镇农民在田间抢播早稻。 本报记者 张伟 摄`: a caption and its credit."""
-    m = search_tail(_CAPTION_CREDIT, text)
+    m = CAPTION_CREDIT.search(text)
     if not m or m.start() == 0:
         return None
     caption, credit = text[: m.start()], m.group("credit").strip()
@@ -327,11 +316,12 @@ def rule_caption_credit(no, raw, text):
 
 def rule_numbered_caption(no, raw, text):
     """`① 天生港镇街道龙湖佳苑核酸采样点。`."""
-    if re.match(rf"^(?:图\s*)?[{CIRCLED}]", text) and visible_len(text) <= 80:
+    if _MARKER.match(text) and visible_len(text) <= 80:
         return Line(no, raw, "caption", text)
     return None
 
 
+_has_byline_mark = holding("/／·:： \t\u00a0\u3000")
 _BYLINE_LINE = re.compile(rf"^[{BULLETS}]?\s*(?P<open>[{OPEN}])?\s*{BYLINE}\s*(?(open)[{CLOSE}])$")
 _PAREN_NAMES = re.compile(rf"^[{OPEN}]\s*{NAMES}\s*[{CLOSE}]$")
 
@@ -339,8 +329,10 @@ _PAREN_NAMES = re.compile(rf"^[{OPEN}]\s*{NAMES}\s*[{CLOSE}]$")
 def rule_byline(no, raw, text):
     """`记者 袁晓婕`, `■记者 张三`, `文/图 见习记者 周小燕`, `张三/文 李四/图`,
     `（本报记者 王五 整理）`, `（张三 李四）`: who wrote it, on a line of its own."""
-    if visible_len(text) > BYLINE_MAX or ends_sentence(text.rstrip(CLOSE)):
+    if len(text) > BYLINE_MAX and visible_len(text) > BYLINE_MAX or ends_sentence(text.rstrip(CLOSE)):
         return None
+    if not (text[0] in OPEN or _has_byline_mark(text) or holds_role(text)):
+        return None  # each credited group holds a slash, a colon, a gap or a role
     if (_BYLINE_LINE.match(text) or _PAREN_NAMES.match(text)) and names_ok(text):
         return Line(no, raw, "byline", text)
     return None
@@ -351,7 +343,7 @@ _AFFILIATION = re.compile(rf"^[{HAN}0-9]{{2,16}}?(?:{VOCAB.affiliation_tail}){SP
 
 def rule_affiliation_byline(no, raw, text):
     """`平和县第一中学 林小雨`: a contributor signs with where they come from."""
-    m = _AFFILIATION.match(text)
+    m = _AFFILIATION.match(text) if _has_gap(text) else None
     if m and looks_like_name(m.group("name")):
         return Line(no, raw, "byline", text)
     return None
@@ -376,12 +368,20 @@ def rule_date_line(no, raw, text):
 
 _NAME_NOTE = re.compile(r"[（(](?:实习|实习生|见习)[）)]")
 _PADDED_NAME = re.compile(rf"(?<![{HAN}])([{HAN}]){SPACE}{{1,2}}([{HAN}])(?![{HAN}])")
+_BARE_NAMES = re.compile(rf"[{HAN}]{{2,4}}(?:[ \u3000、]+[{HAN}]{{2,4}})*")
+#: a character no line of names holds, even before its `（实习）` notes and padding are taken out
+_NOT_IN_NAMES = re.compile(rf"[^{HAN} \u3000、\t\u00a0（()）]")
 
 
 def rule_bare_names(no, raw, text):
     """`张军`, `王俊荣`, `郭玉红 任溢斌`: a line of nothing but 2–4 character names."""
-    text = _PADDED_NAME.sub(r"\1\2", _NAME_NOTE.sub(" ", text)).strip()  # `吴昌松  龚 玉（实习）`
-    if visible_len(text) > 16 or not re.fullmatch(rf"[{HAN}]{{2,4}}(?:[ \u3000、]+[{HAN}]{{2,4}})*", text):
+    if "习" not in text and len(text) > 16 and visible_len(text) > 16 or _NOT_IN_NAMES.search(text):
+        return None  # too long for names, and no `（实习）` note to take out; or not names at all
+    if "习" in text:
+        text = _NAME_NOTE.sub(" ", text)
+    if _has_gap(text):
+        text = _PADDED_NAME.sub(r"\1\2", text).strip()  # `吴昌松  龚 玉（实习）`
+    if visible_len(text) > 16 or not _BARE_NAMES.fullmatch(text):
         return None
     if VOCAB.label_kind(text) is not None or text in VOCAB.letter_closings:
         return None  # `简讯`, `组图`: a column label; `此致`: a letter's closing
@@ -395,15 +395,15 @@ def rule_bare_names(no, raw, text):
     return Line(no, raw, "names", raw.strip()) if ok else None
 
 
+_NOTICE_END = re.compile(f"(?:{'|'.join(VOCAB.notice_words)})$")
 _CONTINUED = re.compile(rf"^[{OPEN}]\s*(?:{VOCAB.continued_from})\s*(?:第\s*)?(?P<page>{PAGE_NO})\s*版\s*[{CLOSE}]")
-_CONTINUES = re.compile(rf"[{OPEN}]\s*(?:{VOCAB.continued_to})\s*(?:第\s*)?(?P<page>{PAGE_NO})\s*版\s*[{CLOSE}]$")
 
 
 def rule_text(no, raw, text):
     """Everything else is running text; `（上接1版）` at its start is noted."""
     m = _CONTINUED.match(text)
     if m:
-        page = re.sub(r"\s", "", m.group("page"))
+        page = _SPACES.sub("", m.group("page"))
         return Line(no, raw, "text", text, extra={"continued_from": page + "版", "marker_end": m.end()})
     return Line(no, raw, "text", text)
 
@@ -432,6 +432,12 @@ RULES = (
 )
 
 
+#: the rules a line of more than 80 visible characters can answer to: the others are
+#: for short lines (each answers None beyond its length), and a page is mostly paragraphs
+LONG_RULES = tuple(rule for rule in RULES if rule not in (
+    rule_web_chrome, rule_marker, rule_credit, rule_numbered_caption, rule_byline, rule_dateline, rule_date_line))
+LONG = 80
+
 _BULLET = re.compile(rf"^(?:[■□◆◇★☆◎△]|●(?!.*[{DOTS}]$))\s*")
 
 
@@ -445,7 +451,7 @@ def classify(no: int, raw: str) -> Line:
         text = text[bullet.end():]
     else:
         bullet = None
-    for rule in RULES:
+    for rule in LONG_RULES if len(text) > LONG and visible_len(text) > LONG else RULES:
         line = rule(no, raw, text)
         if line is not None:
             return _restore(line, original, text, bullet)
@@ -471,9 +477,6 @@ def _restore(line: Line, original: str, matched: str, bullet) -> Line:
     return line
 
 
-
-
-
 def strip_markup(text: str) -> str:
     """The characters a line holds once the parser has consumed its markup
     (heading marks, list bullets, continuation wrappers): what accounting expects."""
@@ -489,52 +492,5 @@ def strip_markup(text: str) -> str:
     if m:
         text = text[m.end():]
     text = text.rstrip()
-    m = search_tail(_CONTINUES, simplified(text))
+    m = CONTINUES.search(text)
     return text[: m.start()] if m else text
-
-
-def is_ordinal_section(text: str) -> bool:
-    return bool(re.match(r"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章条部分])", text))
-
-
-def headline_like(line: Line) -> bool:
-    """Short, unpunctuated text: a title, kicker or subheading candidate."""
-    if line.kind == "md_heading":
-        return True
-    if line.kind != "text" or "continued_from" in line.extra:
-        return False
-    t = line.text
-    if not line.short or ends_sentence(t) or ends_open_clause(t) or t in VOCAB.letter_closings:
-        return False
-    if t[-1] in COLONS or search_tail(_CONTINUES, simplified(t)):
-        return False  # `…（下转2版）`: running text continued on another page
-    if "。" in t:
-        return False
-    # running text cut short (`在西亭镇的企业里,每天都会看到…,全神贯`) has several
-    # clause marks; a headline has at most one, bar a kicker's `、…、…——`
-    if len(re.findall(r"[，,、；;]", t)) >= 2 and not t.endswith("——"):
-        return False
-    if t[0] in "（(" and t[-1] in "）)":
-        return False  # `(2020年5月13日…会议通过)`: a note, not a title
-    if re.search(r"[:：]\s*[0-9A-Za-z（(+\-]{5,}", t) or re.match(r"^(联系|咨询|举报|监督)?(电话|地址|邮箱|网址|邮编|传真|联系人)", t):
-        return False  # `联系电话：0513-…`: contact details of a notice
-    return True
-
-
-def continued_to(text: str) -> tuple[str, str] | None:
-    m = search_tail(_CONTINUES, simplified(text))
-    if not m:
-        return None
-    return text[: m.start()].rstrip(), re.sub(r"\s", "", m.group("page")) + "版"
-
-
-#: `本报讯（记者 张三）`, `合川日报消息（…）`, `本报合肥18日电 记者 李四 `, `（记者 王五）`:
-#: the dateline and byline that open a lead paragraph
-LEAD_BYLINE = re.compile(
-    rf"^[{BULLETS}]?\s*(?:{VOCAB.lead})(?:\s*[{OPEN}][^{OPEN}{CLOSE}]{{2,60}}[{CLOSE}]|{SPACE}+{BYLINE}(?={SPACE}))?"
-    rf"|^[{OPEN}]\s*(?:本报)?(?:{R})[^{OPEN}{CLOSE}]{{2,40}}[{CLOSE}]"
-)
-#: `…村民播种。（张三 摄）`: the photographer's credit that ends a caption
-CAPTION_CREDIT = re.compile(rf"{SPACE}*{CREDIT}$")
-#: `…落到实处。（记者 张三 通讯员 李四）` / `（张三 李四）`: the byline after the text
-TRAILING_BYLINE = re.compile(rf"[{OPEN}]\s*(?:{BYLINE}|{NAMES})\s*[{CLOSE}]$")

@@ -24,6 +24,10 @@ NOT_NAMES = {
     "公告", "公示", "通知", "附件", "备注", "说明", "前言", "后记", "结语", "简讯", "动态", "要闻",
 }
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_DOT = re.compile(r"[·•]")
+_NAME_GAPS = re.compile(r"[\s\u3000、,，;；/／|｜]+")
+_TRAINEE = re.compile(r"[（(](?:实习|实习生|见习)[）)]")
+_BRACKETS = re.compile(rf"[{OPEN}{CLOSE}]")
 _PADDED = re.compile(rf"(?<![{HAN}])([{HAN}]){SPACE}{{1,2}}([{HAN}])(?![{HAN}])")
 
 
@@ -43,7 +47,7 @@ def looks_like_name(word: str, strict: bool = True) -> bool:
     """True for a plausible personal name; `strict` also demands a known surname."""
     word = simplified(word)
     if "·" in word or "•" in word:  # 阿依古丽·买买提: a transcribed name
-        parts = re.split(r"[·•]", word)
+        parts = _DOT.split(word)
         return len(parts) == 2 and all(2 <= len(p) <= 6 and _HAN_RUN.fullmatch(p) for p in parts)
     if not 2 <= len(word) <= 4 or word in NOT_NAMES or not _HAN_RUN.fullmatch(word):
         return False
@@ -65,7 +69,7 @@ def transcribed_name(word: str) -> bool:
 
 
 def split_names(text: str) -> list[str]:
-    return [w for w in re.split(r"[\s\u3000、,，;；/／|｜]+", text) if w]
+    return [w for w in _NAME_GAPS.split(text) if w]
 
 
 def authors_from_byline(byline: str) -> list[str]:
@@ -74,8 +78,8 @@ def authors_from_byline(byline: str) -> list[str]:
     original = byline
     text = simplified(byline).strip().strip("·•・‧∙●■□◆◇★☆◎○△ ")
     text = _LEAD.sub(" ", text)
-    text = re.sub(r"[（(](?:实习|实习生|见习)[）)]", " ", text)  # `龚 玉（实习）`
-    text = re.sub(rf"[{OPEN}{CLOSE}]", " ", text)
+    text = _TRAINEE.sub(" ", text)  # `龚 玉（实习）`
+    text = _BRACKETS.sub(" ", text)
     text = _PADDED.sub(r"\1\2", text)  # `邬 盛`: a two-character name set to the width of three
     names: list[str] = []
     for part in split_names(text):

@@ -9,17 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 from .lexicon import Lexicon
-from .lines import (
-    TRAILING_BYLINE,
-    VOCAB,
-    continued_to,
-    ends_open_clause,
-    ends_sentence,
-    headline_like,
-    Line,
-    search_tail,
-    simplified,
-)
+from .lines import Line
+from .shapes import TRAILING_BYLINE, VOCAB, continued_to, ends_open_clause, ends_sentence, headline_shape
 
 
 @dataclass
@@ -35,6 +26,9 @@ class Unit:
     gap_before: int = 0
     extra: dict = field(default_factory=dict)
     joined_by_word: bool = False
+    #: (kind, text, extra, headline-like) when last worked out: the walk asks of each unit
+    #: several times, and the answer changes only when a join gives the unit new text or kind
+    _shape: tuple = field(default=(None, None, None, False), init=False, repr=False, compare=False)
 
     @classmethod
     def from_line(cls, line: Line) -> "Unit":
@@ -43,7 +37,14 @@ class Unit:
 
     @property
     def headline_like(self) -> bool:
-        return headline_like(Line(self.first, self.text, self.kind, self.text, self.level, extra=self.extra))
+        kind, text, extra, like = self._shape
+        if kind is not self.kind or text is not self.text or extra is not self.extra:
+            like = headline_shape(self.kind, self.text, self.extra)
+            self._shape = (self.kind, self.text, self.extra, like)
+        return like
+
+
+_CLAUSE_MARK = re.compile(r"[，,、]")
 
 
 def join_breaks(lines: list[Line], lexicon: Lexicon) -> list[Unit]:
@@ -73,7 +74,7 @@ def _certainly_unfinished(unit: Unit) -> bool:
 def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
     if a.kind != "text" or b.kind != "text" or "continued_from" in b.extra or b.extra.get("bullet"):
         return False  # `△…` opens an item of its own
-    if search_tail(TRAILING_BYLINE, simplified(a.text)) or continued_to(a.text):
+    if TRAILING_BYLINE.search(a.text) or continued_to(a.text):
         return False  # `…。（吕晋）`: signed, so over; `…（下转2版）`: continued elsewhere
     if b.headline_like or ends_sentence(a.text) or a.text.rstrip()[-1:] in "：:" or a.text in VOCAB.letter_closings:
         return False
@@ -82,7 +83,7 @@ def _is_cut(a: Unit, b: Unit, before_a: Unit | None, lexicon: Lexicon) -> bool:
     # a short unpunctuated line: a subheading, unless it sits inside running
     # text and a dictionary word runs across the break (`…工作的一` ⏎ `个缩影`)
     inside_text = before_a is not None and before_a.kind == "text" and not before_a.headline_like
-    inside_text = inside_text or bool(re.search(r"[，,、]", a.text))
+    inside_text = inside_text or _CLAUSE_MARK.search(a.text) is not None
     if not inside_text or b.gap_before > 1 and a.gap_before > 1:
         return False
     return lexicon.spans_boundary(a.text, b.text)

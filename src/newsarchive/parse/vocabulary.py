@@ -52,7 +52,11 @@ def _alternation(words) -> str:
 class Vocabulary:
     roles: tuple[str, ...]
     page_roles: tuple[str, ...]
+    credit_verbs: tuple[str, ...]
+    continued_to_words: tuple[str, ...]
     roundup_labels: frozenset[str]
+    #: the roundup labels of two characters or more: `三秦短波` ends with one
+    roundup_tails: tuple[str, ...]
     photo_labels: frozenset[str]
     note_labels: frozenset[str]
     notice_words: tuple[str, ...]
@@ -99,7 +103,10 @@ class Vocabulary:
             plain_names=rf"{plain}(?:{NAME_SEP}{plain})*",
             roles=tuple(data["roles"]),
             page_roles=tuple(data["page_roles"]),
+            credit_verbs=tuple(data["credit_verbs"]),
+            continued_to_words=tuple(data["continued_to_words"]),
             roundup_labels=frozenset(data["roundup_labels"]),
+            roundup_tails=tuple(label for label in data["roundup_labels"] if len(label) >= 2),
             photo_labels=frozenset(data["photo_labels"]),
             note_labels=frozenset(data["note_labels"]),
             notice_words=tuple(data["notice_words"]),
@@ -128,7 +135,7 @@ class Vocabulary:
         """'roundup', 'photo' or 'note' for a column label line, else None."""
         bare = self.strip_label(text)
         if bare in self.roundup_labels or (
-            len(bare) <= 8 and any(bare.endswith(label) for label in self.roundup_labels if len(label) >= 2)
+            len(bare) <= 8 and bare.endswith(self.roundup_tails)
         ):
             return "roundup"  # `三秦短波`, `乡镇快讯`: a paper names its own roundup
         if bare in self.photo_labels:
