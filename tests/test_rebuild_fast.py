@@ -115,3 +115,20 @@ def test_the_main_process_of_a_small_rebuild_imports_only_what_it_uses():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_large_archives_build_keeps_the_idf_table_for_the_next_one(tmp_path):
+    """A build of a large archive leaves jieba's IDF table sorted in the cache folder, so the
+    next build reads it instead of parsing idf.txt; a small archive's build does not pay for it."""
+    from newsarchive.pipeline import Dictionaries
+    from newsarchive.tagging.keywords import SortedIDF, load_jieba_idf
+
+    dictionaries = Dictionaries(None, tmp_path)
+    dictionaries.keep_tables(10_000)  # nothing loaded, nothing to keep
+    assert not SortedIDF.file(tmp_path).exists()
+    dictionaries.get()
+    dictionaries.keep_tables(Dictionaries.KEEP_TABLES_FROM - 1)
+    assert not SortedIDF.file(tmp_path).exists()
+    dictionaries.keep_tables(Dictionaries.KEEP_TABLES_FROM)
+    kept = load_jieba_idf(tmp_path)
+    assert isinstance(kept, SortedIDF) and kept["工作"] == dictionaries.get().tagger.jieba_idf["工作"]

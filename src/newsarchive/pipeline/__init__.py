@@ -114,6 +114,8 @@ def build(
         # rendering does make cycles (a jinja page's imported macros and its context), each
         # holding the full issue it showed: the collector frees them as the pages go
         report = render_and_publish(issues, parsed, scan, out, base_url, full_issues, jobs, clock)
+        dictionaries.keep_tables(len(scan.entries))
+        clock.lap("tables")
         report.timings, report.peak_mb = clock.laps, clock.peak_mb
         return report
 

@@ -28,6 +28,8 @@ DATA_FIELDS = ("url", "id", "publication", "date", "date_source", "page", "page_
                "districts", "streets", "topics", "keywords", "persons", "chars", "source", "lines")
 #: gzip-compressed (a fifth of the size; every browser and data tool opens them)
 DATA_FILES = ("data/articles.jsonl.gz", "data/articles.csv.gz")
+#: gzip's own default: level 9 makes the files ~5 % smaller at twice the time, on every rebuild
+COMPRESSLEVEL = 6
 
 
 def data_row(e: Entry, settings: Settings) -> dict:
@@ -114,5 +116,5 @@ def write_data(archive: Archive, settings: Settings, output, base: str, cache_di
     jsonl, table = IssueLines(cache_dir, base).of_archive(archive, settings)
     head = _csv_lines([DATA_FIELDS]).encode("utf-8")
     # mtime 0 and no file name: the same rows give the same bytes
-    output.write(DATA_FILES[0], gzip.compress(b"".join(jsonl), 9, mtime=0), key)
-    output.write(DATA_FILES[1], gzip.compress(b"".join(["\ufeff".encode("utf-8"), head, *table]), 9, mtime=0), key)
+    output.write(DATA_FILES[0], gzip.compress(b"".join(jsonl), COMPRESSLEVEL, mtime=0), key)
+    output.write(DATA_FILES[1], gzip.compress(b"".join(["\ufeff".encode("utf-8"), head, *table]), COMPRESSLEVEL, mtime=0), key)

@@ -133,14 +133,15 @@ class SortedIDF:
                    base=values_end)
 
     @classmethod
-    def store(cls, cache_dir: Path) -> None:
-        """Build the table and keep it in `cache_dir`, unless it is there already."""
+    def store(cls, cache_dir: Path, idf: "JiebaIDF | None" = None) -> None:
+        """Build the table (from `idf`, when it was read already) and keep it in `cache_dir`,
+        unless it is there already."""
         from ..cache import write_table
 
         target = cls.file(cache_dir)
-        if target.is_file():
+        if target.is_file() or isinstance(idf, cls):
             return
-        table = cls.of(JiebaIDF())
+        table = cls.of(idf if idf is not None else JiebaIDF())
         head = cls.HEAD.pack(table.median, table._n, len(table._blob))
         write_table(target, cls.KIND, head + table._off.tobytes() + table._values.tobytes() + table._blob)
 
