@@ -26,18 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _src_from_argv(argv: list[str]) -> str:
-    """`--src DIR`: the source tree to import the parser from (default: this checkout's src),
-    e.g. an exported older commit, to time two parsers on the same machine in one sitting."""
-    for i, arg in enumerate(argv):
-        if arg == "--src" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--src="):
-            return arg.split("=", 1)[1]
-    return str(ROOT / "src")
+from source_tree import import_from_argv  # noqa: E402  (benchmarks/source_tree.py: --src)
 
-
-sys.path.insert(0, _src_from_argv(sys.argv[1:]))
+import_from_argv()
 
 from newsarchive.model import SourceError  # noqa: E402
 from newsarchive.source import discover, source_from_bytes  # noqa: E402

@@ -27,18 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 
-def _src_from_argv(argv: list[str]) -> str:
-    """`--src DIR` picks the source tree to import the parser from (default: this checkout's src),
-    e.g. an exported older commit, to compare two parsers on the same pages."""
-    for i, arg in enumerate(argv):
-        if arg == "--src" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--src="):
-            return arg.split("=", 1)[1]
-    return str(ROOT / "src")
+from source_tree import import_from_argv  # noqa: E402  (benchmarks/source_tree.py: --src)
 
-
-sys.path.insert(0, _src_from_argv(sys.argv[1:]))
+import_from_argv()
 
 import forms_expect  # noqa: E402  (tests/forms_expect.py: one copy of the comparison)
 
