@@ -659,3 +659,15 @@ def test_district_facet_counts_what_the_district_page_lists(tmp_path):
     store = load_index(tmp_path)
     assert dict(store["manifest"]["facets"]["district"]) == {"港闸区": 1}
     assert set(body_list(store, "#d港闸区")) == {0}
+
+
+def test_facets_count_each_named_term_once_and_no_empty_name(tmp_path):
+    """As the term pages count: a name given twice is one article, an empty name is no term."""
+    issues = [make_issue("2021-01-01", [("一", "港闸区的消息"), ("二", "别的消息")])]
+    a, b = issues[0].articles
+    a.districts, a.topics, a.streets = ["港闸区", "港闸区", ""], ["党建", "党建"], [""]
+    b.districts, b.topics = ["港闸区"], [""]
+    S.write_search_index(issues, tmp_path, stand_in_url)
+    facets = load_index(tmp_path)["manifest"]["facets"]
+    assert dict(facets["district"]) == {"港闸区": 2}
+    assert dict(facets["topic"]) == {"党建": 1} and dict(facets["street"]) == {}
