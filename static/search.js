@@ -158,8 +158,22 @@
   // deflated payloads (text parts, meta blocks), inflated in memory by fflate
   // (inflate.js): the text parts use the preset dictionary z.js
   var inflated = {}, metaCache = {}, utf8 = new TextDecoder(), textDict = null;
+  // a text part is a file 'd/<doc>-<part>' or, a first part, 'd/<first doc>#<place>' in a
+  // shard of consecutive docs (LEB(len) part each)
+  function fileOf(name) { var i = name.indexOf('#'); return i < 0 ? name : name.slice(0, i); }
+  function textName(h, metas) {
+    var part = Math.floor(Math.max(h.first, 0) / manifest.part);
+    if (part) return 'd/' + h.doc + '-' + part;
+    var k = metas['m/' + Math.floor(h.doc / manifest.meta)][h.doc % manifest.meta][5];
+    return 'd/' + (h.doc - k) + '#' + k;
+  }
   function deflated(name) {
-    var b = unitBytes(store[name]), st = {i: 0}, n = leb(b, st);
+    var at = name.indexOf('#'), b = unitBytes(store[fileOf(name)]), st = {i: 0};
+    if (at >= 0) {
+      for (var k = +name.slice(at + 1); k > 0; k--) { var len = leb(b, st); st.i += len; }
+      leb(b, st);
+    }
+    var n = leb(b, st);
     return b.subarray(st.i, st.i + n);
   }
   // the inflater, and for text parts (`withText`) the preset dictionary too: meta
@@ -879,20 +893,22 @@
   };
   // `whole`: the list is complete; until then the status says "partial" and the list is aria-busy
   UI.prototype.paint = function (s, seq, links, snips, whole) {
-    var self = this;
-    var names = {};
-    links.forEach(function (h, i) {
-      names['m/' + Math.floor(h.doc / manifest.meta)] = 1;
-      if (i < snips) names['d/' + h.doc + '-' + Math.floor(Math.max(h.first, 0) / manifest.part)] = 1;
-    });
-    names = Object.keys(names);
-    if (snips && links.length && !table) names.push('chars');
-    return Promise.all(names.map(load)).then(function () {
-      return Promise.all(names.filter(function (n) { return n[0] === 'm' || n[0] === 'd'; }).map(inflate));
+    var self = this, texts = {}, metas = {};
+    links.forEach(function (h) { metas['m/' + Math.floor(h.doc / manifest.meta)] = 1; });
+    metas = Object.keys(metas);
+    var want = metas.slice();
+    if (snips && links.length && !table) want.push('chars');
+    return Promise.all(want.map(load)).then(function () {
+      return Promise.all(metas.map(function (n) { return inflate(n).then(function (t) { texts[n] = metaCache[n] = metaCache[n] || JSON.parse(t); }); }));
     }).then(function () {
-      var texts = {};
-      var got = names.filter(function (n) { return n[0] === 'm' || n[0] === 'd'; });
-      return Promise.all(got.map(function (n) { return inflate(n).then(function (t) { texts[n] = n[0] === 'm' ? (metaCache[n] = metaCache[n] || JSON.parse(t)) : t; }); })).then(function () { return texts; });
+      // a result's text part: its meta row says where in its shard it is (the meta files
+      // of the results with snippets are in from the paint before this one)
+      var parts = {};
+      links.forEach(function (h, i) { if (i < snips) parts[textName(h, texts)] = 1; });
+      parts = Object.keys(parts);
+      return Promise.all(parts.map(function (n) { return load(fileOf(n)); })).then(function () {
+        return Promise.all(parts.map(function (n) { return inflate(n).then(function (t) { texts[n] = t; }); }));
+      }).then(function () { return texts; });
     }).then(function (texts) {
       if (!table && store.chars) table = Array.from(store.chars);
       // a text part where the query is not seen may hold it in traditional forms: it is
@@ -910,7 +926,7 @@
         var d = {u: row[0], t: row[1], d: row[2], a: row[3], k: row[4]};
         if (i < snips) {
           var part = Math.floor(Math.max(h.first, 0) / manifest.part);
-          snip = '<p class="search-snippet">' + snippet(decodeText(texts['d/' + h.doc + '-' + part]),
+          snip = '<p class="search-snippet">' + snippet(decodeText(texts[textName(h, texts)]),
             Math.max(h.first, 0) - part * manifest.part, s.q.terms) + '</p>';
         }
         var meta = [d.d, d.a].filter(Boolean).map(esc).join(' · ');

@@ -167,7 +167,8 @@ def build_range(r: int, payloads: list[Payload], zdict: bytes, made: dict[str, b
         for key in p.facets:
             facets.setdefault(key, []).append(i)
         files.update(text_files(r * layout.RANGE + i, p.text, zdict))
-    files.update(build.meta_files(r, [p.meta for p in payloads]))
+    files, at = build.pack_texts(r * layout.RANGE, len(payloads), files)
+    files.update(build.meta_files(r, [p.meta for p in payloads], at))
     # the numpy builder's order: bigrams (by key, as the merge sorts them), single characters, facets
     segs = [seg_positional(v) for v in body.values()] + [seg_docs(v) for v in uni.values()] + [seg_docs(v) for v in facets.values()]
     code = lambda k: ord(k[0]) * CP + ord(k[1])  # noqa: E731

@@ -56,9 +56,11 @@ def load_index(out: Path) -> dict:
             store[name] = a
         elif name == "z":
             store[name] = zdict = T.unblob(S.from_units(a))
-        elif m.group(2) is None:  # deflated: text part (with the dictionary) or meta block
-            data = T.unblob(S.from_units(a), zdict if name.startswith("d/") else b"")
-            store[name] = json.loads(data) if name.startswith("m/") else S.decode_text(data.decode("utf-8"))
+        elif name.startswith("d/"):  # text parts (with the dictionary), a shard of first parts by doc
+            for part, data in B.unpack_texts({name: S.from_units(a)}).items():
+                store[part] = S.decode_text(T.unblob(data, zdict).decode("utf-8"))
+        elif m.group(2) is None:  # deflated: a meta block
+            store[name] = json.loads(T.unblob(S.from_units(a)))
         else:
             keys, data = S.split_keys(a), S.from_units(json.loads(m.group(2)))
             entries, i = {}, 0
@@ -306,12 +308,33 @@ def test_manifest_facets_and_meta(built, samples):
     order = doc_order(samples)
     for d, (issue, art) in enumerate(order):
         per = store["manifest"]["meta"]
-        u, t, date, _, _ = store[f"m/{d // per}"][d % per]
+        u, t, date, _, _, k = store[f"m/{d // per}"][d % per]
+        assert 0 <= k <= d % L.RANGE  # its place in the text shard named by its range's doc d - k
         assert u == stand_in_url(issue, art) and t == art.display_title and date == issue.date
         text = "".join(store[f"d/{d}-{p}"][: L.PART] for p in range((len(art.body_text) - 1) // L.PART + 1))
         assert text == art.body_text
     y = sorted(years)[0]
     assert set(body_list(store, "#y" + y)) == {d for d, (i, _) in enumerate(order) if i.date.startswith(y)}
+
+
+def test_text_parts_are_packed_into_block_sized_shards(samples, tmp_path, monkeypatch):
+    """First parts of consecutive docs share a file of at most TEXT_FILE bytes (one alone may be
+    bigger); a shard never straddles ranges; every meta row names its doc's place in its shard."""
+    monkeypatch.setattr(L, "RANGE", 8)
+    monkeypatch.setattr(L, "META", 4)
+    monkeypatch.setattr(L, "TEXT_FILE", 2048)
+    stats = S.write_search_index(samples, tmp_path, stand_in_url)
+    shards = sorted(int(f.stem) for f in (tmp_path / "search" / "d").glob("*.js") if "-" not in f.stem)
+    assert shards[0] == 0 and len(shards) < stats["docs"]
+    store = load_index(tmp_path)
+    per = store["manifest"]["meta"]
+    for d in range(stats["docs"]):
+        k = store[f"m/{d // per}"][d % per][5]
+        assert d - k in shards and (d - k) // L.RANGE == d // L.RANGE
+        assert f"d/{d}-0" in store
+    for first, nxt in zip(shards, shards[1:] + [stats["docs"]]):
+        size = (tmp_path / "search" / "d" / f"{first}.js").stat().st_size
+        assert size <= L.TEXT_FILE or nxt - first == 1 or nxt % L.RANGE == first % L.RANGE + 1
 
 
 def test_deterministic_and_skips_unchanged_files(samples, tmp_path):
@@ -522,8 +545,11 @@ def test_text_dictionary_comes_from_the_oldest_articles(tmp_path, monkeypatch):
     a, b = load_index(tmp_path / "a"), load_index(tmp_path / "b")
     assert a["z"] == b["z"] and len(a["z"]) > 0 and a["manifest"]["zdict"] == len(a["z"])
     for d in range(4):  # range 0
-        name = f"search/d/{d}-0.js"
-        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+        name = f"search/d/{d}-0"  # (range 0's texts, whichever shard holds them)
+        assert a[name[len("search/"):]] == b[name[len("search/"):]]
+    for f in (tmp_path / "a" / "search" / "d").glob("*.js"):
+        if int(f.stem.partition("-")[0]) < 4:
+            assert f.read_bytes() == (tmp_path / "b" / f.relative_to(tmp_path / "a")).read_bytes()
 
 
 def test_text_dictionary_follows_only_the_articles_it_was_trained_on(tmp_path, monkeypatch):
@@ -633,3 +659,15 @@ def test_district_facet_counts_what_the_district_page_lists(tmp_path):
     store = load_index(tmp_path)
     assert dict(store["manifest"]["facets"]["district"]) == {"港闸区": 1}
     assert set(body_list(store, "#d港闸区")) == {0}
+
+
+def test_facets_count_each_named_term_once_and_no_empty_name(tmp_path):
+    """As the term pages count: a name given twice is one article, an empty name is no term."""
+    issues = [make_issue("2021-01-01", [("一", "港闸区的消息"), ("二", "别的消息")])]
+    a, b = issues[0].articles
+    a.districts, a.topics, a.streets = ["港闸区", "港闸区", ""], ["党建", "党建"], [""]
+    b.districts, b.topics = ["港闸区"], [""]
+    S.write_search_index(issues, tmp_path, stand_in_url)
+    facets = load_index(tmp_path)["manifest"]["facets"]
+    assert dict(facets["district"]) == {"港闸区": 2}
+    assert dict(facets["topic"]) == {"党建": 1} and dict(facets["street"]) == {}

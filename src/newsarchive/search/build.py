@@ -16,7 +16,8 @@ import numpy as np
 from . import layout
 from .layout import CP
 from .postings import distinct, doc_segments, excl_cumsum, positional_segments
-from .text import CODE, MASK, NORM, blob, learn
+from .postings import leb, read_leb
+from .text import CODE, MASK, NORM, blob, js_size, learn
 
 
 class Payload(NamedTuple):
@@ -74,8 +75,8 @@ def build_range(r: int, payloads: list[Payload], zdict: bytes, made: dict[str, b
     fkeys, fdf, flens, fblob = _facet_segments(payloads)
 
     enc, off = _encode_texts(text, cps) if len(cps) else ("", np.zeros(1, dtype=np.int64))
-    files = text_files(r * layout.RANGE, lens, starts, enc, off, zdict, made)
-    files.update(meta_files(r, [p.meta for p in payloads]))
+    files, at = pack_texts(r * layout.RANGE, len(payloads), text_files(r * layout.RANGE, lens, starts, enc, off, zdict, made))
+    files.update(meta_files(r, [p.meta for p in payloads], at))
     text_bytes = len(text.encode("utf-8", "surrogatepass")) - max(len(raws) - 1, 0)  # minus the NUL separators
     ids = len(id_cp)
     posts = RangePosts(
@@ -189,12 +190,58 @@ def text_files(doc0: int, sizes, starts, enc: str, off, zdict: bytes, made: dict
     return files
 
 
-def meta_files(r: int, metas: list[list]) -> dict[str, bytes]:
+def pack_texts(doc0: int, n: int, parts: dict[str, bytes]) -> tuple[dict[str, bytes], list[int]]:
+    """The text files of docs ``doc0 …`` (`parts`: ``d/<doc>-<part>`` blobs), with every
+    first part packed into shards ``d/<first doc>`` of consecutive docs, ``LEB(len) blob``
+    each, of at most ``TEXT_FILE`` bytes of script (a doc too big for one has its own): one
+    file per file-system block, not per article. Later parts (long articles) keep their own
+    files. Also returns, per doc, its place in its shard (the meta row carries it)."""
+    files = {k: v for k, v in parts.items() if not k.endswith("-0")}
+    at: list[int] = []
+    shard: list[bytes] = []
+    first = doc0
+    size = 0
+    for d in range(doc0, doc0 + n):
+        b = parts[f"d/{d}-0"]
+        item = leb(len(b)) + b
+        if shard and js_size(size + len(item)) > layout.TEXT_FILE:
+            files[f"d/{first}"] = b"".join(shard)
+            shard, first, size = [], d, 0
+        at.append(d - first)
+        shard.append(item)
+        size += len(item)
+    if shard:
+        files[f"d/{first}"] = b"".join(shard)
+    return files, at
+
+
+def unpack_texts(files: dict[str, bytes]) -> dict[str, bytes]:
+    """`pack_texts` undone: the ``d/<doc>-<part>`` blobs of the text files `files`."""
+    out = {}
+    for name, data in files.items():
+        if not name.startswith("d/"):
+            continue
+        if "-" in name:
+            out[name] = data
+            continue
+        d, i = int(name[2:]), 0
+        while i < len(data):
+            n, i = read_leb(data, i)
+            if not n:  # (the zero bytes that pad a payload read back from units: a part is never empty)
+                break
+            out[f"d/{d}-0"] = data[i : i + n]
+            d, i = d + 1, i + n
+    return out
+
+
+def meta_files(r: int, metas: list[list], at: list[int]) -> dict[str, bytes]:
+    """``m/<block>``: per article its meta row and its place in its text shard."""
     files = {}
     per = layout.meta_per_file()
-    for i in range(0, len(metas), per):
+    rows = [[*m, k] for m, k in zip(metas, at)]
+    for i in range(0, len(rows), per):
         block = (r * layout.RANGE + i) // per
-        files[f"m/{block}"] = blob(json.dumps(metas[i : i + per], ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+        files[f"m/{block}"] = blob(json.dumps(rows[i : i + per], ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
     return files
 
 

@@ -19,11 +19,11 @@ from typing import Callable
 
 from .. import cache as files_cache
 from . import layout
-from .build import Payload, RangePosts
+from .build import Payload, RangePosts, unpack_texts
 from .text import encode_text, train_dictionary
 
 #: the layout of the cached ranges and state, and the code of this package: a changed builder never reuses old ranges
-CACHE_FORMAT = "np3:" + hashlib.blake2b(
+CACHE_FORMAT = "np4:" + hashlib.blake2b(
     b"".join(p.read_bytes() for p in sorted(Path(__file__).resolve().parent.glob("*.py"))), digest_size=8).hexdigest()
 
 #: the kind of the search cache's files (see `..cache.read`)
@@ -38,7 +38,7 @@ def range_key(r: int, ids: list, idents: list) -> str:
     """Stable id of everything the index holds for the docs of range `r` (no text needed
     when the issues have a content_key)."""
     L = layout
-    h = hashlib.sha1(f"{L.VERSION}:{CACHE_FORMAT}:{L.RANGE}:{L.PART}:{L.OVERLAP}:{L.META}:{L.QMAX}:{L.KMAX}:{r}".encode())
+    h = hashlib.sha1(f"{L.VERSION}:{CACHE_FORMAT}:{L.RANGE}:{L.PART}:{L.OVERLAP}:{L.TEXT_FILE}:{L.META}:{L.QMAX}:{L.KMAX}:{r}".encode())
     h.update(marshal.dumps([ids, idents], 2))  # (version 2: no back-references, so the same values give the same bytes)
     return h.hexdigest()
 
@@ -96,8 +96,7 @@ class SearchCache:
         if not isinstance(stored, dict) or stored.get("zd") != zd or not isinstance(stored.get("files"), dict):
             return {}
         same = {start + i for i, (was, now) in enumerate(zip(stored["ids"], ids)) if was == now}
-        return {name: data for name, data in stored["files"].items()
-                if name.startswith("d/") and int(name[2:].partition("-")[0]) in same}
+        return {name: data for name, data in unpack_texts(stored["files"]).items() if int(name[2:].partition("-")[0]) in same}
 
     def save_state(self, state: dict) -> None:
         self._save("state.pickle", {"v": CACHE_FORMAT, **state})

@@ -81,13 +81,14 @@ def doc_lites(docs: list[tuple[Issue, Article]], article_url) -> list[tuple[list
             year = ["#y" + date[:4]] if date[:4] else []
             idist = [issue.district] if issue.district else []
         districts = list(dict.fromkeys(article.districts)) if article.districts else idist
-        # a district facet counts what the district's page lists: the article's own places
+        # a facet counts what the term's page lists (`site.archive.build_archive`): the
+        # article's own places, each named term once, no empty name
         # (SEP never occurs in a key: see `text.join_keys`)
-        facets = ["#d" + v for v in districts] if article.districts else []
+        facets = ["#d" + v for v in districts if v] if article.districts else []
         if article.streets:
-            facets += ["#s" + v for v in dict.fromkeys(article.streets)]
+            facets += ["#s" + v for v in dict.fromkeys(article.streets) if v]
         if article.topics:
-            facets += ["#t" + v for v in dict.fromkeys(article.topics)]
+            facets += ["#t" + v for v in dict.fromkeys(article.topics) if v]
         if article.authors or article.persons:
             facets += ["#p" + v for v in people(article)]
         facets += year

@@ -8,18 +8,13 @@ import os
 from pathlib import Path
 
 from .cache import digest
-from .text import unit_count, units_many
+from .text import units_many
 
 _JS_HEAD = "\ufeff__na(".encode("utf-16-le")
 _JS_UNITS = '\ufeff__na("'.encode("utf-16-le")
 _JS_TAIL = '")\n'.encode("utf-16-le")
 
 _BATCH_BYTES = 1 << 22  # payload bytes converted to units at once (bounds the memory it takes)
-
-
-def js_size(payload: bytes) -> int:
-    """The size of the script ``__na("units")`` that carries `payload`."""
-    return 2 * (len('\ufeff__na("")\n') + unit_count(len(payload)))
 
 
 def page_key(dg: bytes) -> str:

@@ -52,13 +52,19 @@ byte-identical files):
     common words cost a bounded number of bytes.
 ``m/<doc // meta>.js``
     ``LEB(n)`` + deflate of the UTF-8 JSON list of (url, title, date,
-    districts, kicker) of ``meta`` consecutive articles: loaded for the
-    results listed.
-``d/<doc>-<part>.js``
-    ``LEB(n)`` + deflate of the article text in parts of ``PART`` characters
-    (plus an overlap), in a compact code (``text.encode_text``: the frequent
+    districts, kicker, place in its text shard) of ``meta`` consecutive
+    articles: loaded for the results listed.
+``d/<first doc>.js``, ``d/<doc>-<part>.js``
+    the article text in parts of ``PART`` characters (plus an overlap), each
+    ``LEB(n)`` + deflate of a compact code (``text.encode_text``: the frequent
     characters get one ASCII byte, the GB2312 hanzi two), deflated with the
-    preset dictionary ``z.js``: loaded only for results shown with a snippet,
+    preset dictionary ``z.js``.  The first parts of consecutive docs of a range
+    are packed into shards named by their first doc, ``LEB(len) part`` each, of
+    at most ``TEXT_FILE`` bytes (one file-system block, not a file per
+    article); the meta row says where in its shard a doc is.  Later parts of a
+    long article are files of their own.  Loaded only for results shown with a
+    snippet, only the part holding the first match.
+``z.js``: loaded only for results shown with a snippet,
     only the part holding the first match.
 ``z.js``
     ``LEB(n)`` + deflate of that dictionary (``ZDICT`` bytes of text code,
@@ -93,10 +99,11 @@ from __future__ import annotations
 
 import math
 
-VERSION = 5
+VERSION = 6
 RANGE = 1024  # documents per range (big lists are cut at range boundaries)
 META = 32  # articles per meta file: results ranked over the whole archive need one each
 PART = 2000  # characters per stored text part
+TEXT_FILE = 4096  # most bytes of a text shard (one file-system block), unless one article needs more
 OVERLAP = 60  # extra characters at the end of each part, for snippets
 BIG = 2048  # a list longer than this (in bytes) is cut into range segments
 BUCKET_TARGET = 3072  # aimed-for payload bytes per posting file

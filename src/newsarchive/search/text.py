@@ -176,6 +176,11 @@ def unit_count(nbytes: int) -> int:
     return 3 * ((8 * nbytes + GROUP_BITS - 1) // GROUP_BITS)
 
 
+def js_size(nbytes: int) -> int:
+    """The size of the script ``__na("units")`` that carries a payload of `nbytes` bytes."""
+    return 2 * (len('\ufeff__na("")\n') + unit_count(nbytes))
+
+
 def to_units(data: bytes) -> str:
     """Bytes as code units: each 47 bits (MSB first, the last group zero-padded) as three
     base-``RADIX`` digits ``UNIT0 + q``, most significant first."""

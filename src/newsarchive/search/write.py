@@ -21,9 +21,9 @@ from . import build, layout
 from .build import Payload, RangePosts
 from .cache import RangeInfo, SearchCache, digest, range_key
 from .docs import Docs, date_span, date_table, doc_idents, doc_ids, facet_counts
-from .emit import Emitter, FolderOutput, js_size
+from .emit import Emitter, FolderOutput
 from .merge import head_files, write_layer
-from .text import CODE, ONE, SEED, T2S, TABLE, blob, fnv, t2s_script
+from .text import CODE, ONE, SEED, T2S, TABLE, blob, fnv, js_size, t2s_script
 
 
 def write_search_index(
@@ -174,7 +174,7 @@ class _IndexWriter:
 
     def _take(self, built: BuiltRange) -> None:
         """A range just built: its files written, its posting lists kept for the merge."""
-        digests = {name: (digest(p), js_size(p)) for name, p in built.files.items()}
+        digests = {name: (digest(p), js_size(len(p))) for name, p in built.files.items()}
         self.posts[built.r] = built.posts
         self.infos[self.work.rkeys[built.r]] = RangeInfo(digests, built.posts.text_bytes, built.facets)
         self.em.blobs([(f"search/{name}.js", digests[name][0], p) for name, p in built.files.items()])
