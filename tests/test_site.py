@@ -201,8 +201,22 @@ def test_slug_derived_from_file_name_and_always_ascii():
     undated = urls.issue_url(undated_issue())
     assert undated.startswith("undated/issue-") and undated.isascii()
     assert undated == urls.issue_url(undated_issue())  # hash, not build order
-    assert urls.term_url("district", "港闸区").isascii()
+    assert urls.term_url("district", "港闸区") == "district/港闸区.html"  # readable, not a hash
     assert urls.term_url("district", "港闸区") != urls.term_url("district", "崇川区")
+
+
+def test_term_file_names_are_the_term_unless_unsafe():
+    assert urls.term_url("keyword", "covid") == "keyword/covid.html"
+    assert urls.term_url("person", "阿卜杜·热合曼") == "person/阿卜杜·热合曼.html"
+    hashed = {n: urls.term_file(n) for n in ["ABC", "abc", "a/b", "a b", "index", "云端-2", "x" * 300, "..", "a%2F"]}
+    assert hashed["abc"] == "abc" and hashed["ABC"].startswith("ABC~")  # case-insensitive file systems
+    for name, file in hashed.items():
+        if name != "abc":
+            assert "~" in file and "/" not in file and " " not in file and "%" not in file, name
+            assert len(file.encode()) < 200 and not file.startswith(".")
+    assert len(set(hashed.values())) == len(hashed)
+    assert urls.search_url("keyword", "a&b#c") == "search.html?q=a%26b%23c"
+    assert urls.search_url("person", "林霖") == "search.html?person=林霖"
 
 
 def test_relative_links_name_files():
@@ -216,8 +230,8 @@ def test_relative_links_name_files():
 # ---------------------------------------------------------------- pages
 
 EXPECTED = [
-    "index.html", "404.html", "about.html", "search.html", "archive.html", "data/articles.jsonl.gz", "data/articles.csv.gz",
-    "issues/index.html", "static/site.css",
+    "index.html", "404.html", "about.html", "search.html", "archive.html", "data/articles-2020.jsonl.gz",
+    "data/articles-2022.csv.gz", "data/articles-undated.jsonl.gz", "issues/index.html", "static/site.css",
     "2020/index.html", "2020/05/index.html", "2020/05/15/index.html",
     "2020/05/15/gangzha/index.html", "2020/05/15/gangzha/1.html", "2020/05/15/gangzha/3.html",
     "2022/03/23/chongchuan/1.html",
@@ -293,6 +307,21 @@ def test_article_page_links_tags_prev_next_and_related(site):
     street = urls.term_url("street", "幸福街道")
     assert f'href="../../../../{street}">幸福街道</a>' in html
     assert 'id="related-h"' not in html  # the oldest dated issue: nothing earlier to relate to
+
+
+def test_a_keyword_used_once_links_to_a_search_and_gets_no_page(tmp_path):
+    """Its chip searches for it; once a later issue uses it too, it has a page, and the
+    older article's chip, rendered again (its issue's key names the pages-less terms), links there."""
+    first, second = gangzha_issue(), chongchuan_issue()
+    site = build(tmp_path, [first])
+    html = read(site, "2020/05/15/gangzha/1.html")
+    assert 'href="../../../../search.html?q=劳动节">劳动节</a>' in html
+    assert not (site / urls.term_url("keyword", "劳动节")).exists()
+    assert "search.html?q=劳动节" in read(site, "keyword/index.html")
+    second.articles[0].keywords = ["劳动节"]
+    site = build(tmp_path, [first, second], name="two")
+    assert 'href="../../../../keyword/劳动节.html">劳动节</a>' in read(site, "2020/05/15/gangzha/1.html")
+    assert "共 2 篇稿件" in read(site, "keyword/劳动节.html")
 
 
 def test_related_lists_earlier_articles_only(tmp_path):
@@ -506,7 +535,7 @@ def test_template_dirs_extra_pages_and_search_template(tmp_path):
 def test_empty_archive_still_builds(tmp_path):
     site = build(tmp_path, issues=[])
     assert "还没有期次" in read(site, "index.html")
-    assert (site / "404.html").is_file() and (site / "data/articles.jsonl.gz").is_file()
+    assert (site / "404.html").is_file() and not list(site.glob("data/*"))  # no article, no data file
 
 
 @pytest.mark.parametrize("base_url", [None, "https://x.github.io/repo/"])
@@ -619,7 +648,7 @@ def test_a_streets_pages_follow_its_district_getting_a_page(tmp_path):
         return {p.relative_to(into).as_posix(): p.read_bytes() for p in into.rglob("*.html")}
 
     before = render(out, False, cache)
-    street = next(p for p in before if p.startswith("street/"))
+    street = urls.term_url("street", "幸福街道")
     district = urls.term_url("district", "港闸区")
     assert district not in before and district.rpartition("/")[2] not in before[street].decode()
     after = render(out, True, cache)

@@ -173,15 +173,16 @@ def test_every_page_has_its_own_description(site):
 def test_data_download_lists_every_article_as_json_lines_and_csv(site):
     import gzip
 
-    rows = [json.loads(line) for line in gzip.decompress((site / "data/articles.jsonl.gz").read_bytes()).decode().splitlines()]
+    assert sorted(p.name for p in (site / "data").iterdir()) == ["articles-2020.csv.gz", "articles-2020.jsonl.gz"]
+    rows = [json.loads(line) for line in gzip.decompress((site / "data/articles-2020.jsonl.gz").read_bytes()).decode().splitlines()]
     assert len(rows) == 8 and {r["url"] for r in rows} == {p.relative_to(site).as_posix() for p in site.glob("2020/*/*/*/[0-9]*.html")}
     first = next(r for r in rows if r["url"] == f"{P1}/1.html")
     assert first["publication"] == "港闸报" and first["page"] == "1" and first["topics"] == ["疫情防控"]
     assert first["authors"] == ["林霖"] and first["persons"] == ["张军"] and first["continued_to"] == "2版"
-    table = list(csv.DictReader(io.StringIO(gzip.decompress((site / "data/articles.csv.gz").read_bytes()).decode("utf-8-sig"))))
+    table = list(csv.DictReader(io.StringIO(gzip.decompress((site / "data/articles-2020.csv.gz").read_bytes()).decode("utf-8-sig"))))
     assert len(table) == 8 and table[0].keys() >= {"url", "title", "authors", "districts", "topics"}
     about = read(site, "about.html")
-    assert 'href="data/articles.jsonl.gz"' in about and 'href="data/articles.csv.gz"' in about
+    assert 'href="data/articles-2020.jsonl.gz"' in about and 'href="data/articles-2020.csv.gz"' in about
 
 
 def test_print_stylesheet_prints_the_citation_and_the_permanent_link(site, tmp_path):

@@ -29,6 +29,10 @@ TAXONOMIES: tuple[tuple[str, str, str], ...] = (
 #: term kinds whose head page shows a chart of articles per month
 CHART_KINDS = ("district", "topic", "person")
 KIND_LABELS = {"article": "消息", "photo": "图片", "notice": "公告"}
+#: a keyword of fewer articles gets no page of its own: its links go to a search for it
+#: (`Term.href`); on a small archive most keywords are used once, and a page of one
+#: article says no more than the article
+TERM_PAGE_MIN = {"keyword": 2}
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,16 @@ class Term:
     name: str
     url: str
     entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def paged(self) -> bool:
+        """Whether the term has pages (`url`) of its own."""
+        return len(self.entries) >= TERM_PAGE_MIN.get(self.kind, 1)
+
+    @property
+    def href(self) -> str:
+        """Where links to the term go: its page, or a search for it."""
+        return self.url if self.paged else urls.search_url(self.kind, self.name)
 
 
 @dataclass
@@ -111,6 +125,23 @@ class Archive:
 
     def term(self, kind: str, name: str) -> Term | None:
         return self.term_index.get((kind, name))
+
+    def page_of(self, kind: str, name: str) -> Term | None:
+        """The term when it has a page of its own."""
+        term = self.term_index.get((kind, name))
+        return term if term is not None and term.paged else None
+
+    def unpaged(self, issue: Issue) -> tuple:
+        """The issue's terms without a page of their own, (kind, name) sorted: what its
+        article pages link to a search instead (it changes as later issues use a term)."""
+        index, found = self.term_index, set()
+        for article in issue.articles:
+            for kind, attr, _label in TAXONOMIES:
+                for name in getattr(article, attr):
+                    term = index.get((kind, name))
+                    if term is not None and not term.paged:
+                        found.add((kind, name))
+        return tuple(sorted(found))
 
 
 @dataclass
@@ -195,7 +226,7 @@ def place_chains(archive: "Archive", term: Term) -> tuple:
         chain = []
         for n, part in enumerate(names):
             # a street's district (the last parent) has a page; provinces and cities have none
-            page = archive.term("district", part) if term.kind == "street" and n == len(names) - 1 else None
+            page = archive.page_of("district", part) if term.kind == "street" and n == len(names) - 1 else None
             chain.append((part, page.url if page is not None else None))
         chain.append((name, None))
         out.append(tuple(chain))

@@ -49,13 +49,30 @@ class CheckedBytecodeCache(BytecodeCache):
         write(self._file(bucket), self.KIND, bucket.bytecode_to_string())
 
 
+#: lines of a template that start with a tag or a jinja tag lose their indent: it is a
+#: tenth of a page's bytes and renders as the newline before it does (templates that
+#: hold whitespace-sensitive elements are kept as they are)
+_INDENT = re.compile(r"^[ \t]+(?=[<{])", re.M)
+_KEEP_SPACE = ("<pre", "<textarea")
+
+
+class DedentingLoader(FileSystemLoader):
+    """Templates as written, less the indent of their markup lines (see `_INDENT`)."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        if not any(tag in source for tag in _KEEP_SPACE):
+            source = _INDENT.sub("", source)
+        return source, filename, uptodate
+
+
 def make_env(template_dirs: list[Path], bytecode_dir: Path | None = None) -> Environment:
     """`bytecode_dir` keeps compiled templates between builds: compiling every
     template would otherwise be a large share of a one-issue rebuild."""
     if bytecode_dir is not None:
         bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(d)) for d in template_dirs]),
+        loader=ChoiceLoader([DedentingLoader(str(d)) for d in template_dirs]),
         bytecode_cache=CheckedBytecodeCache(bytecode_dir) if bytecode_dir is not None else None,
         autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
         undefined=StrictUndefined,
@@ -81,6 +98,11 @@ def make_env(template_dirs: list[Path], bytecode_dir: Path | None = None) -> Env
         render_blocks=render_blocks,
         render_source=render_source,
         term_chips=term_chips,
+        story_tags=story_tags,
+        issue_name=issue_name,
+        breadcrumbs=breadcrumbs,
+        kind_badge=kind_badge,
+        byline_links=byline_links,
         page_label=page_label,
         chart_svg=chart_svg,
         json_ld=json_ld,
@@ -241,8 +263,64 @@ def term_chips(terms: list[Term], url: Callable[[str], str]) -> Markup:
     """A chip (linked name and article count) per term, built here, not in a template loop:
     the keyword index lists a chip per keyword, and each call from a template loop is
     many times the cost of a Python f-string."""
-    return Markup("".join(f'  <li><a href="{escape(url(t.url))}">{escape(t.name)} <span class="count">{len(t.entries)}</span></a></li>\n'
+    return Markup("".join(f'<li><a href="{escape(url(t.href))}">{escape(t.name)} <span class="count">{len(t.entries)}</span></a></li>\n'
                           for t in terms))
+
+
+def issue_name(issue: Issue, site: Settings, with_page: bool = True) -> Markup:
+    """`港闸报 2020年5月15日 第1版 要闻`: the paper, the date and (`with_page`) the 版."""
+    name = f"{issue.publication or site.publication} {cn_date(issue.date)}"
+    if with_page and issue.page:
+        name += f" {page_label(issue)}"
+    return escape(name)
+
+
+def kind_badge(article: Article) -> Markup:
+    """The badge before a photo's or notice's title (none for an article)."""
+    if article.kind == "article":
+        return Markup("")
+    return Markup(f'<span class="badge badge-{escape(article.kind)}">{escape(KIND_LABELS.get(article.kind, article.kind))}</span> ')
+
+
+def breadcrumbs(items, url: Callable[[str], str]) -> Markup:
+    """The trail from the home page: (label, link, or None for this page) each. Built here,
+    not in a macro: a macro needs the page's context imported into a module per page."""
+    parts = ['<nav class="breadcrumbs" aria-label="位置">\n<ol>\n<li><a href="', escape(url("index.html")), '">首页</a></li>\n']
+    for label, link in items:
+        if link:
+            parts.append(f'<li><a href="{escape(url(link))}">{escape(label)}</a></li>\n')
+        else:
+            parts.append(f'<li><span aria-current="page">{escape(label)}</span></li>\n')
+    parts.append("</ol>\n</nav>")
+    return Markup("".join(parts))
+
+
+def term_href(kind: str, name: str, unpaged) -> str:
+    """A tag's link: the term's page, or a search for a term without one (`unpaged`)."""
+    return urls.search_url(kind, name) if (kind, name) in unpaged else urls.term_url(kind, name)
+
+
+def story_tags(article: Article, unpaged: tuple, url: Callable[[str], str]) -> Markup:
+    """An article's tags by taxonomy, each a chip linking to its term (see `term_href`).
+    Built here: a template loop over every tag of every article page cost more than
+    the rest of the page."""
+    skip = set(unpaged)
+    rows = []
+    for kind, attr, label in TAXONOMIES:
+        names = article.persons if kind == "person" else getattr(article, attr)
+        if names:
+            chips = "".join(f'<li><a href="{escape(url(term_href(kind, n, skip)))}">{escape(n)}</a></li>' for n in names)
+            rows.append(f'<div><dt>{label}</dt><dd><ul class="chips">{chips}</ul></dd></div>\n')
+    if not rows:
+        return Markup("")
+    return Markup('<footer class="story-tags">\n<h2 class="visually-hidden">标签</h2>\n<dl>\n' + "".join(rows)
+                  + "</dl>\n</footer>")
+
+
+def byline_links(names: list[str], unpaged: tuple, url: Callable[[str], str]) -> Markup:
+    """The byline's names, each linking to the person's page (or a search for them)."""
+    skip = set(unpaged)
+    return Markup("　".join(f'<a href="{escape(url(term_href("person", n, skip)))}">{escape(n)}</a>' for n in names))
 
 
 def render_source(lines: list[tuple[int, str]]) -> Markup:

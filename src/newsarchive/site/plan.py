@@ -28,6 +28,7 @@ from ..model import Article, Issue
 from . import urls
 from .archive import (CHART_KINDS, TAXONOMIES, Archive, Entry, Term, month_calendar, month_counts, page_order,
                       place_chains, related)
+from .data import data_files, data_parts
 from .env import absolute_links, page_label, render_markdown
 from .settings import Settings
 
@@ -111,7 +112,8 @@ def plan_groups(archive: Archive, settings: Settings, env: Environment, extra_pa
         yield single(Page(urls.taxonomy_url(kind), "taxonomy.html",
                           {"kind": kind, "label": label, "terms": archive.terms[kind]}))
         for term in archive.terms[kind]:
-            yield from _term_groups(archive, term, label, per_page, districts)
+            if term.paged:
+                yield from _term_groups(archive, term, label, per_page, districts)
 
     about = settings.about_path
     about_text = about.read_text(encoding="utf-8") if about.is_file() else None
@@ -138,10 +140,12 @@ def _issue_groups(archive: Archive) -> Iterator[PageGroup]:
         url = urls.issue_url(issue)
         edition = archive.editions.get(url)
         # the issue's fingerprint covers its pages' paths and content; `related` sees older issues only;
-        # its edition's files' fingerprints cover the 版 links, prev/next across 版 and continuations
-        yield PageGroup("issue", (issue, archive.older_keys[url], edition.key if edition else ()),
+        # its edition's files' fingerprints cover the 版 links, prev/next across 版 and continuations;
+        # its terms without a page, the tags that link to a search
+        unpaged = archive.unpaged(issue)
+        yield PageGroup("issue", (issue, archive.older_keys[url], edition.key if edition else (), unpaged),
                         ("issue.html", "article.html"),
-                        1 + len(archive.by_issue[url]), functools.partial(_issue_pages, archive, issue))
+                        1 + len(archive.by_issue[url]), functools.partial(_issue_pages, archive, issue, unpaged))
         if edition is not None and edition.url != url and edition.issues[0] is issue:
             yield PageGroup("edition", (edition.date, edition.publication, edition.key), ("edition.html",), 1,
                             functools.partial(_edition_page, archive, edition))
@@ -193,7 +197,7 @@ def _term_groups(archive: Archive, term: Term, label: str, per_page: int, distri
 
 def districts_key(archive: Archive) -> str:
     """A key of the names of the districts that have a page (a street's chain links them)."""
-    names = "\x1f".join(sorted(t.name for t in archive.terms.get("district", ())))
+    names = "\x1f".join(sorted(t.name for t in archive.terms.get("district", ()) if t.paged))
     return hashlib.blake2b(names.encode(), digest_size=16).hexdigest()
 
 
@@ -214,7 +218,7 @@ def _sitemap_groups(archive: Archive, settings: Settings) -> Iterator[PageGroup]
         yield single(next(_sitemap_page(archive, settings, path, archive.undated)))
     # sorted: the terms' own order (most used first) moves with every new issue
     pages = ["index.html", "archive.html", "about.html"] + sorted(
-        u for kind, _attr, _label in TAXONOMIES for u in [urls.taxonomy_url(kind)] + [t.url for t in archive.terms[kind]])
+        u for kind, _attr, _label in TAXONOMIES for u in [urls.taxonomy_url(kind)] + [t.url for t in archive.terms[kind] if t.paged])
     listed.append((urls.sitemap_url(), ""))
     located = absolute_links(settings, urls.sitemap_url())  # (made here: a call from a template costs far more)
     yield single(Page(urls.sitemap_url(), "sitemap_urls.xml", {"urls": [(located(p), "") for p in pages]}))
@@ -280,7 +284,7 @@ def continuation(archive: Archive, edition, issue: Issue, article: Article, wher
     return None
 
 
-def _issue_pages(archive: Archive, issue: Issue) -> Iterator[Page]:
+def _issue_pages(archive: Archive, issue: Issue, unpaged: tuple = ()) -> Iterator[Page]:
     url = urls.issue_url(issue)
     entries = archive.by_issue[url]
     edition = archive.editions.get(url)
@@ -309,6 +313,7 @@ def _issue_pages(archive: Archive, issue: Issue) -> Iterator[Page]:
             "next": run[j + 1] if j + 1 < len(run) else None,
             "from_part": continuation(archive, edition, issue, a, a.continued_from, True) if a.continued_from else None,
             "to_part": continuation(archive, edition, issue, a, a.continued_to, False) if a.continued_to else None,
+            "unpaged": unpaged,
             # related articles come from older issues only: their hash stands for the list
             "related": Lazy(related, archive, entry, key=archive.older_keys[url]),
         }, full=issue)
@@ -368,6 +373,8 @@ def about_facts(archive: Archive, settings: Settings) -> dict:
         "date_sources": sorted(sources.items()),
         "unnamed": unnamed,
         "placeholder": unnamed > 0 and settings.publication == Settings().publication,
+        # the data download's files: (year or "undated", articles, JSON-lines file, CSV file)
+        "data": [(part, n, *data_files(part)) for part, n in data_parts(archive)],
     }
 
 

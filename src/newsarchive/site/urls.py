@@ -93,8 +93,51 @@ def term_key(name: str) -> str:
     return hashlib.blake2s(name.encode("utf-8"), digest_size=5).hexdigest()
 
 
+#: the characters a term's file name may keep besides letters and digits
+_NAME_MARKS = frozenset("-_·")
+#: names no term may take as they are: a taxonomy's own page, Windows' device names
+_RESERVED = frozenset(["index", "con", "prn", "aux", "nul"] + [f"{d}{n}" for d in ("com", "lpt") for n in range(10)])
+_OLDER_PAGE = re.compile(r"-\d+$")  # `name-2.html` is the second older page of `name`
+#: a file name's bytes stay well below the 255 that file systems allow
+_NAME_BYTES = 120
+
+
+@lru_cache(maxsize=None)
+def term_file(name: str) -> str:
+    """A term's file name (no extension): the term itself where it is a safe file name
+    (`港闸区`, `covid-19`), else the term's safe part, `~` and a short hash (`ABC~1a2b3c`,
+    `A/B~…`). Safe: letters and digits (no capital, as case-insensitive file systems
+    would merge `ABC` and `abc`) and `-_·`, NFC, no reserved name, not ending like an older
+    page (`-2`), not too long. `~` is in no safe name, so no hashed name equals another
+    term's, and a name does not depend on which other terms there are."""
+    import unicodedata
+
+    safe = (name and len(name.encode("utf-8")) <= _NAME_BYTES and unicodedata.is_normalized("NFC", name)
+            and all((c.isalnum() and not c.isupper()) or c in _NAME_MARKS for c in name)
+            and name[0] not in _NAME_MARKS and name.lower() not in _RESERVED and not _OLDER_PAGE.search(name))
+    if safe:
+        return name
+    kept = "".join(c for c in unicodedata.normalize("NFC", name) if c.isalnum() or c in _NAME_MARKS)
+    kept = kept.encode("utf-8")[:_NAME_BYTES].decode("utf-8", "ignore")
+    return f"{kept}~{hashlib.blake2s(name.encode('utf-8'), digest_size=3).hexdigest()}"
+
+
 def term_url(kind: str, name: str) -> str:
-    return f"{kind}/{term_key(name)}.html"
+    """A term's page, e.g. `district/港闸区.html` (see `term_file`)."""
+    return f"{kind}/{term_file(name)}.html"
+
+
+#: term kinds that search can filter by (`search.html?district=…`); a keyword is searched as text
+SEARCH_FACETS = ("district", "street", "topic", "person")
+_QUERY_UNSAFE = re.compile(r"[\x00-\x20\"#%&'+<>?\\^`{|}\x7f]")
+
+
+def search_url(kind: str, name: str) -> str:
+    """Where a term without a page of its own links: a search filtered by it, or for its
+    text. Only the characters a query value cannot hold are escaped: the name's own
+    characters stay readable (the browser encodes them when it follows the link)."""
+    value = _QUERY_UNSAFE.sub(lambda m: "%{:02X}".format(ord(m.group(0))), name)
+    return f"search.html?{kind if kind in SEARCH_FACETS else 'q'}={value}"
 
 
 def taxonomy_url(kind: str) -> str:
