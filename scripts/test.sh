@@ -16,6 +16,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m compileall -q src >/dev/null  # (the bytecode PYTHONDONTWRITEBYTECODE=1 never writes)
 
 # pytest exits 5 when it collects nothing: that is a failure here too.
 exec .venv/bin/python -m pytest "$@"

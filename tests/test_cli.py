@@ -249,3 +249,48 @@ def test_the_collector_pause_nests_and_restores():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def _site_size(out: Path) -> tuple[int, int]:
+    from newsarchive.output import MANIFEST
+    from newsarchive.pipeline import BUILD_RECORD
+
+    files = [p for p in out.rglob("*") if p.is_file() and p.name not in (MANIFEST, BUILD_RECORD)]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def test_a_build_reports_its_output_size_and_warns_past_the_limit(tmp_path, monkeypatch):
+    import shutil
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, articles / sample.name)
+    out = tmp_path / "_site"
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", "--src", str(articles), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    size, files = _site_size(out)
+    assert size > 1_000_000 and files > 50
+    assert f"({size / 1e6:,.1f} MB in {files:,} files;" in first.output
+    assert "output limit" not in first.output  # far below the default 1,000 MB
+    again = runner.invoke(main, ["build", "--src", str(articles), "--out", str(out)])
+    assert again.output.startswith("up to date:") and f"({size / 1e6:,.1f} MB in {files:,} files;" in again.output
+
+    (tmp_path / "site.yaml").write_text("output_limit_mb: 1\n", encoding="utf-8")
+    over = runner.invoke(main, ["build", "--src", str(articles), "--out", str(out)])
+    assert over.exit_code == 0 and (out / "index.html").is_file()  # a warning, not a failure
+    assert "over the output limit of 1 MB (site.yaml `output_limit_mb`" in over.output
+
+
+def test_the_size_warning_starts_at_nine_tenths_of_the_limit():
+    from newsarchive.pipeline.record import BuildReport, output_warning
+
+    def warning(mb: float):
+        return output_warning(BuildReport(output_bytes=int(mb * 1e6), output_files=10, output_limit_mb=1000))
+
+    assert warning(899) is None
+    assert "90% of the output limit of 1,000 MB" in warning(900)
+    assert "over the output limit" in warning(1000.5)
+    assert output_warning(BuildReport(output_bytes=10**12, output_files=1, output_limit_mb=0)) is None

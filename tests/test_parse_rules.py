@@ -337,3 +337,63 @@ def test_roundup_items_are_articles_and_photo_list_is_one_item(lexicon):
     assert (first.kicker, first.title, second.title) == ("简讯", "湖镇开展防汛应急演练", "县图书馆延长开放时间")
     assert photo.kind == "photo" and photo.captions == ["抢收稻谷", "一筐新米"]
     assert photo.authors == ["何春燕", "杨柳", "邓思宇"]
+
+
+def test_no_byline_word_holds_a_bracket_or_bullet():
+    """`byline_shape` wraps a bare byline in brackets to match it with `TRAILING_BYLINE`'s
+    pattern: that is the same test only while no word of a byline is a bracket or bullet."""
+    from importlib import resources
+
+    import yaml
+
+    from newsarchive.parse.vocabulary import BULLETS, CLOSE, OPEN
+
+    forms = yaml.safe_load(resources.files("newsarchive").joinpath("data/forms.yaml").read_text("utf-8"))
+    words = [w for key in ("roles", "slash_roles", "credit_verbs", "byline_tails", "page_roles") for w in forms[key]]
+    assert len(words) > 50 and not [w for w in words if set(w) & set(OPEN + CLOSE + BULLETS)]
+
+
+def _byline_lines():
+    """Every line of the seeds and of the forms catalogue, and each with a bullet before it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    files = [*sorted((root / "articles").glob("*.txt")), *sorted((root / "tests/fixtures").rglob("*.txt"))]
+    lines = {line.strip() for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()}
+    return sorted(lines | {f"■{line}" for line in lines} | {f"（{line}）" for line in lines})
+
+
+def test_byline_shape_is_the_byline_line_pattern_it_replaced():
+    """`byline_shape` answers as the two patterns it replaced (the byline's shape compiled twice more)."""
+    import re
+
+    from newsarchive.parse.shapes import BYLINE, NAMES, byline_shape
+    from newsarchive.parse.vocabulary import BULLETS, CLOSE, OPEN, simplified
+
+    line_pattern = re.compile(rf"^[{BULLETS}]?\s*(?P<open>[{OPEN}])?\s*{BYLINE}\s*(?(open)[{CLOSE}])$")
+    paren_names = re.compile(rf"^[{OPEN}]\s*{NAMES}\s*[{CLOSE}]$")
+    lines = [simplified(line) for line in _byline_lines()]
+    assert len(lines) > 3000
+    bylines = 0
+    for text in lines:
+        assert byline_shape(text) == bool(line_pattern.match(text)), text
+        both = bool(line_pattern.match(text) or paren_names.match(text))
+        assert byline_shape(text, names_in_brackets=True) == both, text
+        bylines += both
+    assert bylines > 100
+
+
+def test_a_credit_line_is_the_caption_credit_from_its_start():
+    """`rule_credit` matches `CAPTION_CREDIT`'s pattern from a stripped line's start in place
+    of a full match of the credit's shape compiled on its own: the same answer."""
+    import re
+
+    from newsarchive.parse.shapes import CAPTION_CREDIT, CREDIT
+    from newsarchive.parse.vocabulary import simplified
+
+    credit_line = re.compile(CREDIT)
+    credits = 0
+    for text in (simplified(line) for line in _byline_lines()):
+        assert bool(CAPTION_CREDIT.pattern.match(text)) == bool(credit_line.fullmatch(text)), text
+        credits += credit_line.fullmatch(text) is not None
+    assert credits > 20

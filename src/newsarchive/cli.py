@@ -124,6 +124,7 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
     the rest of the archive is still built, and the exit status is 1.
     """
     from .pipeline import build as run_build
+    from .pipeline.record import output_size, output_warning
     from .runtime import no_collection_at_exit
 
     if not src.exists():
@@ -145,9 +146,12 @@ def build(src: Path, out: Path, base_url: str | None, jobs: int, no_cache: bool,
         click.echo("peak RSS MB after: " + ", ".join(f"{k} {v}" for k, v in report.peak_mb.items()), err=True)
     verb = "up to date:" if report.skipped else f"{report.rewritten} files changed; built"
     click.echo(
-        f"{verb} {report.issues} issues, {report.articles} articles in {out}/"
-        f" ({report.warnings} warnings; run `newsarchive check` to see them)"
+        f"{verb} {report.issues} issues, {report.articles} articles in {out}/ ({output_size(report)};"
+        f" {report.warnings} warnings; run `newsarchive check` to see them)"
     )
+    warning = output_warning(report)
+    if warning:
+        click.echo(warning, err=True)
     if report.errors:
         sys.exit(1)
 

@@ -36,9 +36,10 @@ from pathlib import Path
 from typing import Sequence
 
 MANIFEST = ".newsarchive-manifest"  # marshal: an entry per file of the site, loaded by every rebuild
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3  # entries [bytes digest, page key, size]
 #: the file the no-op check reads (`pipeline.BUILD_RECORD`): the last file a commit puts in place
 RECORD = ".newsarchive-build.json"
+_RECORDS = frozenset([MANIFEST, RECORD])
 
 
 class OutputError(Exception):
@@ -70,10 +71,15 @@ _EVERY_LISTED_FILE = _EveryFile()
 
 
 class _Recorded:
-    """What a build made: path -> [bytes digest, page key], and the paths it changed."""
+    """What a build made: path -> [bytes digest, page key, size], and the paths it changed."""
 
     files: dict[str, list[str]]
     changed: list[str]
+
+    def size(self) -> tuple[int, int]:
+        """(bytes, files) of the site this build makes, its own records aside."""
+        sizes = [entry[2] for path, entry in self.files.items() if path not in _RECORDS]
+        return sum(sizes), len(sizes)
 
     def record(self, path: str, entry: list[str], changed: bool) -> None:
         """What a render worker did for `path` to its copy of this output (see `site.render`)."""
@@ -97,7 +103,7 @@ class OutputTree(_Recorded):
             os.chmod(self.staging, 0o777 & ~_umask())  # (mkdtemp's 0700 would become the site's mode)
         except OSError as exc:
             raise _cannot_write(self.out, exc) from None
-        self.files: dict[str, list[str]] = {}  # path -> [bytes digest, page key]
+        self.files: dict[str, list] = {}  # path -> [bytes digest, page key, size in bytes]
         self.changed: list[str] = []  # paths whose bytes are new in this build
         self._made: set[str] = set()
         self._listings: dict[str, frozenset[str]] = {}  # folder of the live site -> its entries (see `_on_disk`)
@@ -177,7 +183,7 @@ class OutputTree(_Recorded):
         if isinstance(data, str):
             data = data.encode("utf-8")
         sha = digest(data)
-        self.files[path] = [sha, key]
+        self.files[path] = [sha, key, len(data)]
         entry = self.previous.get(path)
         if entry is not None and entry[0] == sha and self._on_disk(path):
             return False
@@ -261,7 +267,7 @@ class DirectoryOutput(_Recorded):
         dest = self.out / path
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(data)
-        self.files[path] = [digest(data), key]
+        self.files[path] = [digest(data), key, len(data)]
         self.changed.append(path)
         return True
 

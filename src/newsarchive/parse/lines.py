@@ -13,20 +13,18 @@ from dataclasses import dataclass, field
 
 from .names import NOT_NAMES, looks_like_name, split_names
 from .shapes import (
-    BYLINE,
     BYLINE_MAX,
     CAPTION_CREDIT,
     CIRCLED,
     CLOSERS,
     CONTINUES,
-    CREDIT,
     DATE_FULL,
     DOTS,
-    NAMES,
     PAGE_NO,
     R,
     VERB,
     VOCAB,
+    byline_shape,
     ends_sentence,
     holding,
     holds_credit,
@@ -276,7 +274,6 @@ _TITLED_CREDIT = re.compile(
     rf"^(?:(?P<title>.+?)[\s\u3000]+)?(?P<names>[{HAN}]{{2,4}}(?:[\s\u3000、]+[{HAN}]{{2,4}})*)\s*(?:/|／)?\s*(?P<verb>{VERB}|图)$"
 )
 ROLE_PREFIX = re.compile(rf"^(?:{R})$")
-_CREDIT_LINE = re.compile(CREDIT)
 _ENDS_WITH_VERB = re.compile(rf"(?:{VERB})$")
 _BRACKETED_ROLE = re.compile(rf"[{OPEN}]?\s*(?:{R})")
 _SLASH = re.compile("[/／]")
@@ -286,7 +283,9 @@ def rule_credit(no, raw, text):
     """`沈凯 丁艺摄`, `本报记者 张伟 摄`, `图/李四`; `春风又绿 陈峰摄` also names the photo."""
     if len(text) > 30 and visible_len(text) > 30 or not holds_credit(text):
         return None
-    if (_CREDIT_LINE.fullmatch(text) or _ENDS_WITH_VERB.search(text) and _BYLINE_LINE.match(text)) and names_ok(text):
+    # (`CAPTION_CREDIT`'s pattern matched from the start of the stripped line: the whole
+    # line is one credit, without compiling the credit's shape a second time)
+    if (CAPTION_CREDIT.pattern.match(text) or _ENDS_WITH_VERB.search(text) and byline_shape(text)) and names_ok(text):
         return Line(no, raw, "credit", text, extra={"title": None})  # `本报记者 X 见习记者 Y 摄`
     if _SLASH.search(text):
         return None  # `张三/文 李四/图`: a byline that credits a photo too
@@ -322,8 +321,6 @@ def rule_numbered_caption(no, raw, text):
 
 
 _has_byline_mark = holding("/／·:： \t\u00a0\u3000")
-_BYLINE_LINE = re.compile(rf"^[{BULLETS}]?\s*(?P<open>[{OPEN}])?\s*{BYLINE}\s*(?(open)[{CLOSE}])$")
-_PAREN_NAMES = re.compile(rf"^[{OPEN}]\s*{NAMES}\s*[{CLOSE}]$")
 
 
 def rule_byline(no, raw, text):
@@ -333,7 +330,7 @@ def rule_byline(no, raw, text):
         return None
     if not (text[0] in OPEN or _has_byline_mark(text) or holds_role(text)):
         return None  # each credited group holds a slash, a colon, a gap or a role
-    if (_BYLINE_LINE.match(text) or _PAREN_NAMES.match(text)) and names_ok(text):
+    if byline_shape(text, names_in_brackets=True) and names_ok(text):
         return Line(no, raw, "byline", text)
     return None
 

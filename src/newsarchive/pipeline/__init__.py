@@ -193,7 +193,9 @@ def render_and_publish(issues: list[Issue], parsed: Parsed, scan: Scan, out: Pat
             out=out,
             parsed=len(parsed.counts),
             rendered=rendered.rendered,
+            output_limit_mb=settings.output_limit_mb,
         )
+        report.output_bytes, report.output_files = output.size()
         output.write(BUILD_RECORD, build_record(scan.fingerprint, report))
         report.rewritten, report.removed = len(output.changed), len(output.removed())
         clock.lap("search")

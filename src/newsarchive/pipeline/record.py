@@ -28,6 +28,9 @@ class BuildReport:
     removed: int = 0  # files of the previous build no longer made
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     peak_mb: dict[str, int] = field(default_factory=dict)  # main process peak RSS after each phase
+    output_bytes: int = 0  # the site's files, the build's own records aside
+    output_files: int = 0
+    output_limit_mb: int = 0  # `site.yaml`'s `output_limit_mb`
 
 
 def build_fingerprint(entries: list[SourceEntry], root: Path, asset_dirs: list[Path], base_url: str | None) -> str:
@@ -63,6 +66,9 @@ def build_record(fingerprint: str, report: BuildReport) -> str:
         "warnings": report.warnings,
         "errors": [asdict(e) for e in report.errors],
         "search": report.search,
+        "output_bytes": report.output_bytes,
+        "output_files": report.output_files,
+        "output_limit_mb": report.output_limit_mb,
     }
     return json.dumps(record, ensure_ascii=False)
 
@@ -77,4 +83,29 @@ def unchanged_report(record: dict, out: Path) -> BuildReport:
         search=record.get("search", {}),
         out=out,
         skipped=True,
+        output_bytes=record.get("output_bytes", 0),
+        output_files=record.get("output_files", 0),
+        output_limit_mb=record.get("output_limit_mb", 0),
     )
+
+
+#: a build warns from this share of `output_limit_mb` on, before the site is too big to publish
+OUTPUT_WARN_SHARE = 0.9
+
+
+def output_size(report: BuildReport) -> str:
+    """`1,555.5 MB in 170,248 files` (MB of 10⁶ bytes, as GitHub Pages counts its 1 GB)."""
+    return f"{report.output_bytes / 1e6:,.1f} MB in {report.output_files:,} files"
+
+
+def output_warning(report: BuildReport) -> str | None:
+    """A warning once the site nears or passes `output_limit_mb`, else None."""
+    limit = report.output_limit_mb * 1_000_000
+    if not limit or report.output_bytes < limit * OUTPUT_WARN_SHARE:
+        return None
+    share = report.output_bytes / limit
+    where = "over" if share > 1 else f"{share:.0%} of"
+    return (f"warning: the site is {output_size(report)}, {where} the output limit of "
+            f"{report.output_limit_mb:,} MB (site.yaml `output_limit_mb`; GitHub Pages publishes sites "
+            f"of at most 1 GB); fewer keyword pages or a split archive keep it publishable")
+

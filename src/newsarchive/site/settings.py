@@ -23,6 +23,8 @@ class Settings:
     feed_entries: int = 50
     author: str = ""
     about: str = "content/about.md"  # Markdown source of the about page, relative to root
+    #: a build warns as its output nears this size: GitHub Pages publishes sites of at most 1 GB
+    output_limit_mb: int = 1000
     root: Path = field(default=Path("."), compare=False)
 
     @property
@@ -64,7 +66,7 @@ def load_settings(root: Path, base_url: str | None = None, cache_dir: Path | Non
         key = str(key).replace("-", "_")
         if key not in known or value is None:
             continue  # unknown keys are ignored so newer site.yaml files still load
-        if key in ("items_per_page", "latest_issues", "feed_entries"):
+        if key in ("items_per_page", "latest_issues", "feed_entries", "output_limit_mb"):
             try:
                 value = int(value)
             except (TypeError, ValueError) as exc:
