@@ -134,6 +134,17 @@ def test_words_that_are_also_short_names_are_no_places(tagger):
         assert (a.districts, a.streets) == ([], []), text
 
 
+def test_a_two_character_county_counts_inside_its_city(tagger):
+    """绛县, 沛县: 94 counties have a two-character name, which as a word can be a place or
+    not (`各区和县`, `提高县域`): like a short name it counts beside its city or under its home."""
+    a = tag(tagger, "运城市绛县古绛镇举办春季农产品展销会。").articles[0]
+    assert (a.districts, a.streets) == (["绛县"], ["古绛镇"])
+    assert tag(tagger, "徐州市沛县新建一座污水处理厂。").articles[0].districts == ["沛县"]
+    assert tag(tagger, "绛县召开春耕生产会议。", district="绛县").articles[0].districts == ["绛县"]
+    for text in ("各区和县要加快推进项目建设。", "提高县域经济发展水平。", "绛县召开春耕生产会议。"):
+        assert tag(tagger, text).articles[0].districts == [], text
+
+
 def test_home_inferred_and_how_sure(tagger):
     issue = tag(tagger, *ARCHIVE[0][1])
     home = tagger.home_of(issue)

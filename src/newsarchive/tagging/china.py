@@ -67,7 +67,7 @@ class China:
         full = self._full
         for table in (self.provinces, self.counties):
             for code, name in table.items():
-                if len(name) > 2:  # 城区, 郊区, 矿区: words, never looked for
+                if len(name) > 2:  # 城区, 郊区, 矿区: words, never looked for; 绛县: a short name (below)
                     full[name] = f"{full[name]},{code}" if name in full else code
         for code, name in self.cities.items():
             if name not in _GROUPS:
@@ -85,6 +85,10 @@ class China:
             short = _short(name, _COUNTY_SUFFIXES, "自治")
             if short and short not in _COMMON_SHORTS:
                 shorts.setdefault(short, []).append(code)
+            elif len(name) == 2 and name.endswith("县"):
+                # 绛县, 沛县, 和县: a whole word, and like a short name it counts only inside its
+                # city (运城市绛县, or the home's): `各区和县` and `提高县域` name no county
+                shorts.setdefault(name, []).append(code)
         self.shorts = {n: tuple(c) for n, c in shorts.items() if n not in full}
         self._codes: dict[str, tuple] = {}
         self.full = _Codes(self)
