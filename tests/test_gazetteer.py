@@ -145,6 +145,20 @@ def test_a_two_character_county_counts_inside_its_city(tagger):
         assert tag(tagger, text).articles[0].districts == [], text
 
 
+def test_the_papers_name_is_its_home(tagger):
+    """新桥街道 is a name eight places share: in 宝安日报 it is 宝安区's; a city's paper
+    (郑州日报) or a name that is no place gives no home."""
+    text = "新桥街道举办社区邻里节，居民踊跃参加。"
+    assert tag(tagger, text).articles[0].streets == []
+    a = tag(tagger, text, publication="宝安日报").articles[0]
+    assert (a.districts, a.streets) == (["宝安区"], ["新桥街道"])
+    # the paper's county, not the one its page reports on (合川日报 on 武胜县's towns)
+    issue = tag(tagger, "武胜县万隆镇与我区燕窝镇共建产业园。", publication="合川日报")
+    assert issue.district == "合川区" and "燕窝镇" in issue.articles[0].streets
+    assert tag(tagger, text, publication="郑州日报").articles[0].streets == []
+    assert tag(tagger, text, publication="晚报").articles[0].streets == []
+
+
 def test_home_inferred_and_how_sure(tagger):
     issue = tag(tagger, *ARCHIVE[0][1])
     home = tagger.home_of(issue)

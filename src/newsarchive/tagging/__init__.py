@@ -188,12 +188,18 @@ class Tagger:
         for an issue this tagger tagged, what it used then (tagging fills in `issue.district`)."""
         if issue.source in self._homes:
             return self._homes[issue.source]
-        stated = self.stated_home(issue)
+        stated = self.stated_home(issue) or self._paper_home(issue)
         if stated is not None:
             return stated
         if found is None:
             found = [self.gazetteer.find(p.tokens, issue.date) for p in map(self._parse, issue.articles)]
         return self._infer_home(found)
+
+    def _paper_home(self, issue: Issue) -> Home | None:
+        """The county the paper's own name names (宝安日报 → 宝安区): a paper is where its name
+        says, whatever other counties its pages report on (合川日报 on 武胜县's towns)."""
+        code = self.gazetteer.home_of_paper(issue.publication)
+        return Home(code, "publication", 0.9, f"the paper's name {issue.publication}") if code else None
 
     def _infer_home(self, found: list[Places]) -> Home | None:
         """The district most articles name (as `_main_district`), with how sure: the share of
@@ -218,7 +224,7 @@ class Tagger:
         gazetteer = self.gazetteer
         scans = [gazetteer.scan(p.head, p.body, text=None if p.head_text is None else p.head_text + p.body_text)
                  for p in parsed]
-        home = self.stated_home(issue)
+        home = self.stated_home(issue) or self._paper_home(issue)
         found: list[Places] = [gazetteer.resolve(s, issue.date, home) for s in scans]
         if home is None:
             home = self._infer_home(found)
@@ -230,7 +236,7 @@ class Tagger:
         plain = gazetteer.plain
         district = issue.district
         if district is None:
-            district = (gazetteer.key(home.code) if home is not None and home.source == "site.yaml" and home.county
+            district = (gazetteer.key(home.code) if home is not None and home.source in ("site.yaml", "publication") and home.county
                         else self._main_district(found))
             issue.district = plain(district) if district else None
         elif home is not None and home.source == "front-matter" and home.county:
@@ -405,7 +411,7 @@ def home_report(tagger: "Tagger", issues: list[Issue]) -> list[dict]:
     """Per issue, where its paper is and how that is known: for `newsarchive check`.
 
     Each entry: source, home (省 › 市 › 区), code, source of the home (site.yaml,
-    front-matter, inferred), confidence (0–1) and the evidence; home None when
+    front-matter, publication: the paper's name, inferred: from the text), confidence (0–1) and the evidence; home None when
     nothing tells (then shared names such as 城关镇 get no tag)."""
     out = []
     for message in tagger.home_errors:
@@ -430,5 +436,5 @@ def format_home(entry: dict) -> str:
     """`file: info: home …` for the text output of `check`."""
     if entry["home"] is None:
         return f"{entry['source']}: {'error' if entry['how'] == 'error' else 'info'}: home unknown: {entry['evidence']}"
-    sure = "" if entry["how"] != "inferred" else f", sure {entry['confidence']:.2f}: {entry['evidence']}"
+    sure = "" if entry["how"] not in ("inferred", "publication") else f", sure {entry['confidence']:.2f}: {entry['evidence']}"
     return f"{entry['source']}: info: home {entry['home']} ({entry['how']}{sure})"

@@ -13,6 +13,8 @@ text is `scan.Scanner`, choosing what they mean and tag is `resolve.Resolver`.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -22,6 +24,9 @@ from .china import China
 from .resolve import LATEST, STREET_KINDS, Home, Places, Resolver
 from .scan import SUFFIXES, Mention, Scanner, SelfKinds
 from .segment import Token
+
+#: what a paper's name adds to its place's: 萧山日报, 宝安新闻网, 福鼎市融媒体中心, 荣昌报
+_PAPER_SUFFIX = re.compile(r"(?:日报|晚报|时报|新闻网|新闻|融媒体中心|融媒|电视台|网|报)+$")
 
 __all__ = ["District", "Township", "Gazetteer", "Home", "Places", "PlaceNames", "STREET_KINDS"]
 
@@ -222,6 +227,13 @@ class Gazetteer:
                 return None
             chosen = options[0]
         return chosen or None
+
+    def home_of_paper(self, publication: str | None) -> str | None:
+        """The county a paper's name names: 萧山日报 → 萧山区, 宝安日报 → 宝安区, 绛县报 →
+        绛县; None for a city's or province's paper (郑州日报) or a name that is no place."""
+        stem = _PAPER_SUFFIX.sub("", (publication or "").strip())
+        code = self.resolve_home(stem) if len(stem) >= 2 else None
+        return code if code is not None and len(code) == 6 else None
 
     @classmethod
     def load(cls, paths: Iterable[Path], cache_dir: Path | None = None) -> "Gazetteer":

@@ -48,7 +48,8 @@ class Places:
 class Home:
     """Where a publication is: a county (or only a city or province), and how that is known.
 
-    `source` is site.yaml, front-matter or inferred; `confidence` 1.0 when stated, else
+    `source` is site.yaml, front-matter, publication (the paper's name: 宝安日报) or
+    inferred (from the text); `confidence` 1.0 when stated, 0.9 from the paper's name, else
     the share of the issue's place-naming articles that name it (self-references counted)."""
 
     code: str  # 2, 4 or 6 digits
