@@ -168,8 +168,9 @@ def byline_shape(text: str, names_in_brackets: bool = False) -> bool:
     with `names_in_brackets` also `（张三 李四）`.
 
     It reuses `TRAILING_BYLINE`'s pattern, a bare byline wrapped in brackets for it, rather
-    than compiling the byline's shape again: each copy costs `re` ~40 ms at every start.
-    (No role, verb or separator holds a bracket or bullet: tests/test_parse_lines.py.)"""
+    than compiling the byline's shape again: `re` compiles each of its Han classes at every
+    start, code point by code point. (No role, verb or separator holds a bracket or bullet:
+    tests/test_parse_rules.py.)"""
     rest = text[_BULLET_AND_SPACE.match(text).end():]
     if rest[:1] in OPEN:
         m = TRAILING_BYLINE.pattern.match(rest)

@@ -108,4 +108,3 @@ def output_warning(report: BuildReport) -> str | None:
     return (f"warning: the site is {output_size(report)}, {where} the output limit of "
             f"{report.output_limit_mb:,} MB (site.yaml `output_limit_mb`; GitHub Pages publishes sites "
             f"of at most 1 GB); fewer keyword pages or a split archive keep it publishable")
-

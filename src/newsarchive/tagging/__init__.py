@@ -188,16 +188,20 @@ class Tagger:
         for an issue this tagger tagged, what it used then (tagging fills in `issue.district`)."""
         if issue.source in self._homes:
             return self._homes[issue.source]
-        stated = self.stated_home(issue) or self._paper_home(issue)
-        if stated is not None:
-            return stated
+        given = self._given_home(issue)
+        if given is not None:
+            return given
         if found is None:
             found = [self.gazetteer.find(p.tokens, issue.date) for p in map(self._parse, issue.articles)]
         return self._infer_home(found)
 
-    def _paper_home(self, issue: Issue) -> Home | None:
-        """The county the paper's own name names (宝安日报 → 宝安区): a paper is where its name
-        says, whatever other counties its pages report on (合川日报 on 武胜县's towns)."""
+    def _given_home(self, issue: Issue) -> Home | None:
+        """The home stated for the issue, else the county the paper's own name names (宝安日报 →
+        宝安区): a paper is where its name says, whatever other counties its pages report on
+        (合川日报 on 武胜县's towns). None leaves the home to be inferred from the text."""
+        stated = self.stated_home(issue)
+        if stated is not None:
+            return stated
         code = self.gazetteer.home_of_paper(issue.publication)
         return Home(code, "publication", 0.9, f"the paper's name {issue.publication}") if code else None
 
@@ -224,7 +228,7 @@ class Tagger:
         gazetteer = self.gazetteer
         scans = [gazetteer.scan(p.head, p.body, text=None if p.head_text is None else p.head_text + p.body_text)
                  for p in parsed]
-        home = self.stated_home(issue) or self._paper_home(issue)
+        home = self._given_home(issue)
         found: list[Places] = [gazetteer.resolve(s, issue.date, home) for s in scans]
         if home is None:
             home = self._infer_home(found)
